@@ -1,0 +1,71 @@
+# omg - a package-query daemon for Arch Linux
+# See LICENSE file for copyright and license details.
+.POSIX:
+
+include config.mk
+
+SRC = src/main.c src/cli.c src/client.c src/daemon.c src/server.c \
+	src/proto.c src/query.c src/cache.c src/feed.c src/conf.c \
+	src/paths.c src/util.c src/log.c
+OBJ = $(SRC:.c=.o)
+HDR = src/cache.h src/cli.h src/client.h src/conf.h src/daemon.h \
+	src/feed.h src/log.h src/paths.h src/proto.h src/query.h \
+	src/server.h src/util.h
+
+# unit test programs: the pure modules without the daemon
+UNIT = tests/unit/proto tests/unit/conf tests/unit/fuzzy
+UNIT_OBJ = src/proto.o src/util.o src/conf.o src/log.o
+
+all: omg
+
+.c.o:
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(OBJ): $(HDR) config.mk
+
+omg: $(OBJ)
+	$(CC) $(LDFLAGS) -o $@ $(OBJ) $(LDLIBS)
+
+tests/unit/proto: tests/unit/proto.c tests/unit/tap.h $(UNIT_OBJ)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ tests/unit/proto.c \
+		$(UNIT_OBJ) $(LDFLAGS) $(LDLIBS)
+
+tests/unit/conf: tests/unit/conf.c tests/unit/tap.h $(UNIT_OBJ)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ tests/unit/conf.c \
+		$(UNIT_OBJ) $(LDFLAGS) $(LDLIBS)
+
+tests/unit/fuzzy: tests/unit/fuzzy.c tests/unit/tap.h src/query.o \
+	src/cache.o src/feed.o $(UNIT_OBJ)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ tests/unit/fuzzy.c \
+		src/query.o src/cache.o src/feed.o $(UNIT_OBJ) $(LDFLAGS) \
+		$(LDLIBS)
+
+# Everything the tests need, then every test under one TAP runner.
+check: omg $(UNIT)
+	prove -v tests/*.t
+
+# Installs the dependencies (Debian or Arch), builds, and runs a daemon on
+# a sample pacman database made by tests/mkfixture.
+deps:
+	./tests/deps
+
+demo: omg
+	./tests/demo
+
+clean:
+	rm -f omg $(OBJ) $(UNIT)
+
+install: all
+	mkdir -p $(DESTDIR)$(PREFIX)/bin
+	cp -f omg $(DESTDIR)$(PREFIX)/bin/omg
+	chmod 755 $(DESTDIR)$(PREFIX)/bin/omg
+	ln -sf omg $(DESTDIR)$(PREFIX)/bin/omgd
+	mkdir -p $(DESTDIR)$(MANPREFIX)/man7
+	cp -f man/omg-protocol.7 $(DESTDIR)$(MANPREFIX)/man7/omg-protocol.7
+	chmod 644 $(DESTDIR)$(MANPREFIX)/man7/omg-protocol.7
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/omg $(DESTDIR)$(PREFIX)/bin/omgd \
+		$(DESTDIR)$(MANPREFIX)/man7/omg-protocol.7
+
+.PHONY: all check deps demo clean install uninstall

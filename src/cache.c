@@ -1,0 +1,568 @@
+/*
+ * cache.c - SQLite schema, statements and the rebuild transaction.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "cache.h"
+#include "feed.h"
+
+#define COLS_PKG							\
+	"ord, repo, name, version, desc, url, arch, packager, builddate, " \
+	"installdate, isize, csize, reason, licenses, groups, depends, " \
+	"optdepends, provides, conflicts, replaces, validation, " \
+	"required_by, optional_for, new_version, ignored"
+
+static const char schema[] =
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;"
+	"CREATE TABLE pkg(id INTEGER PRIMARY KEY, ord INTEGER NOT NULL,"
+	" repo TEXT NOT NULL, name TEXT NOT NULL, lname TEXT NOT NULL,"
+	" version TEXT NOT NULL, desc TEXT NOT NULL, url TEXT NOT NULL,"
+	" arch TEXT NOT NULL, packager TEXT NOT NULL, builddate INTEGER,"
+	" installdate INTEGER, isize INTEGER, csize INTEGER, reason INTEGER,"
+	" licenses TEXT, groups TEXT, depends TEXT, optdepends TEXT,"
+	" provides TEXT, conflicts TEXT, replaces TEXT, validation TEXT,"
+	" required_by TEXT, optional_for TEXT, new_version TEXT,"
+	" ignored INTEGER);"
+	"CREATE INDEX pkg_name ON pkg(name, ord);"
+	"CREATE INDEX pkg_lname ON pkg(lname);";
+
+struct cache {
+	sqlite3		*db;
+	char		*path;
+	sqlite3_stmt	*scan;
+	sqlite3_stmt	*get;
+};
+
+static int
+seterr(char *err, size_t errlen, sqlite3 *db, const char *what)
+{
+	snprintf(err, errlen, "cache: %s: %s", what,
+	    db ? sqlite3_errmsg(db) : "out of memory");
+	return -1;
+}
+
+/* mkdir -p for the directory that will hold path; mode 0700. */
+static void
+make_parent(const char *path)
+{
+	char	*dir, *p;
+
+	dir = xstrdup(path);
+	if ((p = strrchr(dir, '/')) != NULL && p != dir) {
+		*p = '\0';
+		for (p = dir + 1; *p != '\0'; p++) {
+			if (*p != '/')
+				continue;
+			*p = '\0';
+			(void)mkdir(dir, 0700);
+			*p = '/';
+		}
+		(void)mkdir(dir, 0700);
+	}
+	free(dir);
+}
+
+static int
+user_version(sqlite3 *db, int *v)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st,
+	    NULL)) != SQLITE_OK)
+		return rc;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*v = sqlite3_column_int(st, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Lay the schema down afresh: drop what an older layout left. */
+static int
+reset_schema(sqlite3 *db)
+{
+	char	sql[64];
+	int	rc;
+
+	rc = sqlite3_exec(db, "BEGIN IMMEDIATE; DROP TABLE IF EXISTS meta;"
+	    "DROP TABLE IF EXISTS pkg;", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, schema, NULL, NULL, NULL);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", CACHE_SCHEMA);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	else
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+static int
+open_db(const char *path, sqlite3 **out)
+{
+	sqlite3	*db = NULL;
+	int	 rc, v = -1;
+
+	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_busy_timeout(db, 5000);
+		rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL;"
+		    "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+	}
+	if (rc == SQLITE_OK)
+		rc = user_version(db, &v);
+	if (rc == SQLITE_OK && v != CACHE_SCHEMA)
+		rc = reset_schema(db);
+	*out = db;
+	return rc;
+}
+
+struct cache *
+cache_open(const char *path, char *err, size_t errlen)
+{
+	struct cache	*c;
+	sqlite3		*db;
+	char		*aside;
+	int		 rc;
+
+	make_parent(path);
+	rc = open_db(path, &db);
+	if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT) {
+		/* Keep the bad file for a post-mortem; start a new one. */
+		sqlite3_close(db);
+		aside = xasprintf("%s.corrupt", path);
+		if (rename(path, aside) == -1) {
+			snprintf(err, errlen, "cache: %s is damaged and cannot "
+			    "be moved aside: %s", path, strerror(errno));
+			free(aside);
+			return NULL;
+		}
+		free(aside);
+		rc = open_db(path, &db);
+	}
+	if (rc != SQLITE_OK) {
+		seterr(err, errlen, db, path);
+		sqlite3_close(db);
+		return NULL;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->db = db;
+	c->path = xstrdup(path);
+	return c;
+}
+
+void
+cache_close(struct cache *c)
+{
+	if (c == NULL)
+		return;
+	sqlite3_finalize(c->scan);
+	sqlite3_finalize(c->get);
+	sqlite3_close(c->db);
+	free(c->path);
+	free(c);
+}
+
+static char *
+meta_get(struct cache *c, const char *key)
+{
+	sqlite3_stmt	*st;
+	char		*v = NULL;
+
+	if (sqlite3_prepare_v2(c->db, "SELECT value FROM meta WHERE key = ?",
+	    -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return v;
+}
+
+int
+cache_fresh(struct cache *c, const char *stamp)
+{
+	char	*s;
+	int	 fresh;
+
+	s = meta_get(c, "stamp");
+	fresh = s != NULL && strcmp(s, stamp) == 0;
+	free(s);
+	return fresh;
+}
+
+int
+cache_info(struct cache *c, struct cache_info *ci)
+{
+	sqlite3_stmt	*st;
+	const char	*k;
+	int		 rc = -1;
+
+	memset(ci, 0, sizeof(*ci));
+	if (sqlite3_prepare_v2(c->db, "SELECT key, value FROM meta", -1, &st,
+	    NULL) != SQLITE_OK)
+		return -1;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		k = (const char *)sqlite3_column_text(st, 0);
+		if (strcmp(k, "generation") == 0)
+			ci->generation = (uint64_t)sqlite3_column_int64(st, 1);
+		else if (strcmp(k, "built_at") == 0)
+			ci->built_at = sqlite3_column_int64(st, 1);
+		else if (strcmp(k, "build_ms") == 0)
+			ci->build_ms = (uint64_t)sqlite3_column_int64(st, 1);
+		else if (strcmp(k, "packages") == 0)
+			ci->packages = (uint64_t)sqlite3_column_int64(st, 1);
+		else if (strcmp(k, "stamp") == 0) {
+			free(ci->stamp);
+			ci->stamp = xstrdup((const char *)
+			    sqlite3_column_text(st, 1));
+			rc = 0;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+void
+cache_info_free(struct cache_info *ci)
+{
+	free(ci->stamp);
+	ci->stamp = NULL;
+}
+
+/* Rebuild */
+
+struct writer {
+	sqlite3_stmt	*ins;
+	uint64_t	 rows;
+};
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+}
+
+static int
+insert_pkg(void *arg, const struct feed_pkg *p)
+{
+	struct writer	*w = arg;
+	sqlite3_stmt	*st = w->ins;
+	char		*lname, *q;
+	int		 rc;
+
+	lname = xstrdup(p->name);
+	for (q = lname; *q != '\0'; q++)
+		if (*q >= 'A' && *q <= 'Z')
+			*q += 'a' - 'A';
+	sqlite3_bind_int(st, 1, p->repo_ord);
+	bind_text(st, 2, p->repo);
+	bind_text(st, 3, p->name);
+	bind_text(st, 4, lname);
+	bind_text(st, 5, p->version);
+	bind_text(st, 6, p->desc);
+	bind_text(st, 7, p->url);
+	bind_text(st, 8, p->arch);
+	bind_text(st, 9, p->packager);
+	sqlite3_bind_int64(st, 10, p->builddate);
+	sqlite3_bind_int64(st, 11, p->installdate);
+	sqlite3_bind_int64(st, 12, p->isize);
+	sqlite3_bind_int64(st, 13, p->csize);
+	sqlite3_bind_int(st, 14, p->reason);
+	bind_text(st, 15, p->licenses);
+	bind_text(st, 16, p->groups);
+	bind_text(st, 17, p->depends);
+	bind_text(st, 18, p->optdepends);
+	bind_text(st, 19, p->provides);
+	bind_text(st, 20, p->conflicts);
+	bind_text(st, 21, p->replaces);
+	bind_text(st, 22, p->validation);
+	bind_text(st, 23, p->required_by);
+	bind_text(st, 24, p->optional_for);
+	bind_text(st, 25, p->new_version);
+	sqlite3_bind_int(st, 26, p->ignored);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	free(lname);
+	if (rc != SQLITE_DONE)
+		return -1;
+	w->rows++;
+	return 0;
+}
+
+static int
+meta_set(sqlite3 *db, const char *key, const char *text, int64_t num)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+	    -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (text != NULL)
+		sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(st, 2, num);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+cache_rebuild(struct cache *c, const struct conf *conf, const char *stamp,
+    char *err, size_t errlen)
+{
+	struct cache_info	 ci;
+	struct writer		 w = { NULL, 0 };
+	uint64_t		 t0 = now_usec();
+	int			 rc = -1;
+
+	(void)cache_info(c, &ci);
+	cache_info_free(&ci);
+	if (sqlite3_exec(c->db, "BEGIN IMMEDIATE; DELETE FROM pkg; "
+	    "DELETE FROM meta", NULL, NULL, NULL) != SQLITE_OK) {
+		seterr(err, errlen, c->db, "cannot start a rebuild");
+		return -1;
+	}
+	if (sqlite3_prepare_v2(c->db, "INSERT INTO pkg(" COLS_PKG
+	    ", lname) VALUES (?1, ?2, ?3, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+	    " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25,"
+	    " ?26, ?4)", -1, &w.ins, NULL) != SQLITE_OK) {
+		seterr(err, errlen, c->db, "cannot prepare the rebuild");
+		goto done;
+	}
+	if (feed_read(conf, insert_pkg, &w, err, errlen) == -1)
+		goto done;
+	if (meta_set(c->db, "generation", NULL, (int64_t)ci.generation + 1) ||
+	    meta_set(c->db, "built_at", NULL, (int64_t)time(NULL)) ||
+	    meta_set(c->db, "build_ms", NULL,
+	    (int64_t)((now_usec() - t0) / 1000)) ||
+	    meta_set(c->db, "packages", NULL, (int64_t)w.rows) ||
+	    meta_set(c->db, "stamp", stamp, 0)) {
+		seterr(err, errlen, c->db, "cannot record the build");
+		goto done;
+	}
+	if (sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		seterr(err, errlen, c->db, "cannot commit the rebuild");
+		goto done;
+	}
+	rc = 0;
+done:
+	sqlite3_finalize(w.ins);
+	if (rc == -1)
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+/* Queries */
+
+static const char *
+col(sqlite3_stmt *st, int i)
+{
+	const char	*s = (const char *)sqlite3_column_text(st, i);
+
+	return s != NULL ? s : "";
+}
+
+int
+cache_scan_sync(struct cache *c, cache_hit_fn fn, void *arg)
+{
+	struct cache_hit	 h;
+	int			 rc;
+
+	if (c->scan == NULL && sqlite3_prepare_v3(c->db,
+	    "SELECT p.ord, p.repo, p.name, p.version, p.desc, p.provides,"
+	    " p.groups, l.version FROM pkg p LEFT JOIN pkg l"
+	    " ON l.name = p.name AND l.ord = -1"
+	    " WHERE p.ord >= 0 ORDER BY p.id", -1, SQLITE_PREPARE_PERSISTENT,
+	    &c->scan, NULL) != SQLITE_OK)
+		return -1;
+	while ((rc = sqlite3_step(c->scan)) == SQLITE_ROW) {
+		h.ord = sqlite3_column_int(c->scan, 0);
+		h.repo = col(c->scan, 1);
+		h.name = col(c->scan, 2);
+		h.version = col(c->scan, 3);
+		h.desc = col(c->scan, 4);
+		h.provides = col(c->scan, 5);
+		h.groups = col(c->scan, 6);
+		h.installed = (const char *)sqlite3_column_text(c->scan, 7);
+		if (fn(arg, &h) == -1)
+			break;
+	}
+	sqlite3_reset(c->scan);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+cache_pkg(struct cache *c, const char *repo, const char *name,
+    struct cache_pkg *p)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	memset(p, 0, sizeof(*p));
+	if (c->get == NULL && sqlite3_prepare_v3(c->db,
+	    "SELECT " COLS_PKG " FROM pkg WHERE name = ?1 AND"
+	    " (CASE WHEN ?2 IS NULL THEN ord >= 0"
+	    " WHEN ?2 = 'local' THEN ord = -1 ELSE repo = ?2 AND ord >= 0 END)"
+	    " ORDER BY ord LIMIT 1", -1, SQLITE_PREPARE_PERSISTENT, &c->get,
+	    NULL) != SQLITE_OK)
+		return -1;
+	st = c->get;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	bind_text(st, 2, repo);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		p->local = sqlite3_column_int(st, 0) == FEED_LOCAL_ORD;
+		p->repo = xstrdup(col(st, 1));
+		p->name = xstrdup(col(st, 2));
+		p->version = xstrdup(col(st, 3));
+		p->desc = xstrdup(col(st, 4));
+		p->url = xstrdup(col(st, 5));
+		p->arch = xstrdup(col(st, 6));
+		p->packager = xstrdup(col(st, 7));
+		p->builddate = sqlite3_column_int64(st, 8);
+		p->installdate = sqlite3_column_int64(st, 9);
+		p->isize = sqlite3_column_int64(st, 10);
+		p->csize = sqlite3_column_int64(st, 11);
+		p->reason = sqlite3_column_int(st, 12);
+		p->licenses = xstrdup(col(st, 13));
+		p->groups = xstrdup(col(st, 14));
+		p->depends = xstrdup(col(st, 15));
+		p->optdepends = xstrdup(col(st, 16));
+		p->provides = xstrdup(col(st, 17));
+		p->conflicts = xstrdup(col(st, 18));
+		p->replaces = xstrdup(col(st, 19));
+		p->validation = xstrdup(col(st, 20));
+		p->required_by = xstrdup(col(st, 21));
+		p->optional_for = xstrdup(col(st, 22));
+		if (sqlite3_column_type(st, 23) != SQLITE_NULL)
+			p->new_version = xstrdup(col(st, 23));
+		p->ignored = sqlite3_column_int(st, 24);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+void
+cache_pkg_free(struct cache_pkg *p)
+{
+	free(p->repo);
+	free(p->name);
+	free(p->version);
+	free(p->desc);
+	free(p->url);
+	free(p->arch);
+	free(p->packager);
+	free(p->licenses);
+	free(p->groups);
+	free(p->depends);
+	free(p->optdepends);
+	free(p->provides);
+	free(p->conflicts);
+	free(p->replaces);
+	free(p->validation);
+	free(p->required_by);
+	free(p->optional_for);
+	free(p->new_version);
+	memset(p, 0, sizeof(*p));
+}
+
+int
+cache_counts(struct cache *c, struct cache_counts *n)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	memset(n, 0, sizeof(*n));
+	/* pacman -Qdt: a dependency nothing requires, optionally or not. */
+	if (sqlite3_prepare_v2(c->db, "SELECT count(*),"
+	    " coalesce(sum(reason = 0), 0),"
+	    " coalesce(sum(reason = 1 AND required_by = ''"
+	    " AND optional_for = ''), 0),"
+	    " coalesce(sum(new_version IS NOT NULL AND ignored = 0), 0)"
+	    " FROM pkg WHERE ord = -1", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		n->total = (uint64_t)sqlite3_column_int64(st, 0);
+		n->explicit = (uint64_t)sqlite3_column_int64(st, 1);
+		n->orphans = (uint64_t)sqlite3_column_int64(st, 2);
+		n->updates = (uint64_t)sqlite3_column_int64(st, 3);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int
+cache_each_local(struct cache *c, const char *glob, cache_name_fn fn,
+    void *arg)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(c->db, "SELECT name, version FROM pkg"
+	    " WHERE ord = -1 AND name GLOB ? ORDER BY name", -1, &st,
+	    NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, glob, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn(arg, col(st, 0), col(st, 1)) == -1)
+			break;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+cache_each_name(struct cache *c, const char *prefix, cache_name_fn fn,
+    void *arg)
+{
+	sqlite3_stmt	*st;
+	char		*hi = NULL;
+	size_t		 n;
+	int		 rc;
+
+	/* [prefix, hi) where hi is prefix with its last byte bumped. */
+	if (prefix != NULL && (n = strlen(prefix)) > 0) {
+		hi = xstrdup(prefix);
+		while (n > 0 && (unsigned char)hi[n - 1] == 0xff)
+			hi[--n] = '\0';
+		if (n > 0)
+			hi[n - 1]++;
+		else {
+			free(hi);
+			hi = NULL;
+		}
+	}
+	if (sqlite3_prepare_v2(c->db, "SELECT DISTINCT name FROM pkg"
+	    " WHERE lname >= ?1 AND (?2 IS NULL OR lname < ?2) ORDER BY name",
+	    -1, &st, NULL) != SQLITE_OK) {
+		free(hi);
+		return -1;
+	}
+	bind_text(st, 1, prefix != NULL ? prefix : "");
+	bind_text(st, 2, hi);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn(arg, col(st, 0), NULL) == -1)
+			break;
+	sqlite3_finalize(st);
+	free(hi);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}

@@ -1,0 +1,95 @@
+/*
+ * cache.h - the SQLite cache of pacman's databases; the only module that
+ * includes sqlite3.h.
+ *
+ * One table holds every package row: sync rows in pacman.conf order then
+ * name order (the order pacman -Ss prints), then the local db's rows.
+ * A rebuild replaces all rows in one write transaction, so a reader sees
+ * one generation or the next, never a mix.
+ */
+#ifndef OMG_CACHE_H
+#define OMG_CACHE_H
+
+#include <stdint.h>
+
+#include "conf.h"
+
+#define CACHE_SCHEMA	1	/* PRAGMA user_version of the layout below */
+
+struct cache;
+
+struct cache_info {
+	uint64_t	 generation;	/* bumped by every rebuild */
+	int64_t		 built_at;	/* seconds since the epoch */
+	uint64_t	 build_ms;
+	uint64_t	 packages;	/* rows, sync and local */
+	char		*stamp;		/* feed_stamp at build time; owned */
+};
+
+/* A sync package for search; pointers are valid during the callback. */
+struct cache_hit {
+	int		 ord;		/* repo order */
+	const char	*repo;
+	const char	*name;
+	const char	*version;
+	const char	*desc;
+	const char	*provides;	/* '\n'-joined */
+	const char	*groups;	/* '\n'-joined */
+	const char	*installed;	/* installed version or NULL */
+};
+
+/* A whole package row; every string is owned (free with cache_pkg_free). */
+struct cache_pkg {
+	char	*repo, *name, *version, *desc, *url, *arch, *packager;
+	char	*licenses, *groups, *depends, *optdepends, *provides;
+	char	*conflicts, *replaces, *validation, *required_by;
+	char	*optional_for, *new_version;
+	int64_t	 builddate, installdate, isize, csize;
+	int	 reason, ignored, local;
+};
+
+struct cache_counts {
+	uint64_t	total, explicit, orphans, updates;
+};
+
+typedef int	(*cache_hit_fn)(void *, const struct cache_hit *);
+typedef int	(*cache_name_fn)(void *, const char *, const char *);
+
+/*
+ * Open (creating if needed) the cache at path.  A file that is not a
+ * database, is corrupt, or has another schema version is moved aside or
+ * reset, so the caller only has to rebuild.  NULL with a reason in err.
+ */
+struct cache	*cache_open(const char *, char *, size_t);
+void		 cache_close(struct cache *);
+
+/* 1 when the cache holds a complete build whose stamp equals stamp. */
+int		 cache_fresh(struct cache *, const char *);
+/* Replace every row from the pacman databases conf names. */
+int		 cache_rebuild(struct cache *, const struct conf *,
+		    const char *, char *, size_t);
+/* Fill info; returns -1 when the cache holds no build yet. */
+int		 cache_info(struct cache *, struct cache_info *);
+void		 cache_info_free(struct cache_info *);
+
+/* Every sync package in pacman's order; fn returning -1 stops the scan. */
+int		 cache_scan_sync(struct cache *, cache_hit_fn, void *);
+/*
+ * Package name in repo ("local" for the local db, NULL for the first sync
+ * repo that has it).  1 found, 0 not found, -1 error.
+ */
+int		 cache_pkg(struct cache *, const char *, const char *,
+		    struct cache_pkg *);
+void		 cache_pkg_free(struct cache_pkg *);
+int		 cache_counts(struct cache *, struct cache_counts *);
+/* Installed packages whose name matches a GLOB: fn(arg, name, version). */
+int		 cache_each_local(struct cache *, const char *, cache_name_fn,
+		    void *);
+/*
+ * Distinct package names (sync and local) whose lower-case form starts
+ * with prefix (NULL: all), in byte order: fn(arg, name, NULL).
+ */
+int		 cache_each_name(struct cache *, const char *, cache_name_fn,
+		    void *);
+
+#endif

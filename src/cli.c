@@ -1,0 +1,881 @@
+/*
+ * cli.c - the client: arguments, the request, and the answer printed the
+ * way pacman prints it (or as JSON with the protocol's field names).
+ *
+ * Every command builds one request payload, hands it to client_request
+ * (daemon or embedded mode, same bytes back either way), decodes the
+ * answer with proto_parse and prints it.
+ */
+#include <err.h>
+#include <getopt.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "client.h"
+#include "paths.h"
+#include "proto.h"
+
+struct cmd {
+	const char	*name;
+	int		(*fn)(struct client_opts *, int, char **);
+	const char	*usage;
+};
+
+static int	cmd_search(struct client_opts *, int, char **);
+static int	cmd_info(struct client_opts *, int, char **);
+static int	cmd_status(struct client_opts *, int, char **);
+static int	cmd_suggest(struct client_opts *, int, char **);
+static int	cmd_ping(struct client_opts *, int, char **);
+
+static const struct cmd cmds[] = {
+	{ "search", cmd_search,
+	    "search [-q] [--json] [--limit N] [--sort relevance|repo] TERM..." },
+	{ "info", cmd_info, "info [--json] NAME..." },
+	{ "status", cmd_status, "status [--json]" },
+	{ "suggest", cmd_suggest, "suggest [--json] [--limit N] PREFIX" },
+	{ "ping", cmd_ping, "ping [--json]" },
+};
+
+static void
+usage(FILE *fp)
+{
+	size_t	i;
+
+	fprintf(fp, "usage: omg [--socket PATH] [--config PATH] [--cache PATH] "
+	    "[--no-daemon] COMMAND ...\n");
+	for (i = 0; i < NELEM(cmds); i++)
+		fprintf(fp, "       omg %s\n", cmds[i].usage);
+	fprintf(fp, "       omg --daemon [--socket PATH] [--config PATH] "
+	    "[--cache PATH] [--verbose]\n"
+	    "       omg --version | --help\n");
+}
+
+static int
+usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "omg: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'omg --help'.\n");
+	return EXIT_USAGE;
+}
+
+/* JSON */
+
+static void
+json_str(struct buf *b, const char *s, size_t n)
+{
+	size_t	i;
+
+	buf_add(b, "\"", 1);
+	for (i = 0; i < n; i++) {
+		unsigned char	c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\')
+			buf_printf(b, "\\%c", c);
+		else if (c == '\n')
+			buf_addstr(b, "\\n");
+		else if (c == '\t')
+			buf_addstr(b, "\\t");
+		else if (c < 0x20)
+			buf_printf(b, "\\u%04x", c);
+		else
+			buf_add(b, &s[i], 1);
+	}
+	buf_add(b, "\"", 1);
+}
+
+/* Write node i as JSON; returns the index after its subtree. */
+static uint32_t
+json_value(struct buf *b, const struct pv_doc *doc, uint32_t i)
+{
+	const struct pv	*v = &doc->v[i];
+	uint32_t	 k = i + 1;
+	size_t		 j;
+
+	switch (v->type) {
+	case PV_UINT:
+		buf_printf(b, "%llu", (unsigned long long)v->x.u);
+		break;
+	case PV_NEGINT:
+		if (v->x.u > (uint64_t)INT64_MAX)
+			buf_printf(b, "-%llu", (unsigned long long)v->x.u + 1);
+		else
+			buf_printf(b, "%lld", (long long)(-1 - (int64_t)v->x.u));
+		break;
+	case PV_STR:
+		json_str(b, v->x.s, v->n);
+		break;
+	case PV_BYTES:
+		buf_add(b, "\"", 1);
+		for (j = 0; j < v->n; j++)
+			buf_printf(b, "%02x", (unsigned char)v->x.s[j]);
+		buf_add(b, "\"", 1);
+		break;
+	case PV_ARRAY:
+		buf_add(b, "[", 1);
+		for (j = 0; j < v->n; j++) {
+			if (j > 0)
+				buf_add(b, ",", 1);
+			k = json_value(b, doc, k);
+		}
+		buf_add(b, "]", 1);
+		break;
+	case PV_MAP:
+		buf_add(b, "{", 1);
+		for (j = 0; j < v->n; j++) {
+			if (j > 0)
+				buf_add(b, ",", 1);
+			if (doc->v[k].type == PV_STR)
+				k = json_value(b, doc, k);
+			else {
+				struct buf	key = { 0 };
+
+				k = json_value(&key, doc, k);
+				json_str(b, (char *)key.data, key.len);
+				buf_free(&key);
+			}
+			buf_add(b, ":", 1);
+			k = json_value(b, doc, k);
+		}
+		buf_add(b, "}", 1);
+		break;
+	case PV_BOOL:
+		buf_addstr(b, v->x.b ? "true" : "false");
+		break;
+	case PV_FLOAT:
+		buf_printf(b, "%.17g", v->x.d);
+		break;
+	case PV_NULL:
+	case PV_UNDEF:
+		buf_addstr(b, "null");
+		break;
+	}
+	return k;
+}
+
+static void
+print_json(const struct pv_doc *doc, uint32_t i)
+{
+	struct buf	b = { 0 };
+
+	json_value(&b, doc, i);
+	buf_add(&b, "\n", 1);
+	fwrite(b.data, 1, b.len, stdout);
+	buf_free(&b);
+}
+
+/* Answers */
+
+struct answer {
+	struct buf	 raw;
+	struct pv_doc	 doc;
+	uint32_t	 result;	/* node of "result" */
+};
+
+static int
+error_exit(int code)
+{
+	if (code == PROTO_E_NOTFOUND)
+		return EXIT_NOTFOUND;
+	if (code == PROTO_E_PARAMS)
+		return EXIT_USAGE;
+	return EXIT_NOANSWER;
+}
+
+/*
+ * Send the request and check the response: 0 with a->result set, or an
+ * exit status after printing one line.
+ */
+static int
+ask(struct client_opts *o, struct buf *req, struct answer *a)
+{
+	const struct pv	*res, *e, *m, *code;
+	char		 err[512];
+
+	memset(a, 0, sizeof(*a));
+	if (client_request(o, req->data, req->len, &a->raw, err,
+	    sizeof(err)) == -1) {
+		warnx("%s", err);
+		return EXIT_NOANSWER;
+	}
+	if (proto_parse(a->raw.data, a->raw.len, &proto_resp_limits, &a->doc,
+	    err, sizeof(err)) == -1) {
+		warnx("protocol error: %s", err);
+		return EXIT_NOANSWER;
+	}
+	if ((res = pv_get(&a->doc, 0, "result")) != NULL) {
+		a->result = (uint32_t)(res - a->doc.v);
+		return 0;
+	}
+	if ((e = pv_get(&a->doc, 0, "error")) != NULL &&
+	    (m = pv_get(&a->doc, (uint32_t)(e - a->doc.v), "message")) &&
+	    (code = pv_get(&a->doc, (uint32_t)(e - a->doc.v), "code")) &&
+	    m->type == PV_STR && code->type == PV_NEGINT) {
+		warnx("%.*s", (int)m->n, m->x.s);
+		return error_exit(-1 - (int)code->x.u);
+	}
+	warnx("protocol error: the answer has neither result nor error");
+	return EXIT_NOANSWER;
+}
+
+static void
+answer_free(struct answer *a)
+{
+	pv_doc_free(&a->doc);
+	buf_free(&a->raw);
+}
+
+/* Field helpers over a result map. */
+
+static const char *
+str_of(const struct pv *v, char *tmp, size_t len)
+{
+	if (v == NULL || v->type != PV_STR)
+		return NULL;
+	snprintf(tmp, len, "%.*s", (int)v->n, v->x.s);
+	return tmp;
+}
+
+static char *
+field(const struct pv_doc *doc, uint32_t map, const char *key)
+{
+	const struct pv	*v = pv_get(doc, map, key);
+
+	if (v == NULL || v->type != PV_STR)
+		return NULL;
+	return xstrndup(v->x.s, v->n);
+}
+
+static int64_t
+num(const struct pv_doc *doc, uint32_t map, const char *key)
+{
+	const struct pv	*v = pv_get(doc, map, key);
+
+	if (v == NULL)
+		return 0;
+	if (v->type == PV_UINT)
+		return (int64_t)v->x.u;
+	if (v->type == PV_NEGINT)
+		return -1 - (int64_t)v->x.u;
+	return 0;
+}
+
+/* Join an array of strings with sep into b; "None" when empty. */
+static void
+join(struct buf *b, const struct pv_doc *doc, const struct pv *arr,
+    const char *sep, const char *none)
+{
+	uint32_t	k;
+	size_t		i;
+
+	if (arr == NULL || arr->type != PV_ARRAY || arr->n == 0) {
+		if (none != NULL)
+			buf_addstr(b, none);
+		return;
+	}
+	k = (uint32_t)(arr - doc->v) + 1;
+	for (i = 0; i < arr->n; i++) {
+		if (i > 0)
+			buf_addstr(b, sep);
+		if (doc->v[k].type == PV_STR)
+			buf_add(b, doc->v[k].x.s, doc->v[k].n);
+		k = doc->v[k].next;
+	}
+}
+
+static int
+parse_limit(const char *s, long max, uint64_t *out)
+{
+	char	*end;
+	long	 v;
+
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || v < 1 || v > max)
+		return -1;
+	*out = (uint64_t)v;
+	return 0;
+}
+
+/* search */
+
+static int
+cmd_search(struct client_opts *o, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "sort", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct answer	 a;
+	struct buf	 req = { 0 }, q = { 0 }, line = { 0 };
+	const struct pv	*pkgs, *tot;
+	uint64_t	 limit = 0;
+	uint32_t	 k;
+	size_t		 i;
+	int		 ch, quiet = 0, json = 0, rc, sort_repo = 0;
+
+	while ((ch = getopt_long(argc, argv, "+ql:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'q':
+			quiet = 1;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'l':
+			if (parse_limit(optarg, 1000, &limit) == -1)
+				return usage_error("--limit takes a number "
+				    "from 1 to 1000, not '%s'", optarg);
+			break;
+		case 's':
+			if (strcmp(optarg, "repo") == 0)
+				sort_repo = 1;
+			else if (strcmp(optarg, "relevance") != 0)
+				return usage_error("--sort takes relevance or "
+				    "repo, not '%s'", optarg);
+			break;
+		default:
+			return usage_error("%s", "bad search option");
+		}
+	}
+	for (i = (size_t)optind; i < (size_t)argc; i++) {
+		if (q.len > 0)
+			buf_add(&q, " ", 1);
+		buf_addstr(&q, argv[i]);
+	}
+	proto_enc_map(&req, 3 + (limit != 0) + sort_repo);
+	proto_enc_str(&req, "id");
+	proto_enc_uint(&req, 1);
+	proto_enc_str(&req, "op");
+	proto_enc_str(&req, "search");
+	proto_enc_str(&req, "query");
+	proto_enc_str(&req, buf_cstr(&q));
+	if (limit != 0) {
+		proto_enc_str(&req, "limit");
+		proto_enc_uint(&req, limit);
+	}
+	if (sort_repo) {
+		proto_enc_str(&req, "sort");
+		proto_enc_str(&req, "repo");
+	}
+	buf_free(&q);
+	rc = ask(o, &req, &a);
+	buf_free(&req);
+	if (rc != 0)
+		goto done;
+	if (json) {
+		print_json(&a.doc, a.result);
+		goto done;
+	}
+	pkgs = pv_get(&a.doc, a.result, "packages");
+	if (pkgs == NULL || pkgs->type != PV_ARRAY) {
+		warnx("protocol error: no packages in the answer");
+		rc = EXIT_NOANSWER;
+		goto done;
+	}
+	k = (uint32_t)(pkgs - a.doc.v) + 1;
+	for (i = 0; i < pkgs->n; i++, k = a.doc.v[k].next) {
+		char	*name = field(&a.doc, k, "name");
+		char	*ver = field(&a.doc, k, "version");
+		char	*src = field(&a.doc, k, "source");
+		char	*desc = field(&a.doc, k, "description");
+		char	*inst = field(&a.doc, k, "installed");
+		const struct pv	*grp = pv_get(&a.doc, k, "groups");
+
+		buf_reset(&line);
+		if (quiet)
+			buf_printf(&line, "%s\n", name ? name : "");
+		else {
+			buf_printf(&line, "%s/%s %s", src ? src : "",
+			    name ? name : "", ver ? ver : "");
+			if (grp != NULL && grp->type == PV_ARRAY && grp->n) {
+				buf_addstr(&line, " (");
+				join(&line, &a.doc, grp, " ", NULL);
+				buf_addstr(&line, ")");
+			}
+			if (inst != NULL && ver != NULL && strcmp(inst, ver))
+				buf_printf(&line, " [installed: %s]", inst);
+			else if (inst != NULL)
+				buf_addstr(&line, " [installed]");
+			buf_printf(&line, "\n    %s\n", desc ? desc : "");
+		}
+		fwrite(line.data, 1, line.len, stdout);
+		free(name);
+		free(ver);
+		free(src);
+		free(desc);
+		free(inst);
+	}
+	tot = pv_get(&a.doc, a.result, "total");
+	if (tot != NULL && tot->type == PV_UINT && tot->x.u > pkgs->n)
+		fprintf(stderr, "omg: showed %zu of %llu matches; use --limit "
+		    "for more\n", pkgs->n, (unsigned long long)tot->x.u);
+	if (pkgs->n == 0)
+		rc = EXIT_NOTFOUND;
+done:
+	buf_free(&line);
+	answer_free(&a);
+	return rc;
+}
+
+/* info */
+
+static void
+kv(const char *key, const char *val)
+{
+	printf("%-16s: %s\n", key, val);
+}
+
+static void
+kv_list(const struct pv_doc *doc, uint32_t map, const char *label,
+    const char *key)
+{
+	struct buf	b = { 0 };
+
+	join(&b, doc, pv_get(doc, map, key), "  ", "None");
+	kv(label, buf_cstr(&b));
+	buf_free(&b);
+}
+
+/*
+ * pacman's humanize_size: the first unit that brings |bytes| to 2048 or
+ * less, or the unit *unit names when it is set.  Sets *unit to the unit
+ * used: pacman prints a sync package's installed size in the unit of its
+ * download size.
+ */
+static void
+kv_size(const char *label, int64_t bytes, int *unit)
+{
+	static const char	*units[] = { "B", "KiB", "MiB", "GiB", "TiB",
+				    "PiB", "EiB", "ZiB", "YiB" };
+	double			 v = (double)bytes;
+	int			 i;
+	char			 s[64];
+
+	for (i = 0; i < (int)NELEM(units) - 1; i++) {
+		if (*unit >= 0 ? i == *unit : v <= 2048.0 && v >= -2048.0)
+			break;
+		v /= 1024.0;
+	}
+	if (v < 0.0 && v > -0.005)
+		v = 0.0;
+	snprintf(s, sizeof(s), "%.2f %s", v, units[i]);
+	kv(label, s);
+	*unit = i;
+}
+
+static void
+kv_date(const char *label, int64_t when)
+{
+	time_t		 t = (time_t)when;
+	struct tm	*tm;
+	char		 s[128] = "";
+
+	/* pacman prints nothing for a date of -1 */
+	if (when != -1 && ((tm = localtime(&t)) == NULL ||
+	    strftime(s, sizeof(s), "%c", tm) == 0))
+		snprintf(s, sizeof(s), "%lld", (long long)when);
+	kv(label, s);
+}
+
+static void
+print_info(const struct pv_doc *doc, uint32_t m)
+{
+	const struct pv	*od, *inst;
+	char		*repo, *s, tmp[1024];
+	uint32_t	 k;
+	size_t		 i;
+	int		 installed, unit;
+
+	repo = field(doc, m, "repo");
+	inst = pv_get(doc, m, "installed");
+	installed = inst != NULL && inst->type == PV_STR;
+	if (repo != NULL && strcmp(repo, "local") != 0)
+		kv("Repository", repo);
+#define KV_STR(label, key) do {						\
+	s = field(doc, m, key);						\
+	kv(label, s != NULL && *s != '\0' ? s : "None");		\
+	free(s);							\
+} while (0)
+	KV_STR("Name", "name");
+	KV_STR("Version", "version");
+	if (installed)
+		kv("Installed", str_of(inst, tmp, sizeof(tmp)));
+	KV_STR("Description", "description");
+	KV_STR("Architecture", "arch");
+	KV_STR("URL", "url");
+	kv_list(doc, m, "Licenses", "licenses");
+	kv_list(doc, m, "Groups", "groups");
+	kv_list(doc, m, "Provides", "provides");
+	kv_list(doc, m, "Depends On", "depends");
+	od = pv_get(doc, m, "optdepends");
+	if (od == NULL || od->type != PV_ARRAY || od->n == 0)
+		kv("Optional Deps", "None");
+	else {
+		k = (uint32_t)(od - doc->v) + 1;
+		for (i = 0; i < od->n; i++, k = doc->v[k].next)
+			printf("%-16s%s%.*s\n", i == 0 ? "Optional Deps" : "",
+			    i == 0 ? ": " : "  ", (int)doc->v[k].n,
+			    doc->v[k].x.s);
+	}
+	if (installed) {
+		kv_list(doc, m, "Required By", "required_by");
+		kv_list(doc, m, "Optional For", "optional_for");
+	}
+	kv_list(doc, m, "Conflicts With", "conflicts");
+	kv_list(doc, m, "Replaces", "replaces");
+	unit = -1;
+	if (repo != NULL && strcmp(repo, "local") != 0)
+		kv_size("Download Size", num(doc, m, "download_size"), &unit);
+	kv_size("Installed Size", num(doc, m, "size"), &unit);
+	KV_STR("Packager", "packager");
+	kv_date("Build Date", num(doc, m, "build_date"));
+	if (installed) {
+		kv_date("Install Date", num(doc, m, "install_date"));
+		s = field(doc, m, "reason");
+		kv("Install Reason", s != NULL && strcmp(s, "explicit") == 0 ?
+		    "Explicitly installed" :
+		    "Installed as a dependency for another package");
+		free(s);
+	}
+	kv_list(doc, m, "Validated By", "validated_by");
+#undef KV_STR
+	printf("\n");
+	free(repo);
+}
+
+static void
+enc_info(struct buf *req, uint64_t id, const char *name)
+{
+	proto_enc_map(req, 3);
+	proto_enc_str(req, "id");
+	proto_enc_uint(req, id);
+	proto_enc_str(req, "op");
+	proto_enc_str(req, "info");
+	proto_enc_str(req, "package");
+	proto_enc_str(req, name);
+}
+
+static int
+cmd_info(struct client_opts *o, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct answer	 a;
+	struct buf	 req = { 0 };
+	const struct pv	*r, *e, *msg;
+	uint32_t	 k;
+	size_t		 i, n;
+	int		 ch, json = 0, rc, missing = 0;
+
+	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		if (ch != 'j')
+			return usage_error("%s", "bad info option");
+		json = 1;
+	}
+	n = (size_t)(argc - optind);
+	if (n == 0)
+		return usage_error("%s", "info needs a package name");
+	if (n == 1)
+		enc_info(&req, 1, argv[optind]);
+	else {
+		/* Several names travel as one batch. */
+		proto_enc_map(&req, 3);
+		proto_enc_str(&req, "id");
+		proto_enc_uint(&req, 1);
+		proto_enc_str(&req, "op");
+		proto_enc_str(&req, "batch");
+		proto_enc_str(&req, "requests");
+		proto_enc_array(&req, n);
+		for (i = 0; i < n; i++)
+			enc_info(&req, i + 1, argv[optind + (int)i]);
+	}
+	rc = ask(o, &req, &a);
+	buf_free(&req);
+	if (rc != 0)
+		goto done;
+	if (json) {
+		print_json(&a.doc, a.result);
+		goto done;
+	}
+	if (n == 1) {
+		print_info(&a.doc, a.result);
+		goto done;
+	}
+	r = &a.doc.v[a.result];
+	k = a.result + 1;
+	for (i = 0; r->type == PV_ARRAY && i < r->n; i++, k = a.doc.v[k].next) {
+		const struct pv	*res = pv_get(&a.doc, k, "result");
+
+		if (res != NULL) {
+			print_info(&a.doc, (uint32_t)(res - a.doc.v));
+			continue;
+		}
+		missing = 1;
+		if ((e = pv_get(&a.doc, k, "error")) != NULL &&
+		    (msg = pv_get(&a.doc, (uint32_t)(e - a.doc.v),
+		    "message")) != NULL && msg->type == PV_STR)
+			warnx("%.*s", (int)msg->n, msg->x.s);
+	}
+	if (missing)
+		rc = EXIT_NOTFOUND;
+done:
+	answer_free(&a);
+	return rc;
+}
+
+/* status, suggest, ping */
+
+static int
+simple_request(struct client_opts *o, const char *op, const char *query,
+    uint64_t limit, struct answer *a)
+{
+	struct buf	req = { 0 };
+	int		rc;
+
+	proto_enc_map(&req, 2 + (query != NULL) + (limit != 0));
+	proto_enc_str(&req, "id");
+	proto_enc_uint(&req, 1);
+	proto_enc_str(&req, "op");
+	proto_enc_str(&req, op);
+	if (query != NULL) {
+		proto_enc_str(&req, "query");
+		proto_enc_str(&req, query);
+	}
+	if (limit != 0) {
+		proto_enc_str(&req, "limit");
+		proto_enc_uint(&req, limit);
+	}
+	rc = ask(o, &req, a);
+	buf_free(&req);
+	return rc;
+}
+
+static int
+json_only_opts(int argc, char **argv, const char *cmd, int *json)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int	ch;
+
+	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		if (ch != 'j')
+			return usage_error("bad %s option", cmd);
+		*json = 1;
+	}
+	if (optind != argc)
+		return usage_error("%s takes no arguments", cmd);
+	return 0;
+}
+
+static int
+cmd_status(struct client_opts *o, int argc, char **argv)
+{
+	struct answer	 a;
+	struct buf	 b = { 0 };
+	const struct pv	*rt, *cache;
+	uint32_t	 m, c, k;
+	size_t		 i;
+	int		 json = 0, rc;
+	char		*s, *mode, tbuf[64];
+	time_t		 built;
+
+	if ((rc = json_only_opts(argc, argv, "status", &json)) != 0)
+		return rc;
+	if ((rc = simple_request(o, "status", NULL, 0, &a)) != 0)
+		goto done;
+	if (json) {
+		print_json(&a.doc, a.result);
+		goto done;
+	}
+	m = a.result;
+	printf("Packages        : %lld installed, %lld explicit, %lld orphans\n",
+	    (long long)num(&a.doc, m, "total_packages"),
+	    (long long)num(&a.doc, m, "explicit_packages"),
+	    (long long)num(&a.doc, m, "orphan_packages"));
+	printf("Updates         : %lld\n",
+	    (long long)num(&a.doc, m, "updates_available"));
+	printf("Vulnerable      : %lld\n",
+	    (long long)num(&a.doc, m, "security_vulnerabilities"));
+	rt = pv_get(&a.doc, m, "runtime_versions");
+	if (rt != NULL && rt->type == PV_ARRAY && rt->n > 0) {
+		k = (uint32_t)(rt - a.doc.v) + 1;
+		for (i = 0; i < rt->n; i++, k = a.doc.v[k].next) {
+			if (i > 0)
+				buf_addstr(&b, "  ");
+			join(&b, &a.doc, &a.doc.v[k], " ", NULL);
+		}
+	} else
+		buf_addstr(&b, "None");
+	printf("Runtimes        : %s\n", buf_cstr(&b));
+	if ((cache = pv_get(&a.doc, m, "cache")) != NULL) {
+		c = (uint32_t)(cache - a.doc.v);
+		s = field(&a.doc, c, "state");
+		built = (time_t)num(&a.doc, c, "built_at");
+		strftime(tbuf, sizeof(tbuf), "%Y-%m-%d %H:%M:%S",
+		    localtime(&built));
+		printf("Cache           : %s, generation %lld, %lld packages, "
+		    "built %s in %lld ms\n", s ? s : "?",
+		    (long long)num(&a.doc, c, "generation"),
+		    (long long)num(&a.doc, c, "packages"), tbuf,
+		    (long long)num(&a.doc, c, "build_ms"));
+		free(s);
+	}
+	if ((cache = pv_get(&a.doc, m, "server")) != NULL) {
+		c = (uint32_t)(cache - a.doc.v);
+		mode = field(&a.doc, c, "mode");
+		s = field(&a.doc, c, "version");
+		printf("Answered by     : %s (omg %s, protocol %lld)\n",
+		    mode ? mode : "?", s ? s : "?",
+		    (long long)num(&a.doc, c, "protocol"));
+		free(mode);
+		free(s);
+	}
+done:
+	buf_free(&b);
+	answer_free(&a);
+	return rc;
+}
+
+static int
+cmd_suggest(struct client_opts *o, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct answer	 a;
+	const struct pv	*r;
+	uint64_t	 limit = 0;
+	uint32_t	 k;
+	size_t		 i;
+	int		 ch, json = 0, rc;
+
+	while ((ch = getopt_long(argc, argv, "+l:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'j':
+			json = 1;
+			break;
+		case 'l':
+			if (parse_limit(optarg, 100, &limit) == -1)
+				return usage_error("--limit takes a number "
+				    "from 1 to 100, not '%s'", optarg);
+			break;
+		default:
+			return usage_error("%s", "bad suggest option");
+		}
+	}
+	if (argc - optind != 1)
+		return usage_error("%s", "suggest takes one PREFIX");
+	if ((rc = simple_request(o, "suggest", argv[optind], limit, &a)) != 0)
+		goto done;
+	if (json) {
+		print_json(&a.doc, a.result);
+		goto done;
+	}
+	r = &a.doc.v[a.result];
+	k = a.result + 1;
+	for (i = 0; r->type == PV_ARRAY && i < r->n; i++, k = a.doc.v[k].next)
+		printf("%.*s\n", (int)a.doc.v[k].n, a.doc.v[k].x.s);
+	if (r->type != PV_ARRAY || r->n == 0)
+		rc = EXIT_NOTFOUND;
+done:
+	answer_free(&a);
+	return rc;
+}
+
+static int
+cmd_ping(struct client_opts *o, int argc, char **argv)
+{
+	struct answer	a;
+	int		json = 0, rc;
+
+	if ((rc = json_only_opts(argc, argv, "ping", &json)) != 0)
+		return rc;
+	if ((rc = simple_request(o, "ping", NULL, 0, &a)) == 0) {
+		if (json)
+			print_json(&a.doc, a.result);
+		else
+			printf("%.*s\n", (int)a.doc.v[a.result].n,
+			    a.doc.v[a.result].x.s);
+	}
+	answer_free(&a);
+	return rc;
+}
+
+int
+cli_main(int argc, char **argv)
+{
+	struct client_opts	 o;
+	char			*sock = NULL, *cache = NULL;
+	const char		*env;
+	size_t			 j;
+	int			 i, rc;
+
+	setlocale(LC_ALL, "");
+	memset(&o, 0, sizeof(o));
+	o.config = PATHS_PACMAN_CONF;
+	o.timeout_ms = 10000;
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char	*a = argv[i];
+
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout);
+			return EXIT_ANSWERED;
+		} else if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
+			printf("omg %s (protocol %d)\n", OMG_VERSION,
+			    PROTO_VERSION);
+			return EXIT_ANSWERED;
+		} else if (strcmp(a, "--no-daemon") == 0)
+			o.no_daemon = 1;
+		else if (strcmp(a, "--socket") == 0 ||
+		    strcmp(a, "--config") == 0 || strcmp(a, "--cache") == 0) {
+			if (i + 1 >= argc)
+				return usage_error("%s needs a value", a);
+			if (a[2] == 's')
+				o.socket = argv[++i];
+			else if (a[3] == 'o')
+				o.config = argv[++i];
+			else
+				o.cache = argv[++i];
+		} else
+			return usage_error("unknown option '%s'", a);
+	}
+	if (i == argc)
+		return usage_error("%s", "no command given");
+	if (o.socket == NULL) {
+		env = getenv("OMG_SOCKET");
+		o.socket = env != NULL && *env != '\0' ? env :
+		    (sock = paths_socket());
+	}
+	if (o.cache == NULL)
+		o.cache = cache = paths_cache();
+	for (j = 0; j < NELEM(cmds); j++)
+		if (strcmp(argv[i], cmds[j].name) == 0)
+			break;
+	if (j == NELEM(cmds)) {
+		free(sock);
+		free(cache);
+		return usage_error("unknown command '%s'", argv[i]);
+	}
+	optind = 1;
+	rc = cmds[j].fn(&o, argc - i, argv + i);
+	free(sock);
+	free(cache);
+	if (fflush(stdout) == EOF) {
+		warn("stdout");
+		rc = EXIT_NOANSWER;
+	}
+	return rc;
+}

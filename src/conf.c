@@ -1,0 +1,239 @@
+/*
+ * conf.c - a pacman.conf reader that follows pacman's own ini rules
+ * (src/pacman/ini.c): lines are trimmed, a line starting with '#' is a
+ * comment, "[name]" opens a section, "key = value" or a bare "key" is a
+ * directive, and Include pulls in every file its glob matches, in the
+ * section that was open.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "conf.h"
+
+#define CONF_MAXDEPTH	10
+#define CONF_LINEMAX	4096
+
+struct parser {
+	struct conf	*conf;
+	char		*section;	/* NULL before the first section */
+	char		*err;
+	size_t		 errlen;
+};
+
+static int	parse_file(struct parser *, const char *, int);
+
+static char *
+trim(char *s)
+{
+	char	*e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static void
+add_words(struct strv *sv, const char *value)
+{
+	char	*copy, *p, *w;
+
+	copy = xstrdup(value);
+	for (p = copy; (w = strsep(&p, " \t")) != NULL; )
+		if (*w != '\0')
+			strv_add(sv, w);
+	free(copy);
+}
+
+static int
+do_include(struct parser *ps, const char *pattern, int depth, const char *file,
+    int lineno)
+{
+	glob_t	 g;
+	size_t	 i;
+	char	*saved;
+	int	 rc;
+
+	if (depth >= CONF_MAXDEPTH) {
+		snprintf(ps->err, ps->errlen, "%s:%d: Include nested too deeply",
+		    file, lineno);
+		return -1;
+	}
+	rc = glob(pattern, GLOB_NOCHECK, NULL, &g);
+	if (rc != 0) {
+		snprintf(ps->err, ps->errlen, "%s:%d: cannot expand Include %s",
+		    file, lineno, pattern);
+		return -1;
+	}
+	/* An included file starts in our section and cannot change it. */
+	saved = ps->section;
+	rc = 0;
+	for (i = 0; i < g.gl_pathc && rc == 0; i++) {
+		ps->section = saved ? xstrdup(saved) : NULL;
+		rc = parse_file(ps, g.gl_pathv[i], depth + 1);
+		free(ps->section);
+	}
+	ps->section = saved;
+	globfree(&g);
+	return rc;
+}
+
+static int
+directive(struct parser *ps, char *key, char *value, int depth,
+    const char *file, int lineno)
+{
+	struct conf	*c = ps->conf;
+	struct utsname	 un;
+
+	if (strcmp(key, "Include") == 0) {
+		if (value == NULL || *value == '\0') {
+			snprintf(ps->err, ps->errlen,
+			    "%s:%d: Include needs a value", file, lineno);
+			return -1;
+		}
+		return do_include(ps, value, depth, file, lineno);
+	}
+	if (ps->section == NULL) {
+		snprintf(ps->err, ps->errlen,
+		    "%s:%d: directive '%s' outside of a section", file, lineno,
+		    key);
+		return -1;
+	}
+	if (strcmp(ps->section, "options") != 0 || value == NULL)
+		return 0;	/* repository directives: Server, SigLevel, ... */
+	if (strcmp(key, "RootDir") == 0) {
+		free(c->rootdir);
+		c->rootdir = xstrdup(value);
+	} else if (strcmp(key, "DBPath") == 0) {
+		free(c->dbpath);
+		c->dbpath = xstrdup(value);
+	} else if (strcmp(key, "Architecture") == 0) {
+		char	*copy, *p, *w;
+
+		copy = xstrdup(value);
+		for (p = copy; (w = strsep(&p, " \t")) != NULL; ) {
+			if (*w == '\0')
+				continue;
+			if (strcmp(w, "auto") == 0 && uname(&un) == 0)
+				strv_add(&c->arch, un.machine);
+			else
+				strv_add(&c->arch, w);
+		}
+		free(copy);
+	} else if (strcmp(key, "IgnorePkg") == 0)
+		add_words(&c->ignorepkg, value);
+	else if (strcmp(key, "IgnoreGroup") == 0)
+		add_words(&c->ignoregroup, value);
+	return 0;
+}
+
+static int
+parse_file(struct parser *ps, const char *file, int depth)
+{
+	FILE	*fp;
+	char	 line[CONF_LINEMAX], *s, *value;
+	size_t	 len;
+	int	 lineno = 0, rc = 0;
+
+	if ((fp = fopen(file, "r")) == NULL) {
+		snprintf(ps->err, ps->errlen, "cannot read %s: %s", file,
+		    strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && fgets(line, sizeof(line), fp) != NULL) {
+		lineno++;
+		s = trim(line);
+		len = strlen(s);
+		if (len == 0 || s[0] == '#')
+			continue;
+		if (s[0] == '[' && s[len - 1] == ']') {
+			if (len <= 2) {
+				snprintf(ps->err, ps->errlen,
+				    "%s:%d: bad section name", file, lineno);
+				rc = -1;
+				break;
+			}
+			s[len - 1] = '\0';
+			free(ps->section);
+			ps->section = xstrdup(s + 1);
+			/* Listed as often as it appears, as pacman-conf does. */
+			if (strcmp(ps->section, "options") != 0)
+				strv_add(&ps->conf->repos, ps->section);
+			continue;
+		}
+		value = s;
+		strsep(&value, "=");
+		s = trim(s);
+		if (value != NULL)
+			value = trim(value);
+		rc = directive(ps, s, value, depth, file, lineno);
+	}
+	if (rc == 0 && ferror(fp)) {
+		snprintf(ps->err, ps->errlen, "cannot read %s", file);
+		rc = -1;
+	}
+	fclose(fp);
+	return rc;
+}
+
+struct conf *
+conf_load(const char *path, char *err, size_t errlen)
+{
+	struct parser	 ps;
+	struct conf	*c;
+
+	c = xcalloc(1, sizeof(*c));
+	c->path = xstrdup(path);
+	memset(&ps, 0, sizeof(ps));
+	ps.conf = c;
+	ps.err = err;
+	ps.errlen = errlen;
+	if (parse_file(&ps, path, 0) == -1) {
+		free(ps.section);
+		conf_free(c);
+		return NULL;
+	}
+	free(ps.section);
+
+	/*
+	 * pacman's defaults (src/pacman/conf.c): DBPath lives under RootDir
+	 * when only RootDir is set, joined literally as pacman-conf shows it.
+	 */
+	if (c->dbpath == NULL)
+		c->dbpath = c->rootdir == NULL ? xstrdup("/var/lib/pacman/") :
+		    xasprintf("%s/var/lib/pacman/", c->rootdir);
+	if (c->rootdir == NULL)
+		c->rootdir = xstrdup("/");
+	return c;
+}
+
+void
+conf_free(struct conf *c)
+{
+	if (c == NULL)
+		return;
+	free(c->path);
+	free(c->rootdir);
+	free(c->dbpath);
+	strv_free(&c->arch);
+	strv_free(&c->ignorepkg);
+	strv_free(&c->ignoregroup);
+	strv_free(&c->repos);
+	free(c);
+}
+
+char *
+conf_dbfile(const struct conf *c, const char *rel)
+{
+	size_t	n = strlen(c->dbpath);
+
+	return xasprintf("%s%s%s", c->dbpath,
+	    n > 0 && c->dbpath[n - 1] == '/' ? "" : "/", rel);
+}

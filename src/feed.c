@@ -1,0 +1,341 @@
+/*
+ * feed.c - libalpm -> rows.  The only module that includes alpm.h, and it
+ * calls libalpm through pointers filled by dlsym(3): linking libalpm would
+ * cost every client exec about 7 ms of dynamic loading.
+ *
+ * pacman's semantics come from libalpm itself: required-by and optional-for
+ * (pacman -Qi, -Qdt), the newer sync version (pacman -Qu) and whether a
+ * package is ignored.  Nothing here keeps a libalpm pointer past
+ * alpm_release: rows are copied out through the emit callback.
+ */
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <alpm.h>
+
+#include "feed.h"
+
+#ifndef ALPM_SONAME
+#define ALPM_SONAME	"libalpm.so.13"
+#endif
+
+/* One pointer per libalpm function we call, typed from alpm.h. */
+#define ALPM_FUNCS(X)							\
+	X(alpm_initialize) X(alpm_release) X(alpm_errno) X(alpm_strerror) \
+	X(alpm_get_localdb) X(alpm_get_syncdbs) X(alpm_register_syncdb)	\
+	X(alpm_db_get_pkgcache) X(alpm_option_add_architecture)		\
+	X(alpm_option_add_ignorepkg) X(alpm_option_add_ignoregroup)	\
+	X(alpm_pkg_get_name) X(alpm_pkg_get_version) X(alpm_pkg_get_desc) \
+	X(alpm_pkg_get_url) X(alpm_pkg_get_arch) X(alpm_pkg_get_packager) \
+	X(alpm_pkg_get_builddate) X(alpm_pkg_get_installdate)		\
+	X(alpm_pkg_get_isize) X(alpm_pkg_get_size) X(alpm_pkg_get_reason) \
+	X(alpm_pkg_get_licenses) X(alpm_pkg_get_groups)			\
+	X(alpm_pkg_get_depends) X(alpm_pkg_get_optdepends)		\
+	X(alpm_pkg_get_provides) X(alpm_pkg_get_conflicts)		\
+	X(alpm_pkg_get_replaces) X(alpm_pkg_get_validation)		\
+	X(alpm_dep_compute_string) X(alpm_pkg_compute_requiredby)	\
+	X(alpm_pkg_compute_optionalfor) X(alpm_sync_get_new_version)	\
+	X(alpm_pkg_should_ignore) X(alpm_list_free)
+
+#define DECLARE(f)	static __typeof__(f) *p_##f;
+ALPM_FUNCS(DECLARE)
+#undef DECLARE
+
+static int
+alpm_load(char *err, size_t errlen)
+{
+	static void	*lib;
+	const char	*missing = NULL;
+
+	if (lib != NULL)
+		return 0;
+	/* Never closed: libalpm's dependencies do not expect dlclose. */
+	if ((lib = dlopen(ALPM_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		snprintf(err, errlen, "cannot load %s: %s", ALPM_SONAME,
+		    dlerror());
+		return -1;
+	}
+#define RESOLVE(f)							\
+	if ((*(void **)&p_##f = dlsym(lib, #f)) == NULL && missing == NULL) \
+		missing = #f;
+	ALPM_FUNCS(RESOLVE)
+#undef RESOLVE
+	if (missing != NULL) {
+		snprintf(err, errlen, "%s has no %s", ALPM_SONAME, missing);
+		dlclose(lib);
+		lib = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static char *
+join_strings(alpm_list_t *l)
+{
+	struct buf	 b = { 0 };
+	char		*s;
+
+	for (; l != NULL; l = l->next) {
+		if (b.len > 0)
+			buf_add(&b, "\n", 1);
+		buf_addstr(&b, l->data);
+	}
+	s = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	return s;
+}
+
+static char *
+join_deps(alpm_list_t *l)
+{
+	struct buf	 b = { 0 };
+	char		*s;
+
+	for (; l != NULL; l = l->next) {
+		if ((s = p_alpm_dep_compute_string(l->data)) == NULL)
+			continue;
+		if (b.len > 0)
+			buf_add(&b, "\n", 1);
+		buf_addstr(&b, s);
+		free(s);
+	}
+	s = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	return s;
+}
+
+/* Join and free a list libalpm computed for us. */
+static char *
+join_owned(alpm_list_t *l)
+{
+	alpm_list_t	*i;
+	char		*s;
+
+	s = join_strings(l);
+	for (i = l; i != NULL; i = i->next)
+		free(i->data);
+	p_alpm_list_free(l);
+	return s;
+}
+
+/* How pacman -Si/-Qi words alpm_pkg_get_validation. */
+static char *
+validation(int v)
+{
+	struct buf	 b = { 0 };
+	char		*s;
+
+	if (v == 0)
+		buf_addstr(&b, "Unknown");
+	else if (v & ALPM_PKG_VALIDATION_NONE)
+		buf_addstr(&b, "None");
+	else {
+		if (v & ALPM_PKG_VALIDATION_MD5SUM)
+			buf_addstr(&b, "MD5 Sum");
+		if (v & ALPM_PKG_VALIDATION_SHA256SUM)
+			buf_addstr(&b, b.len ? "\nSHA-256 Sum" : "SHA-256 Sum");
+		if (v & ALPM_PKG_VALIDATION_SIGNATURE)
+			buf_addstr(&b, b.len ? "\nSignature" : "Signature");
+	}
+	s = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	return s;
+}
+
+static void
+pkg_free_lists(struct feed_pkg *fp)
+{
+	free(fp->licenses);
+	free(fp->groups);
+	free(fp->depends);
+	free(fp->optdepends);
+	free(fp->provides);
+	free(fp->conflicts);
+	free(fp->replaces);
+	free(fp->validation);
+	free(fp->required_by);
+	free(fp->optional_for);
+}
+
+static int
+emit_pkg(alpm_handle_t *h, alpm_pkg_t *pkg, const char *repo, int ord,
+    feed_emit_fn emit, void *arg)
+{
+	struct feed_pkg	 fp;
+	alpm_pkg_t	*newer;
+	const char	*s;
+	int		 rc;
+
+	memset(&fp, 0, sizeof(fp));
+	fp.repo = repo;
+	fp.repo_ord = ord;
+	fp.name = p_alpm_pkg_get_name(pkg);
+	fp.version = p_alpm_pkg_get_version(pkg);
+	fp.desc = (s = p_alpm_pkg_get_desc(pkg)) ? s : "";
+	fp.url = (s = p_alpm_pkg_get_url(pkg)) ? s : "";
+	fp.arch = (s = p_alpm_pkg_get_arch(pkg)) ? s : "";
+	fp.packager = (s = p_alpm_pkg_get_packager(pkg)) ? s : "";
+	fp.builddate = p_alpm_pkg_get_builddate(pkg);
+	fp.isize = p_alpm_pkg_get_isize(pkg);
+	fp.reason = -1;
+	fp.licenses = join_strings(p_alpm_pkg_get_licenses(pkg));
+	fp.groups = join_strings(p_alpm_pkg_get_groups(pkg));
+	fp.depends = join_deps(p_alpm_pkg_get_depends(pkg));
+	fp.optdepends = join_deps(p_alpm_pkg_get_optdepends(pkg));
+	fp.provides = join_deps(p_alpm_pkg_get_provides(pkg));
+	fp.conflicts = join_deps(p_alpm_pkg_get_conflicts(pkg));
+	fp.replaces = join_deps(p_alpm_pkg_get_replaces(pkg));
+	fp.validation = validation(p_alpm_pkg_get_validation(pkg));
+	if (ord == FEED_LOCAL_ORD) {
+		fp.installdate = p_alpm_pkg_get_installdate(pkg);
+		fp.reason = p_alpm_pkg_get_reason(pkg) == ALPM_PKG_REASON_DEPEND;
+		fp.required_by = join_owned(p_alpm_pkg_compute_requiredby(pkg));
+		fp.optional_for =
+		    join_owned(p_alpm_pkg_compute_optionalfor(pkg));
+		newer = p_alpm_sync_get_new_version(pkg,
+		    p_alpm_get_syncdbs(h));
+		fp.new_version = newer ? p_alpm_pkg_get_version(newer) : NULL;
+		fp.ignored = p_alpm_pkg_should_ignore(h, pkg) != 0;
+	} else
+		fp.csize = p_alpm_pkg_get_size(pkg);
+	rc = emit(arg, &fp);
+	pkg_free_lists(&fp);
+	return rc;
+}
+
+int
+feed_read(const struct conf *conf, feed_emit_fn emit, void *arg, char *err,
+    size_t errlen)
+{
+	alpm_handle_t	*h;
+	alpm_errno_t	 e;
+	alpm_db_t	*db;
+	alpm_list_t	*l;
+	size_t		 i;
+	int		 rc = -1;
+
+	if (alpm_load(err, errlen) == -1)
+		return -1;
+	if ((h = p_alpm_initialize(conf->rootdir, conf->dbpath, &e)) == NULL) {
+		snprintf(err, errlen, "libalpm: cannot open %s: %s",
+		    conf->dbpath, p_alpm_strerror(e));
+		return -1;
+	}
+	for (i = 0; i < conf->arch.n; i++)
+		p_alpm_option_add_architecture(h, conf->arch.v[i]);
+	for (i = 0; i < conf->ignorepkg.n; i++)
+		p_alpm_option_add_ignorepkg(h, conf->ignorepkg.v[i]);
+	for (i = 0; i < conf->ignoregroup.n; i++)
+		p_alpm_option_add_ignoregroup(h, conf->ignoregroup.v[i]);
+	/* Register every repo first: -Qu looks across all of them. */
+	for (i = 0; i < conf->repos.n; i++) {
+		if (p_alpm_register_syncdb(h, conf->repos.v[i], 0) == NULL) {
+			snprintf(err, errlen, "libalpm: cannot register %s: %s",
+			    conf->repos.v[i], p_alpm_strerror(p_alpm_errno(h)));
+			goto done;
+		}
+	}
+	for (i = 0, l = p_alpm_get_syncdbs(h); l != NULL; l = l->next, i++) {
+		alpm_list_t	*p;
+
+		db = l->data;
+		for (p = p_alpm_db_get_pkgcache(db); p != NULL; p = p->next)
+			if (emit_pkg(h, p->data, conf->repos.v[i], (int)i, emit,
+			    arg) == -1) {
+				snprintf(err, errlen, "cannot store packages");
+				goto done;
+			}
+	}
+	db = p_alpm_get_localdb(h);
+	for (l = p_alpm_db_get_pkgcache(db); l != NULL; l = l->next)
+		if (emit_pkg(h, l->data, "local", FEED_LOCAL_ORD, emit,
+		    arg) == -1) {
+			snprintf(err, errlen, "cannot store packages");
+			goto done;
+		}
+	rc = 0;
+done:
+	p_alpm_release(h);
+	return rc;
+}
+
+/* FNV-1a, to fold the local db into the stamp without ordering it. */
+static uint64_t
+fnv(const void *p, size_t n, uint64_t h)
+{
+	const unsigned char	*s = p;
+
+	while (n-- > 0)
+		h = (h ^ *s++) * 0x100000001b3ULL;
+	return h;
+}
+
+static void
+stamp_file(struct buf *b, const char *label, const char *path)
+{
+	struct stat	st;
+
+	if (stat(path, &st) == -1)
+		buf_printf(b, "%s:-;", label);
+	else
+		buf_printf(b, "%s:%llu:%lld:%lld.%09ld;", label,
+		    (unsigned long long)st.st_ino, (long long)st.st_size,
+		    (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+}
+
+char *
+feed_stamp(const struct conf *conf)
+{
+	struct buf	 b = { 0 };
+	struct dirent	*de;
+	struct stat	 st;
+	DIR		*dir;
+	uint64_t	 sum = 0, h;
+	size_t		 i, count = 0;
+	char		*path, *s;
+
+	buf_printf(&b, "v1;root=%s;db=%s;", conf->rootdir, conf->dbpath);
+	for (i = 0; i < conf->arch.n; i++)
+		buf_printf(&b, "arch=%s;", conf->arch.v[i]);
+	for (i = 0; i < conf->ignorepkg.n; i++)
+		buf_printf(&b, "ip=%s;", conf->ignorepkg.v[i]);
+	for (i = 0; i < conf->ignoregroup.n; i++)
+		buf_printf(&b, "ig=%s;", conf->ignoregroup.v[i]);
+	for (i = 0; i < conf->repos.n; i++) {
+		s = xasprintf("sync/%s.db", conf->repos.v[i]);
+		path = conf_dbfile(conf, s);
+		stamp_file(&b, conf->repos.v[i], path);
+		free(path);
+		free(s);
+	}
+	path = conf_dbfile(conf, "local");
+	stamp_file(&b, "local", path);
+	if ((dir = opendir(path)) != NULL) {
+		while ((de = readdir(dir)) != NULL) {
+			if (de->d_name[0] == '.')
+				continue;
+			s = xasprintf("%s/%s/desc", path, de->d_name);
+			h = fnv(de->d_name, strlen(de->d_name),
+			    0xcbf29ce484222325ULL);
+			if (stat(s, &st) == 0) {
+				h = fnv(&st.st_mtim, sizeof(st.st_mtim), h);
+				h = fnv(&st.st_size, sizeof(st.st_size), h);
+				h = fnv(&st.st_ino, sizeof(st.st_ino), h);
+			}
+			free(s);
+			sum += h;
+			count++;
+		}
+		closedir(dir);
+	}
+	free(path);
+	buf_printf(&b, "n=%zu;h=%016llx", count, (unsigned long long)sum);
+	s = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	return s;
+}

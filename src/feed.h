@@ -1,0 +1,63 @@
+/*
+ * feed.h - pacman's databases, read through libalpm, turned into rows.
+ *
+ * libalpm is loaded with dlopen(3) the first time feed_read runs, so a
+ * process that only answers from the cache never pays for it.  Lists are
+ * '\n'-joined strings ("" for an empty list): package fields never hold a
+ * newline, because pacman's database format is line-based.
+ */
+#ifndef OMG_FEED_H
+#define OMG_FEED_H
+
+#include <stdint.h>
+
+#include "conf.h"
+
+#define FEED_LOCAL_ORD	(-1)	/* repo_ord of rows from the local db */
+
+struct feed_pkg {
+	const char	*repo;		/* sync repo name, or "local" */
+	int		 repo_ord;	/* index in pacman.conf, or FEED_LOCAL_ORD */
+	const char	*name;
+	const char	*version;
+	const char	*desc;
+	const char	*url;
+	const char	*arch;
+	const char	*packager;
+	int64_t		 builddate;
+	int64_t		 installdate;	/* local only, else 0 */
+	int64_t		 isize;
+	int64_t		 csize;		/* download size, sync only */
+	int		 reason;	/* local: 0 explicit, 1 dependency; else -1 */
+	char		*licenses;
+	char		*groups;
+	char		*depends;
+	char		*optdepends;	/* "name: why" */
+	char		*provides;
+	char		*conflicts;
+	char		*replaces;
+	char		*validation;	/* "MD5 Sum\nSHA-256 Sum\n..." */
+	char		*required_by;	/* local only */
+	char		*optional_for;	/* local only */
+	const char	*new_version;	/* local only: pacman -Qu's newer version */
+	int		 ignored;	/* local only: IgnorePkg/IgnoreGroup */
+};
+
+/* Called once per package, sync repos first in pacman.conf order. */
+typedef int	(*feed_emit_fn)(void *, const struct feed_pkg *);
+
+/*
+ * Read every database conf names and the local db.  Returns 0, or -1 with
+ * a reason in err when libalpm cannot be loaded or a database cannot be
+ * read, or when emit returned -1.
+ */
+int	 feed_read(const struct conf *, feed_emit_fn, void *, char *, size_t);
+
+/*
+ * A string that changes whenever the pacman databases or the parts of conf
+ * that matter do: each sync db's inode, size and mtime, and each local
+ * package's desc file.  Caller frees.
+ */
+char	*feed_stamp(const struct conf *);
+
+#endif

@@ -1,0 +1,125 @@
+/*
+ * proto.h - omg's wire protocol, version 1 (man/omg-protocol.7).
+ *
+ * A frame is a 4-byte big-endian length N followed by N bytes holding one
+ * CBOR item.  This module is pure: bytes in, values out, and values in,
+ * bytes out.  It owns every use of libcbor.
+ *
+ * Decoding builds a flat tree of struct pv nodes in preorder.  Strings
+ * point into the caller's input buffer, which must outlive the tree.
+ */
+#ifndef OMG_PROTO_H
+#define OMG_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+#define PROTO_VERSION		1
+#define PROTO_REQ_MAX		65536		/* request frame payload */
+#define PROTO_RESP_MAX		(8u << 20)	/* response frame payload */
+#define PROTO_BATCH_MAX		64
+
+#define PROTO_E_PARSE		(-32700)
+#define PROTO_E_OP		(-32601)
+#define PROTO_E_PARAMS		(-32602)
+#define PROTO_E_INTERNAL	(-32603)
+#define PROTO_E_NOTFOUND	(-1001)
+#define PROTO_E_RATE		(-1002)
+
+enum pv_type {
+	PV_UINT, PV_NEGINT, PV_BYTES, PV_STR, PV_ARRAY, PV_MAP,
+	PV_BOOL, PV_NULL, PV_UNDEF, PV_FLOAT
+};
+
+/* One decoded item; children follow their parent, linked by next. */
+struct pv {
+	enum pv_type	 type;
+	uint32_t	 next;		/* next sibling's index, 0 for none */
+	size_t		 n;		/* length, items, or map pairs */
+	union {
+		uint64_t	 u;	/* PV_UINT; PV_NEGINT holds -1 - value */
+		double		 d;
+		int		 b;
+		const char	*s;	/* PV_STR, PV_BYTES: not NUL-terminated */
+	} x;
+};
+
+struct pv_doc {
+	struct pv	*v;		/* v[0] is the root */
+	size_t		 n;
+	size_t		 cap;
+};
+
+struct proto_limits {
+	size_t	depth;		/* containers open at once */
+	size_t	items;		/* nodes in the whole item */
+	size_t	strlen;		/* bytes in one string */
+};
+
+extern const struct proto_limits proto_req_limits;	/* 16, 4096, 4 KiB */
+extern const struct proto_limits proto_resp_limits;
+
+/*
+ * Decode exactly one CBOR item filling buf[0..len).  Returns 0, or -1 with
+ * a reason in err.  Indefinite lengths, tags, invalid UTF-8, declared sizes
+ * larger than the bytes left and trailing bytes are errors.
+ */
+int		 proto_parse(const uint8_t *, size_t, const struct proto_limits *,
+		    struct pv_doc *, char *, size_t);
+void		 pv_doc_free(struct pv_doc *);
+/* The first child of node i (only when v[i].n > 0), and map lookup. */
+uint32_t	 pv_child(const struct pv_doc *, uint32_t);
+const struct pv	*pv_get(const struct pv_doc *, uint32_t, const char *);
+int		 pv_streq(const struct pv *, const char *);
+
+enum proto_op {
+	OP_PING, OP_SEARCH, OP_INFO, OP_STATUS, OP_SUGGEST, OP_BATCH
+};
+
+enum proto_sort { SORT_RELEVANCE, SORT_REPO };
+
+/* A validated request.  err != 0 means answer with that error. */
+struct proto_req {
+	uint64_t		 id;
+	enum proto_op		 op;
+	int			 err;
+	char			 errmsg[128];
+	char			*query;		/* search, suggest */
+	char			*package;	/* info */
+	uint64_t		 limit;		/* search, suggest: 0 = default */
+	enum proto_sort		 sort;
+	struct proto_req	*sub;		/* batch */
+	size_t			 nsub;
+};
+
+/* Decode and validate one request payload; never fails to fill req. */
+void	proto_req_decode(const uint8_t *, size_t, struct proto_req *);
+void	proto_req_free(struct proto_req *);
+
+/* Encoding: CBOR items appended to a buf. */
+void	proto_enc_uint(struct buf *, uint64_t);
+void	proto_enc_int(struct buf *, int64_t);
+void	proto_enc_str(struct buf *, const char *);
+void	proto_enc_strn(struct buf *, const char *, size_t);
+void	proto_enc_array(struct buf *, size_t);
+void	proto_enc_map(struct buf *, size_t);
+void	proto_enc_null(struct buf *);
+void	proto_enc_bool(struct buf *, int);
+/* { "id": id, "result": <the next item the caller writes> } */
+void	proto_enc_result(struct buf *, uint64_t);
+void	proto_enc_error(struct buf *, uint64_t, int, const char *);
+
+/* Frames: reserve the length, write the payload, then patch the length. */
+size_t	proto_frame_begin(struct buf *);
+void	proto_frame_end(struct buf *, size_t);
+
+/*
+ * Look for a frame at the start of buf.  Returns 1 with *len set when a
+ * whole frame of payload *len is there, 0 when more bytes are needed, -1
+ * when the declared length is 0 or over max.
+ */
+int	proto_frame_peek(const uint8_t *, size_t, size_t, size_t *);
+
+#endif

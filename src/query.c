@@ -1,0 +1,699 @@
+/*
+ * query.c - search, info, status, suggest and batch over the cache, with
+ * pacman's semantics (lib/libalpm/db.c:_alpm_db_search for search).
+ */
+#include <ctype.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "feed.h"
+#include "proto.h"
+#include "query.h"
+
+#define OMG_VERSION_STR		"0.1.0"
+#define SEARCH_LIMIT		50
+#define SUGGEST_LIMIT		10
+#define FUZZY_MAXLEN		64
+
+/* Search */
+
+enum rank {
+	RANK_EXACT, RANK_PREFIX, RANK_WORD, RANK_NAME, RANK_OTHER
+};
+
+struct term {
+	regex_t	 re;
+	char	*text;
+};
+
+struct match {
+	int	 rank;
+	size_t	 seq;		/* scan order: repo order, then name */
+	char	*repo, *name, *version, *desc, *groups, *installed;
+};
+
+struct search {
+	struct term	*terms;
+	size_t		 nterms;
+	struct match	*m;
+	size_t		 n, cap;
+	size_t		 seq;
+};
+
+static int
+ci_prefix(const char *s, const char *prefix)
+{
+	for (; *prefix != '\0'; s++, prefix++)
+		if (tolower((unsigned char)*s) != tolower((unsigned char)*prefix))
+			return 0;
+	return 1;
+}
+
+/* Does re match any line of a '\n'-joined list (provides: name only)? */
+static int
+match_list(const regex_t *re, const char *list, int names)
+{
+	char		 item[1024];
+	const char	*p, *e;
+	size_t		 n;
+
+	for (p = list; *p != '\0'; p = *e ? e + 1 : e) {
+		e = strchr(p, '\n');
+		if (e == NULL)
+			e = p + strlen(p);
+		n = (size_t)(e - p);
+		if (names)
+			n = strcspn(p, "<>=\n");
+		if (n >= sizeof(item))
+			n = sizeof(item) - 1;
+		memcpy(item, p, n);
+		item[n] = '\0';
+		if (regexec(re, item, 0, NULL, 0) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The rank of a name match, or RANK_OTHER when the term misses the name. */
+static int
+rank_name(const struct term *t, const char *name)
+{
+	regmatch_t	rm;
+
+	if (strcasecmp(name, t->text) == 0)
+		return RANK_EXACT;
+	if (ci_prefix(name, t->text))
+		return RANK_PREFIX;
+	if (regexec(&t->re, name, 1, &rm, 0) == 0) {
+		if (rm.rm_so == 0 ||
+		    !isalnum((unsigned char)name[rm.rm_so - 1]))
+			return RANK_WORD;
+		return RANK_NAME;
+	}
+	if (strstr(name, t->text) != NULL)
+		return RANK_NAME;
+	return RANK_OTHER;
+}
+
+static int
+search_hit(void *arg, const struct cache_hit *h)
+{
+	struct search	*s = arg;
+	struct match	*m;
+	size_t		 i;
+	int		 rank = RANK_OTHER, r;
+
+	for (i = 0; i < s->nterms; i++) {
+		const struct term	*t = &s->terms[i];
+
+		/* pacman: name as regex or plain text, desc, provides, groups */
+		if ((r = rank_name(t, h->name)) != RANK_OTHER) {
+			if (r < rank)
+				rank = r;
+			continue;
+		}
+		if (regexec(&t->re, h->desc, 0, NULL, 0) == 0 ||
+		    match_list(&t->re, h->provides, 1) ||
+		    match_list(&t->re, h->groups, 0))
+			continue;
+		return 0;
+	}
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 64;
+		s->m = xreallocarray(s->m, s->cap, sizeof(*s->m));
+	}
+	m = &s->m[s->n++];
+	m->rank = rank;
+	m->seq = s->seq++;
+	m->repo = xstrdup(h->repo);
+	m->name = xstrdup(h->name);
+	m->version = xstrdup(h->version);
+	m->desc = xstrdup(h->desc);
+	m->groups = xstrdup(h->groups);
+	m->installed = h->installed ? xstrdup(h->installed) : NULL;
+	return 0;
+}
+
+static int
+match_cmp(const void *a, const void *b)
+{
+	const struct match	*x = a, *y = b;
+
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static size_t
+count_lines(const char *s)
+{
+	size_t	n;
+
+	if (*s == '\0')
+		return 0;
+	for (n = 1; *s != '\0'; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* Encode a '\n'-joined list as an array of text strings. */
+static void
+enc_list(struct buf *out, const char *s)
+{
+	const char	*e;
+
+	proto_enc_array(out, count_lines(s));
+	while (*s != '\0') {
+		e = strchr(s, '\n');
+		if (e == NULL)
+			e = s + strlen(s);
+		proto_enc_strn(out, s, (size_t)(e - s));
+		s = *e ? e + 1 : e;
+	}
+}
+
+static void
+do_search(struct query *q, const struct proto_req *req, struct buf *out)
+{
+	struct search	 s;
+	char		*copy, *p, *w, msg[200];
+	size_t		 i, limit, shown;
+	int		 rc;
+
+	memset(&s, 0, sizeof(s));
+	copy = xstrdup(req->query);
+	s.terms = xcalloc(strlen(copy) / 2 + 1, sizeof(*s.terms));
+	for (p = copy; (w = strsep(&p, " \t\n")) != NULL; ) {
+		if (*w == '\0')
+			continue;
+		rc = regcomp(&s.terms[s.nterms].re, w,
+		    REG_EXTENDED | REG_ICASE | REG_NEWLINE);
+		if (rc != 0) {
+			char	why[100];
+
+			regerror(rc, &s.terms[s.nterms].re, why, sizeof(why));
+			snprintf(msg, sizeof(msg), "invalid regex \"%.40s\": %s",
+			    w, why);
+			proto_enc_error(out, req->id, PROTO_E_PARAMS, msg);
+			goto done;
+		}
+		s.terms[s.nterms++].text = w;
+	}
+	if (cache_scan_sync(q->cache, search_hit, &s) == -1) {
+		proto_enc_error(out, req->id, PROTO_E_INTERNAL,
+		    "cannot read the cache");
+		goto done;
+	}
+	if (req->sort == SORT_RELEVANCE)
+		qsort(s.m, s.n, sizeof(*s.m), match_cmp);
+	limit = req->limit ? req->limit : SEARCH_LIMIT;
+	shown = s.n < limit ? s.n : limit;
+	proto_enc_result(out, req->id);
+	proto_enc_map(out, 2);
+	proto_enc_str(out, "packages");
+	proto_enc_array(out, shown);
+	for (i = 0; i < shown; i++) {
+		struct match	*m = &s.m[i];
+		size_t		 nf = 5;
+
+		nf += m->installed != NULL;
+		proto_enc_map(out, nf);
+		proto_enc_str(out, "name");
+		proto_enc_str(out, m->name);
+		proto_enc_str(out, "version");
+		proto_enc_str(out, m->version);
+		proto_enc_str(out, "description");
+		proto_enc_str(out, m->desc);
+		proto_enc_str(out, "source");
+		proto_enc_str(out, m->repo);
+		proto_enc_str(out, "groups");
+		enc_list(out, m->groups);
+		if (m->installed != NULL) {
+			proto_enc_str(out, "installed");
+			proto_enc_str(out, m->installed);
+		}
+	}
+	proto_enc_str(out, "total");
+	proto_enc_uint(out, s.n);
+done:
+	for (i = 0; i < s.nterms; i++)
+		regfree(&s.terms[i].re);
+	for (i = 0; i < s.n; i++) {
+		free(s.m[i].repo);
+		free(s.m[i].name);
+		free(s.m[i].version);
+		free(s.m[i].desc);
+		free(s.m[i].groups);
+		free(s.m[i].installed);
+	}
+	free(s.m);
+	free(s.terms);
+	free(copy);
+}
+
+/* Suggest */
+
+struct cand {
+	char		*name;
+	unsigned	 score;
+};
+
+struct cands {
+	struct cand	*v;
+	size_t		 n, cap;
+	const char	*query;		/* lower case */
+	unsigned	 maxdist;
+	int		 whole;		/* compare whole names, not prefixes */
+	struct cands	*exclude;	/* names already suggested */
+};
+
+static void
+cands_add(struct cands *c, const char *name, unsigned score)
+{
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 32;
+		c->v = xreallocarray(c->v, c->cap, sizeof(*c->v));
+	}
+	c->v[c->n].name = xstrdup(name);
+	c->v[c->n++].score = score;
+}
+
+static void
+cands_free(struct cands *c)
+{
+	size_t	i;
+
+	for (i = 0; i < c->n; i++)
+		free(c->v[i].name);
+	free(c->v);
+}
+
+static int
+cand_cmp(const void *a, const void *b)
+{
+	const struct cand	*x = a, *y = b;
+	size_t			 lx, ly;
+
+	if (x->score != y->score)
+		return x->score < y->score ? -1 : 1;
+	lx = strlen(x->name);
+	ly = strlen(y->name);
+	if (lx != ly)
+		return lx < ly ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static int
+prefix_hit(void *arg, const char *name, const char *unused)
+{
+	(void)unused;
+	cands_add(arg, name, 0);
+	return 0;
+}
+
+static unsigned
+osa(const char *a, size_t la, const char *b, size_t lb)
+{
+	unsigned	d[FUZZY_MAXLEN + 2][FUZZY_MAXLEN + 2];
+	unsigned	cost, best;
+	size_t		i, j;
+
+	if (la > FUZZY_MAXLEN)
+		la = FUZZY_MAXLEN;
+	if (lb > FUZZY_MAXLEN)
+		lb = FUZZY_MAXLEN;
+	for (i = 0; i <= la; i++)
+		d[i][0] = (unsigned)i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = (unsigned)j;
+	for (i = 1; i <= la; i++)
+		for (j = 1; j <= lb; j++) {
+			cost = tolower((unsigned char)a[i - 1]) !=
+			    tolower((unsigned char)b[j - 1]);
+			best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (d[i - 1][j - 1] + cost < best)
+				best = d[i - 1][j - 1] + cost;
+			if (i > 1 && j > 1 && tolower((unsigned char)a[i - 1])
+			    == tolower((unsigned char)b[j - 2]) &&
+			    tolower((unsigned char)a[i - 2]) ==
+			    tolower((unsigned char)b[j - 1]) &&
+			    d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	return d[la][lb];
+}
+
+unsigned
+query_fuzzy(const char *a, const char *b)
+{
+	size_t		la = strlen(a), lb = strlen(b), k;
+	unsigned	d, best = ~0u;
+
+	if (la > FUZZY_MAXLEN)
+		la = FUZZY_MAXLEN;
+	if (lb > FUZZY_MAXLEN)
+		lb = FUZZY_MAXLEN;
+	for (k = la > 1 ? la - 1 : 1; k <= la + 1; k++) {
+		if (k > lb)
+			break;
+		if ((d = osa(a, la, b, k)) < best)
+			best = d;
+	}
+	if (best == ~0u)
+		best = osa(a, la, b, lb);
+	return best;
+}
+
+static int
+fuzzy_hit(void *arg, const char *name, const char *unused)
+{
+	struct cands	*c = arg;
+	unsigned	 d;
+	size_t		 i;
+
+	(void)unused;
+	d = c->whole ? osa(c->query, strlen(c->query), name, strlen(name)) :
+	    query_fuzzy(c->query, name);
+	if (d > c->maxdist)
+		return 0;
+	for (i = 0; c->exclude != NULL && i < c->exclude->n; i++)
+		if (strcmp(c->exclude->v[i].name, name) == 0)
+			return 0;
+	cands_add(c, name, d);
+	return 0;
+}
+
+/*
+ * Names for query: prefix matches shortest first, then, when there are
+ * fewer than limit, near misses by distance (of prefixes while completing,
+ * of whole names for "did you mean").  Returns -1 on cache errors.
+ */
+static int
+suggest(struct query *q, const char *query, size_t limit, int whole,
+    struct cands *out)
+{
+	struct cands	 fz;
+	char		*lq, *p;
+	size_t		 i, len;
+	int		 rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	lq = xstrdup(query);
+	for (p = lq; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	if (cache_each_name(q->cache, lq, prefix_hit, out) == -1)
+		rc = -1;
+	qsort(out->v, out->n, sizeof(*out->v), cand_cmp);
+	len = strlen(lq);
+	if (rc == 0 && out->n < limit && len >= 3) {
+		memset(&fz, 0, sizeof(fz));
+		fz.query = lq;
+		fz.maxdist = len < 6 ? 1 : 2;
+		fz.whole = whole;
+		fz.exclude = out;
+		if (cache_each_name(q->cache, NULL, fuzzy_hit, &fz) == -1)
+			rc = -1;
+		qsort(fz.v, fz.n, sizeof(*fz.v), cand_cmp);
+		for (i = 0; i < fz.n && out->n < limit; i++)
+			cands_add(out, fz.v[i].name, fz.v[i].score);
+		cands_free(&fz);
+	}
+	if (out->n > limit) {
+		for (i = limit; i < out->n; i++)
+			free(out->v[i].name);
+		out->n = limit;
+	}
+	free(lq);
+	return rc;
+}
+
+static void
+do_suggest(struct query *q, const struct proto_req *req, struct buf *out)
+{
+	struct cands	c;
+	size_t		i;
+
+	if (suggest(q, req->query, req->limit ? req->limit : SUGGEST_LIMIT, 0,
+	    &c) == -1) {
+		proto_enc_error(out, req->id, PROTO_E_INTERNAL,
+		    "cannot read the cache");
+		cands_free(&c);
+		return;
+	}
+	proto_enc_result(out, req->id);
+	proto_enc_array(out, c.n);
+	for (i = 0; i < c.n; i++)
+		proto_enc_str(out, c.v[i].name);
+	cands_free(&c);
+}
+
+/* Info */
+
+static void
+not_found(struct query *q, const struct proto_req *req, const char *name,
+    struct buf *out)
+{
+	struct cands	 c;
+	struct buf	 msg = { 0 };
+	size_t		 i;
+
+	buf_printf(&msg, "package '%.200s' was not found", req->package);
+	if (suggest(q, name, 3, 1, &c) == 0 && c.n > 0) {
+		buf_addstr(&msg, "; did you mean ");
+		for (i = 0; i < c.n; i++)
+			buf_printf(&msg, "%s%s", i == 0 ? "" :
+			    i + 1 == c.n ? " or " : ", ", c.v[i].name);
+		buf_addstr(&msg, "?");
+	}
+	cands_free(&c);
+	proto_enc_error(out, req->id, PROTO_E_NOTFOUND, buf_cstr(&msg));
+	buf_free(&msg);
+}
+
+static void
+enc_kv_str(struct buf *out, const char *k, const char *v)
+{
+	proto_enc_str(out, k);
+	if (v == NULL)
+		proto_enc_null(out);
+	else
+		proto_enc_str(out, v);
+}
+
+static void
+enc_kv_list(struct buf *out, const char *k, const char *v)
+{
+	proto_enc_str(out, k);
+	enc_list(out, v != NULL ? v : "");
+}
+
+static void
+enc_kv_int(struct buf *out, const char *k, int64_t v)
+{
+	proto_enc_str(out, k);
+	proto_enc_int(out, v);
+}
+
+static void
+do_info(struct query *q, const struct proto_req *req, struct buf *out)
+{
+	struct cache_pkg	 sync, local, *p;
+	char			*repo = NULL, *name, *slash;
+	int			 hs = 0, hl = 0, found;
+
+	/* "repo/name" picks a repo; "local/name" the installed package. */
+	name = req->package;
+	if ((slash = strchr(req->package, '/')) != NULL) {
+		repo = xstrndup(req->package, (size_t)(slash - req->package));
+		name = slash + 1;
+	}
+	memset(&sync, 0, sizeof(sync));
+	if (repo == NULL || strcmp(repo, "local") != 0)
+		hs = cache_pkg(q->cache, repo, name, &sync);
+	hl = cache_pkg(q->cache, "local", name, &local);
+	found = repo == NULL ? hs == 1 || hl == 1 :
+	    strcmp(repo, "local") == 0 ? hl == 1 : hs == 1;
+	free(repo);
+	if (hs == -1 || hl == -1) {
+		proto_enc_error(out, req->id, PROTO_E_INTERNAL,
+		    "cannot read the cache");
+		goto done;
+	}
+	if (!found) {
+		not_found(q, req, name, out);
+		goto done;
+	}
+	p = hs ? &sync : &local;
+	proto_enc_result(out, req->id);
+	proto_enc_map(out, 26);
+	enc_kv_str(out, "name", p->name);
+	enc_kv_str(out, "version", p->version);
+	enc_kv_str(out, "description", p->desc);
+	enc_kv_str(out, "url", p->url);
+	enc_kv_str(out, "arch", p->arch);
+	enc_kv_int(out, "size", p->isize);
+	enc_kv_int(out, "download_size", p->csize);
+	enc_kv_str(out, "repo", p->repo);
+	enc_kv_str(out, "source", p->repo);
+	enc_kv_list(out, "licenses", p->licenses);
+	enc_kv_list(out, "groups", p->groups);
+	enc_kv_list(out, "provides", p->provides);
+	enc_kv_list(out, "depends", p->depends);
+	enc_kv_list(out, "optdepends", p->optdepends);
+	enc_kv_list(out, "conflicts", p->conflicts);
+	enc_kv_list(out, "replaces", p->replaces);
+	enc_kv_str(out, "packager", p->packager);
+	enc_kv_int(out, "build_date", p->builddate);
+	enc_kv_list(out, "validated_by", p->validation);
+	/* What the local db adds; null when not installed. */
+	enc_kv_str(out, "installed", hl ? local.version : NULL);
+	proto_enc_str(out, "install_date");
+	if (hl)
+		proto_enc_int(out, local.installdate);
+	else
+		proto_enc_null(out);
+	enc_kv_str(out, "reason", !hl ? NULL :
+	    local.reason == 0 ? "explicit" : "dependency");
+	enc_kv_list(out, "required_by", hl ? local.required_by : "");
+	enc_kv_list(out, "optional_for", hl ? local.optional_for : "");
+	enc_kv_str(out, "update", hl ? local.new_version : NULL);
+	proto_enc_str(out, "ignored");
+	proto_enc_bool(out, hl && local.ignored);
+done:
+	cache_pkg_free(&sync);
+	cache_pkg_free(&local);
+}
+
+/* Status */
+
+static const char *runtimes[] = {
+	"python", "python2", "nodejs", "nodejs-lts-*", "go", "rust", "ruby",
+	"jre*-openjdk*", "jdk*-openjdk*", "php", "perl", "lua", "lua5[0-9]",
+	"luajit", "erlang", "elixir", "julia", "ghc", "dotnet-runtime*", "zig",
+	"ocaml", "tcl", "guile",
+};
+
+static int
+runtime_hit(void *arg, const char *name, const char *version)
+{
+	struct strv	*sv = arg;
+
+	strv_add(sv, name);
+	strv_add(sv, version);
+	return 0;
+}
+
+static void
+do_status(struct query *q, const struct proto_req *req, struct buf *out)
+{
+	struct cache_counts	 n;
+	struct cache_info	 ci;
+	struct strv		 rt = { 0 };
+	const char		*state = "fresh";
+	char			*stamp;
+	size_t			 i;
+
+	if (cache_counts(q->cache, &n) == -1 ||
+	    cache_info(q->cache, &ci) == -1) {
+		proto_enc_error(out, req->id, PROTO_E_INTERNAL,
+		    "cannot read the cache");
+		return;
+	}
+	for (i = 0; i < NELEM(runtimes); i++)
+		(void)cache_each_local(q->cache, runtimes[i], runtime_hit, &rt);
+	if (q->conf != NULL) {
+		stamp = feed_stamp(q->conf);
+		if (ci.stamp == NULL || strcmp(stamp, ci.stamp) != 0)
+			state = "stale";
+		free(stamp);
+	}
+	proto_enc_result(out, req->id);
+	proto_enc_map(out, 8);
+	enc_kv_int(out, "total_packages", (int64_t)n.total);
+	enc_kv_int(out, "explicit_packages", (int64_t)n.explicit);
+	enc_kv_int(out, "orphan_packages", (int64_t)n.orphans);
+	enc_kv_int(out, "updates_available", (int64_t)n.updates);
+	enc_kv_int(out, "security_vulnerabilities", 0);
+	proto_enc_str(out, "runtime_versions");
+	proto_enc_array(out, rt.n / 2);
+	for (i = 0; i + 1 < rt.n; i += 2) {
+		proto_enc_array(out, 2);
+		proto_enc_str(out, rt.v[i]);
+		proto_enc_str(out, rt.v[i + 1]);
+	}
+	proto_enc_str(out, "cache");
+	proto_enc_map(out, 6);
+	enc_kv_str(out, "state", state);
+	enc_kv_int(out, "generation", (int64_t)ci.generation);
+	enc_kv_int(out, "packages", (int64_t)ci.packages);
+	enc_kv_int(out, "built_at", ci.built_at);
+	enc_kv_int(out, "build_ms", (int64_t)ci.build_ms);
+	enc_kv_str(out, "path", q->cache_path);
+	proto_enc_str(out, "server");
+	proto_enc_map(out, 3);
+	enc_kv_str(out, "mode", q->mode);
+	enc_kv_str(out, "version", OMG_VERSION_STR);
+	enc_kv_int(out, "protocol", PROTO_VERSION);
+	strv_free(&rt);
+	cache_info_free(&ci);
+}
+
+/* Dispatch */
+
+static void
+answer(struct query *q, const struct proto_req *req, struct buf *out)
+{
+	size_t	i;
+
+	if (req->err != 0) {
+		proto_enc_error(out, req->id, req->err, req->errmsg);
+		return;
+	}
+	switch (req->op) {
+	case OP_PING:
+		proto_enc_result(out, req->id);
+		proto_enc_str(out, "pong");
+		break;
+	case OP_SEARCH:
+		do_search(q, req, out);
+		break;
+	case OP_INFO:
+		do_info(q, req, out);
+		break;
+	case OP_STATUS:
+		do_status(q, req, out);
+		break;
+	case OP_SUGGEST:
+		do_suggest(q, req, out);
+		break;
+	case OP_BATCH:
+		proto_enc_result(out, req->id);
+		proto_enc_array(out, req->nsub);
+		for (i = 0; i < req->nsub; i++)
+			answer(q, &req->sub[i], out);
+		break;
+	}
+}
+
+void
+query_frame(struct query *q, const uint8_t *p, size_t len, struct buf *out)
+{
+	struct proto_req	req;
+	size_t			off;
+
+	proto_req_decode(p, len, &req);
+	off = proto_frame_begin(out);
+	answer(q, &req, out);
+	if (out->len - off - 4 > PROTO_RESP_MAX) {
+		out->len = off + 4;
+		proto_enc_error(out, req.id, PROTO_E_INTERNAL,
+		    "response over the 8 MiB limit; ask for less");
+	}
+	proto_frame_end(out, off);
+	proto_req_free(&req);
+}

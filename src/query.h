@@ -1,0 +1,31 @@
+/*
+ * query.h - one request in, one response out: the code the daemon and the
+ * embedded client share, so both give the same bytes for the same cache.
+ */
+#ifndef OMG_QUERY_H
+#define OMG_QUERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cache.h"
+#include "conf.h"
+#include "util.h"
+
+struct query {
+	struct cache		*cache;
+	const struct conf	*conf;
+	const char		*mode;		/* "daemon" or "embedded" */
+	const char		*cache_path;
+};
+
+/* Answer the request payload req[0..len) by appending one frame to out. */
+void	query_frame(struct query *, const uint8_t *, size_t, struct buf *);
+
+/*
+ * Case-insensitive optimal string alignment distance between a and the
+ * best-fitting prefix of b (lengths |a|-1 .. |a|+1).  For tests.
+ */
+unsigned	query_fuzzy(const char *, const char *);
+
+#endif

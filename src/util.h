@@ -1,0 +1,58 @@
+/*
+ * util.h - checked allocation, growable byte buffers, small helpers.
+ *
+ * The x* allocators never return NULL: they exit the process when memory
+ * is exhausted.  Sizes that come from a peer must be bounded before they
+ * reach these functions.
+ */
+#ifndef OMG_UTIL_H
+#define OMG_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xrealloc(void *, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+char	*xasprintf(const char *, ...)
+	    __attribute__((format(printf, 1, 2)));
+
+/* A growable byte buffer; buf_free releases data, the struct is the caller's. */
+struct buf {
+	uint8_t	*data;
+	size_t	 len;
+	size_t	 cap;
+};
+
+void	 buf_reserve(struct buf *, size_t);
+void	 buf_add(struct buf *, const void *, size_t);
+void	 buf_addstr(struct buf *, const char *);
+void	 buf_printf(struct buf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 buf_consume(struct buf *, size_t);
+void	 buf_reset(struct buf *);
+void	 buf_free(struct buf *);
+/* NUL-terminate without counting the NUL; returns data as a string. */
+char	*buf_cstr(struct buf *);
+
+uint32_t	be32_get(const uint8_t *);
+void		be32_put(uint8_t *, uint32_t);
+
+/* Monotonic time in microseconds. */
+uint64_t	now_usec(void);
+
+/* A NULL-terminated, growable vector of owned strings. */
+struct strv {
+	char	**v;
+	size_t	  n;
+};
+
+void	strv_add(struct strv *, const char *);
+void	strv_free(struct strv *);
+
+#endif

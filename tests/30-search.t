@@ -1,0 +1,141 @@
+#!/bin/sh
+# search vs pacman -Ss: the same packages, the same bytes (with --sort repo,
+# pacman's order), through the daemon and through embedded mode, on the
+# fixture databases and on the real Arch databases of 2019.
+. "$(dirname "$0")/lib.sh"
+fixture
+
+# Each query: one line, words split by the shell as pacman's targets.
+cat > "$T/fx.queries" <<'EOF'
+fire
+FIRE
+^fire
+fox$
+fire i18n
+shell
+shell bash
+SHELL GNU
+gnome
+base
+vi
+xxd
+libc.so
+libc\.so
+gtk3-print
+^lib
+[0-9]
+web browser
+python
+python community
+(community
+spell|network
+^$
+.
+nomatchxyz
+zsh nomatchxyz
+a b c d
+Firefox
+i18n-[df]
+[[:upper:]]
+^.{3}$
+EOF
+cat > "$T/a19.queries" <<'EOF'
+linux
+python
+^lib.*-devel
+gtk
+xorg
+font
+GNOME
+^x
+server client
+[[:digit:]]{3}
+(ssh|ftp)
+^perl-
+\.so
+lib32
+firmware
+nomatchxyz
+^(core|base)
+kernel headers
+EOF
+
+# check CONF SOCK QUERIES LABEL
+check() {
+	while read -r q; do
+		# shellcheck disable=SC2086
+		pacman --config "$1" -Ss $q > "$T/want" 2>&1
+		prc=$?
+		# shellcheck disable=SC2086
+		"$OMG" --no-daemon --config "$1" --cache "$T/$4.db" search \
+		    --sort repo --limit 1000 $q > "$T/emb" 2>/dev/null
+		erc=$?
+		# shellcheck disable=SC2086
+		"$OMG" --socket "$2" search --sort repo --limit 1000 $q \
+		    > "$T/dmn" 2>/dev/null
+		drc=$?
+		if grep -q '^error: search failed: invalid regular' "$T/want"; then
+			# pacman exits 1; omg's invalid params are a usage error
+			is "$erc $drc $(cat "$T/emb" "$T/dmn" | wc -c)" "2 2 0" \
+			    "$4: '$q' is an invalid regex for both"
+			continue
+		fi
+		same "$T/emb" "$T/want" "$4: embedded search '$q' = pacman -Ss"
+		same "$T/dmn" "$T/want" "$4: daemon search '$q' = pacman -Ss"
+		is "$erc $drc" "$prc $prc" "$4: '$q' exit status $prc like pacman"
+		# relevance: same set, its own order
+		# shellcheck disable=SC2086
+		"$OMG" --socket "$2" search --limit 1000 $q | paste - - | sort \
+		    > "$T/rel"
+		paste - - < "$T/want" | sort > "$T/wantset"
+		same "$T/rel" "$T/wantset" "$4: '$q' relevance order, same set"
+		# shellcheck disable=SC2086
+		pacman --config "$1" -Ssq $q > "$T/want" 2>&1
+		# shellcheck disable=SC2086
+		"$OMG" --socket "$2" search -q --sort repo --limit 1000 $q \
+		    > "$T/dmn" 2>/dev/null
+		same "$T/dmn" "$T/want" "$4: search -q '$q' = pacman -Ssq"
+	done < "$3"
+}
+
+start_daemon "$CONF" fx
+check "$CONF" "$T/fx.sock" "$T/fx.queries" fx
+
+# Relevance: exact name first, then prefix, then word, then the rest.
+"$OMG" --socket "$T/fx.sock" search -q fire > "$T/got"
+printf 'firefox\nfirefox-i18n-de\nfirefox-i18n-fr\n' > "$T/want"
+same "$T/got" "$T/want" "relevance: prefix matches before the rest"
+"$OMG" --socket "$T/fx.sock" search -q python > "$T/got"
+printf 'python\npython\n' > "$T/want"
+same "$T/got" "$T/want" "one name in two repos appears once per repo"
+"$OMG" --socket "$T/fx.sock" search -q shell | head -2 > "$T/got"
+printf 'bash\ncoreutils\n' > "$T/want"
+same "$T/got" "$T/want" "no name matches: description matches in repo order"
+"$OMG" --socket "$T/fx.sock" search -q lib > "$T/got"
+head -3 "$T/got" | tr '\n' ' ' > "$T/got3"
+printf 'libbar libfoo glibc ' > "$T/want"
+same "$T/got3" "$T/want" "relevance: name prefix (repo order), then other name matches"
+
+# Limits and errors.
+"$OMG" --socket "$T/fx.sock" search --limit 2 -q . > "$T/got" 2> "$T/err"
+is "$(wc -l < "$T/got" | tr -d ' ')" 2 "--limit 2 shows 2"
+grep -q 'showed 2 of' "$T/err"
+ok $? "a cut list says so on stderr"
+"$OMG" --socket "$T/fx.sock" search '[' > "$T/got" 2> "$T/err"
+rc=$?
+is "$rc" 2 "an invalid regex exits 2"
+grep -q 'invalid regex' "$T/err"
+ok $? "an invalid regex says so in one line"
+is "$(wc -l < "$T/err" | tr -d ' ')" 1 "one line"
+"$OMG" --socket "$T/fx.sock" search --limit 0 x > /dev/null 2>&1
+is $? 2 "--limit 0 is a usage error"
+"$OMG" --socket "$T/fx.sock" search --sort size x > /dev/null 2>&1
+is $? 2 "--sort size is a usage error"
+
+if arch2019; then
+	start_daemon "$T/a19.conf" a19
+	check "$T/a19.conf" "$T/a19.sock" "$T/a19.queries" a19
+else
+	ok 0 "# SKIP ../shared/data/arch-2019 is not there"
+fi
+done_testing

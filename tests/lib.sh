@@ -1,0 +1,111 @@
+# lib.sh - TAP helpers and fixtures for omg's shell tests.
+#
+# Sourced by tests/*.t.  Every test works in its own temporary directory,
+# removed by an EXIT trap that also stops any daemon it started.
+
+set -u
+LC_ALL=C
+TZ=UTC
+export LC_ALL TZ
+unset OMG_SOCKET XDG_RUNTIME_DIR
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+OMG=${OMG:-$TOP/omg}
+T=$(mktemp -d "${TMPDIR:-/tmp}/omg-test.XXXXXX")
+chmod 700 "$T"
+_n=0
+_failed=0
+_pids=""
+
+cleanup() {
+	for p in $_pids; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 129' HUP INT TERM
+
+plan() { echo "1..$1"; }
+ok() {
+	_n=$((_n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $_n - $2"
+	else
+		echo "not ok $_n - $2"
+		_failed=$((_failed + 1))
+	fi
+}
+# is GOT WANT NAME
+is() {
+	if [ "$1" = "$2" ]; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		echo "#   got:  '$1'"
+		echo "#   want: '$2'"
+	fi
+}
+# same FILE_GOT FILE_WANT NAME: byte comparison with a diff on failure
+same() {
+	if cmp -s "$1" "$2"; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		diff -u "$2" "$1" | head -20 | sed 's/^/#   /'
+	fi
+}
+skip_all() { echo "1..0 # SKIP $1"; exit 0; }
+done_testing() { echo "1..$_n"; [ "$_failed" -eq 0 ]; }
+
+need() {
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 || skip_all "$t is not installed"
+	done
+}
+
+# fixture: build the pacman databases of tests/mkfixture into $T/fx.
+fixture() {
+	need pacman repo-add bsdtar zstd
+	"$TOP/tests/mkfixture" "$T/fx" >/dev/null || {
+		echo "Bail out! mkfixture failed"; exit 1; }
+	CONF=$T/fx/pacman.conf
+}
+
+# arch2019: a writable copy of ../shared/data/arch-2019 in $T/a19, or 1.
+arch2019() {
+	src=$TOP/../shared/data/arch-2019
+	[ -d "$src/sync" ] || return 1
+	mkdir -p "$T/a19/var/lib/pacman"
+	cp -r "$src/sync" "$src/local" "$T/a19/var/lib/pacman/"
+	chmod -R u+w "$T/a19"
+	cat > "$T/a19.conf" <<CONF
+[options]
+RootDir = $T/a19
+DBPath = $T/a19/var/lib/pacman/
+Architecture = x86_64
+SigLevel = Never
+[core]
+[extra]
+[multilib]
+CONF
+	return 0
+}
+
+# start_daemon CONF NAME: a daemon on $T/NAME.sock with cache $T/NAME.db
+start_daemon() {
+	sock=$T/$2.sock
+	"$OMG" --daemon --socket "$sock" --config "$1" --cache "$T/$2.db" \
+	    2>>"$T/$2.log" &
+	_pids="$_pids $!"
+	i=0
+	# Only the daemon can answer: embedded mode has no config to read.
+	while [ $i -lt 200 ]; do
+		"$OMG" --socket "$sock" --config /nonexistent ping \
+		    >/dev/null 2>&1 && break
+		sleep 0.05
+		i=$((i + 1))
+	done
+	[ -S "$sock" ] || { echo "Bail out! daemon did not start"; \
+	    cat "$T/$2.log"; exit 1; }
+}
