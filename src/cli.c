@@ -9,6 +9,7 @@
 #include <err.h>
 #include <getopt.h>
 #include <locale.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,12 +55,17 @@ usage(FILE *fp)
 	    "       omg --version | --help\n");
 }
 
-static int
-usage_error(const char *fmt, const char *arg)
+/* One line on stderr, then exit status 2. */
+static int __attribute__((format(printf, 1, 2)))
+usage_error(const char *fmt, ...)
 {
+	va_list	ap;
+
 	fprintf(stderr, "omg: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nTry 'omg --help'.\n");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see omg --help)\n");
 	return EXIT_USAGE;
 }
 
@@ -320,7 +326,7 @@ cmd_search(struct client_opts *o, int argc, char **argv)
 	size_t		 i;
 	int		 ch, quiet = 0, json = 0, rc, sort_repo = 0;
 
-	while ((ch = getopt_long(argc, argv, "+ql:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "ql:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'q':
 			quiet = 1;
@@ -341,7 +347,8 @@ cmd_search(struct client_opts *o, int argc, char **argv)
 				    "repo, not '%s'", optarg);
 			break;
 		default:
-			return usage_error("%s", "bad search option");
+			return usage_error("unknown search option '%s'",
+			    argv[optind - 1]);
 		}
 	}
 	for (i = (size_t)optind; i < (size_t)argc; i++) {
@@ -576,14 +583,15 @@ cmd_info(struct client_opts *o, int argc, char **argv)
 	size_t		 i, n;
 	int		 ch, json = 0, rc, missing = 0;
 
-	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (ch != 'j')
-			return usage_error("%s", "bad info option");
+			return usage_error("unknown info option '%s'",
+			    argv[optind - 1]);
 		json = 1;
 	}
 	n = (size_t)(argc - optind);
 	if (n == 0)
-		return usage_error("%s", "info needs a package name");
+		return usage_error("info needs a package name");
 	if (n == 1)
 		enc_info(&req, 1, argv[optind]);
 	else {
@@ -668,9 +676,10 @@ json_only_opts(int argc, char **argv, const char *cmd, int *json)
 	};
 	int	ch;
 
-	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (ch != 'j')
-			return usage_error("bad %s option", cmd);
+			return usage_error("unknown %s option '%s'", cmd,
+			    argv[optind - 1]);
 		*json = 1;
 	}
 	if (optind != argc)
@@ -762,7 +771,7 @@ cmd_suggest(struct client_opts *o, int argc, char **argv)
 	size_t		 i;
 	int		 ch, json = 0, rc;
 
-	while ((ch = getopt_long(argc, argv, "+l:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "l:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'j':
 			json = 1;
@@ -773,11 +782,12 @@ cmd_suggest(struct client_opts *o, int argc, char **argv)
 				    "from 1 to 100, not '%s'", optarg);
 			break;
 		default:
-			return usage_error("%s", "bad suggest option");
+			return usage_error("unknown suggest option '%s'",
+			    argv[optind - 1]);
 		}
 	}
 	if (argc - optind != 1)
-		return usage_error("%s", "suggest takes one PREFIX");
+		return usage_error("suggest takes one PREFIX");
 	if ((rc = simple_request(o, "suggest", argv[optind], limit, &a)) != 0)
 		goto done;
 	if (json) {
@@ -824,6 +834,7 @@ cli_main(int argc, char **argv)
 	int			 i, rc;
 
 	setlocale(LC_ALL, "");
+	opterr = 0;	/* our own one-line messages */
 	memset(&o, 0, sizeof(o));
 	o.config = PATHS_PACMAN_CONF;
 	o.timeout_ms = 10000;
@@ -853,7 +864,7 @@ cli_main(int argc, char **argv)
 			return usage_error("unknown option '%s'", a);
 	}
 	if (i == argc)
-		return usage_error("%s", "no command given");
+		return usage_error("no command given");
 	if (o.socket == NULL) {
 		env = getenv("OMG_SOCKET");
 		o.socket = env != NULL && *env != '\0' ? env :

@@ -134,8 +134,7 @@ embedded(const struct client_opts *o, const uint8_t *req, size_t len,
 
 		/* An old build still answers; no build at all cannot. */
 		if (cache_info(cache, &ci) == -1) {
-			snprintf(err, errlen, "no daemon and no usable cache: "
-			    "%s", why);
+			snprintf(err, errlen, "cannot build the cache: %s", why);
 			goto done;
 		}
 		cache_info_free(&ci);
@@ -162,6 +161,7 @@ int
 client_request(const struct client_opts *o, const uint8_t *req, size_t len,
     struct buf *resp, char *err, size_t errlen)
 {
+	char	why[512];
 	int	rc;
 
 	if (!o->no_daemon) {
@@ -171,5 +171,12 @@ client_request(const struct client_opts *o, const uint8_t *req, size_t len,
 		if (rc == -1)
 			return -1;
 	}
-	return embedded(o, req, len, resp, err, errlen);
+	if (embedded(o, req, len, resp, why, sizeof(why)) == 0)
+		return 0;
+	if (o->no_daemon)
+		snprintf(err, errlen, "%s", why);
+	else
+		snprintf(err, errlen, "no daemon on %s and no usable cache: %s",
+		    o->socket, why);
+	return -1;
 }
