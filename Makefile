@@ -44,6 +44,19 @@ tests/unit/fuzzy: tests/unit/fuzzy.c tests/unit/tap.h src/query.o \
 check: omg $(UNIT)
 	prove -v tests/*.t
 
+# The same suite with everything built under ASan and UBSan (leaks too).
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+check-asan:
+	$(MAKE) clean
+	$(MAKE) CFLAGS="$(CFLAGS) $(SANFLAGS)" LDFLAGS="$(LDFLAGS) $(SANFLAGS)" \
+		check
+	$(MAKE) clean
+
+# The suite with every daemon under valgrind (tests/vg-omg).
+check-valgrind: omg $(UNIT)
+	OMG=$$(pwd)/tests/vg-omg prove tests/*.t
+
 # Installs the dependencies (Debian or Arch), builds, and runs a daemon on
 # a sample pacman database made by tests/mkfixture.
 deps:
@@ -68,4 +81,4 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/omg $(DESTDIR)$(PREFIX)/bin/omgd \
 		$(DESTDIR)$(MANPREFIX)/man7/omg-protocol.7
 
-.PHONY: all check deps demo clean install uninstall
+.PHONY: all check check-asan check-valgrind deps demo clean install uninstall

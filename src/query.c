@@ -206,7 +206,7 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 		    "cannot read the cache");
 		goto done;
 	}
-	if (req->sort == SORT_RELEVANCE)
+	if (req->sort == SORT_RELEVANCE && s.n > 1)
 		qsort(s.m, s.n, sizeof(*s.m), match_cmp);
 	limit = req->limit ? req->limit : SEARCH_LIMIT;
 	shown = s.n < limit ? s.n : limit;
@@ -408,7 +408,8 @@ suggest(struct query *q, const char *query, size_t limit, int whole,
 		*p = (char)tolower((unsigned char)*p);
 	if (cache_each_name(q->cache, lq, prefix_hit, out) == -1)
 		rc = -1;
-	qsort(out->v, out->n, sizeof(*out->v), cand_cmp);
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), cand_cmp);
 	len = strlen(lq);
 	if (rc == 0 && out->n < limit && len >= 3) {
 		memset(&fz, 0, sizeof(fz));
@@ -418,7 +419,8 @@ suggest(struct query *q, const char *query, size_t limit, int whole,
 		fz.exclude = out;
 		if (cache_each_name(q->cache, NULL, fuzzy_hit, &fz) == -1)
 			rc = -1;
-		qsort(fz.v, fz.n, sizeof(*fz.v), cand_cmp);
+		if (fz.n > 1)
+			qsort(fz.v, fz.n, sizeof(*fz.v), cand_cmp);
 		for (i = 0; i < fz.n && out->n < limit; i++)
 			cands_add(out, fz.v[i].name, fz.v[i].score);
 		cands_free(&fz);

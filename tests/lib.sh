@@ -56,7 +56,17 @@ same() {
 	fi
 }
 skip_all() { echo "1..0 # SKIP $1"; exit 0; }
-done_testing() { echo "1..$_n"; [ "$_failed" -eq 0 ]; }
+# Stop every daemon this test started: each must exit 0 on SIGTERM (under
+# valgrind or the sanitizers an error report changes that status).
+stop_daemons() {
+	for p in $_pids; do
+		kill "$p" 2>/dev/null
+		wait "$p"
+		is "$?" 0 "daemon $p exits 0 on SIGTERM"
+	done
+	_pids=""
+}
+done_testing() { stop_daemons; echo "1..$_n"; [ "$_failed" -eq 0 ]; }
 
 need() {
 	for t in "$@"; do
