@@ -73,12 +73,17 @@ install: all
 	cp -f omg $(DESTDIR)$(PREFIX)/bin/omg
 	chmod 755 $(DESTDIR)$(PREFIX)/bin/omg
 	ln -sf omg $(DESTDIR)$(PREFIX)/bin/omgd
-	mkdir -p $(DESTDIR)$(MANPREFIX)/man7
+	mkdir -p $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man7
+	cp -f man/omg.1 $(DESTDIR)$(MANPREFIX)/man1/omg.1
+	ln -sf omg.1 $(DESTDIR)$(MANPREFIX)/man1/omgd.1
 	cp -f man/omg-protocol.7 $(DESTDIR)$(MANPREFIX)/man7/omg-protocol.7
-	chmod 644 $(DESTDIR)$(MANPREFIX)/man7/omg-protocol.7
+	chmod 644 $(DESTDIR)$(MANPREFIX)/man1/omg.1 \
+		$(DESTDIR)$(MANPREFIX)/man7/omg-protocol.7
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/omg $(DESTDIR)$(PREFIX)/bin/omgd \
+		$(DESTDIR)$(MANPREFIX)/man1/omg.1 \
+		$(DESTDIR)$(MANPREFIX)/man1/omgd.1 \
 		$(DESTDIR)$(MANPREFIX)/man7/omg-protocol.7
 
 .PHONY: all check check-asan check-valgrind deps demo clean install uninstall
