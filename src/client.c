@@ -146,6 +146,7 @@ embedded(const struct client_opts *o, const uint8_t *req, size_t len,
 	q.mode = "embedded";
 	q.cache_path = o->cache;
 	query_frame(&q, req, len, &frame);
+	query_reset(&q);
 	buf_reset(resp);
 	buf_add(resp, frame.data + 4, frame.len - 4);
 	rc = 0;

@@ -74,9 +74,11 @@ refresh(struct daemon *d, int force)
 		    sizeof(err)) == -1)
 			log_warnx("rebuild failed, serving the last cache: %s",
 			    err);
-		else
+		else {
+			query_reset(&d->query);
 			log_info("cache rebuilt in %llu ms",
 			    (unsigned long long)((now_usec() - t0) / 1000));
+		}
 	}
 	free(stamp);
 }
@@ -277,6 +279,7 @@ daemon_main(int argc, char **argv)
 	ev_run(d.loop, 0);
 
 	server_free(d.server);
+	query_reset(&d.query);
 	close(fd);
 	if (d.own_socket && unlink(d.sock_path) == -1)
 		log_warn("unlink %s", d.sock_path);

@@ -19,6 +19,23 @@
 
 /* Search */
 
+/*
+ * The searchable columns of every sync package, read once per cache
+ * generation (query_reset drops them), with lower-case copies for the
+ * literal fast path.  Provides hold names only: pacman matches those.
+ */
+struct row {
+	int	 ord;
+	char	*repo, *name, *version, *desc, *groups, *installed;
+	char	*provnames;			/* '\n'-joined */
+	char	*lname, *ldesc, *lprov, *lgroups;
+};
+
+struct query_snap {
+	struct row	*v;
+	size_t		 n, cap;
+};
+
 enum rank {
 	RANK_EXACT, RANK_PREFIX, RANK_WORD, RANK_NAME, RANK_OTHER
 };
@@ -26,12 +43,13 @@ enum rank {
 struct term {
 	regex_t	 re;
 	char	*text;
+	char	*lower;		/* literal terms: lower case; else NULL */
 };
 
 struct match {
-	int	 rank;
-	size_t	 seq;		/* scan order: repo order, then name */
-	char	*repo, *name, *version, *desc, *groups, *installed;
+	int		 rank;
+	size_t		 seq;		/* scan order: repo order, then name */
+	const struct row *row;
 };
 
 struct search {
@@ -39,8 +57,115 @@ struct search {
 	size_t		 nterms;
 	struct match	*m;
 	size_t		 n, cap;
-	size_t		 seq;
 };
+
+static char *
+lower_dup(const char *s)
+{
+	char	*p, *l = xstrdup(s);
+
+	for (p = l; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p += 'a' - 'A';
+	return l;
+}
+
+/* "a>=1\nb=2" -> "a\nb": provides names, as pacman's search sees them. */
+static char *
+provide_names(const char *list)
+{
+	struct buf	 b = { 0 };
+	const char	*p = list;
+	size_t		 n;
+	char		*s;
+
+	while (*p != '\0') {
+		n = strcspn(p, "<>=\n");
+		if (b.len > 0)
+			buf_add(&b, "\n", 1);
+		buf_add(&b, p, n);
+		p += strcspn(p, "\n");
+		if (*p == '\n')
+			p++;
+	}
+	s = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	return s;
+}
+
+static int
+snap_add(void *arg, const struct cache_hit *h)
+{
+	struct query_snap	*sn = arg;
+	struct row		*r;
+
+	if (sn->n == sn->cap) {
+		sn->cap = sn->cap ? sn->cap * 2 : 1024;
+		sn->v = xreallocarray(sn->v, sn->cap, sizeof(*sn->v));
+	}
+	r = &sn->v[sn->n++];
+	r->ord = h->ord;
+	r->repo = xstrdup(h->repo);
+	r->name = xstrdup(h->name);
+	r->version = xstrdup(h->version);
+	r->desc = xstrdup(h->desc);
+	r->groups = xstrdup(h->groups);
+	r->installed = h->installed ? xstrdup(h->installed) : NULL;
+	r->provnames = provide_names(h->provides);
+	r->lname = lower_dup(h->name);
+	r->ldesc = lower_dup(h->desc);
+	r->lprov = lower_dup(r->provnames);
+	r->lgroups = lower_dup(h->groups);
+	return 0;
+}
+
+static void
+snap_free(struct query_snap *sn)
+{
+	size_t	i;
+
+	if (sn == NULL)
+		return;
+	for (i = 0; i < sn->n; i++) {
+		struct row	*r = &sn->v[i];
+
+		free(r->repo);
+		free(r->name);
+		free(r->version);
+		free(r->desc);
+		free(r->groups);
+		free(r->installed);
+		free(r->provnames);
+		free(r->lname);
+		free(r->ldesc);
+		free(r->lprov);
+		free(r->lgroups);
+	}
+	free(sn->v);
+	free(sn);
+}
+
+void
+query_reset(struct query *q)
+{
+	snap_free(q->snap);
+	q->snap = NULL;
+}
+
+static struct query_snap *
+snap_get(struct query *q)
+{
+	struct query_snap	*sn;
+
+	if (q->snap != NULL)
+		return q->snap;
+	sn = xcalloc(1, sizeof(*sn));
+	if (cache_scan_sync(q->cache, snap_add, sn) == -1) {
+		snap_free(sn);
+		return NULL;
+	}
+	return q->snap = sn;
+}
 
 static int
 ci_prefix(const char *s, const char *prefix)
@@ -51,9 +176,9 @@ ci_prefix(const char *s, const char *prefix)
 	return 1;
 }
 
-/* Does re match any line of a '\n'-joined list (provides: name only)? */
+/* Does re match any line of a '\n'-joined list? */
 static int
-match_list(const regex_t *re, const char *list, int names)
+match_list(const regex_t *re, const char *list)
 {
 	char		 item[1024];
 	const char	*p, *e;
@@ -64,8 +189,6 @@ match_list(const regex_t *re, const char *list, int names)
 		if (e == NULL)
 			e = p + strlen(p);
 		n = (size_t)(e - p);
-		if (names)
-			n = strcspn(p, "<>=\n");
 		if (n >= sizeof(item))
 			n = sizeof(item) - 1;
 		memcpy(item, p, n);
@@ -76,49 +199,71 @@ match_list(const regex_t *re, const char *list, int names)
 	return 0;
 }
 
-/* The rank of a name match, or RANK_OTHER when the term misses the name. */
+/*
+ * A term with none of ERE's special characters matches, with REG_ICASE in
+ * the C locale, exactly where its lower-case text is a substring of the
+ * lower-cased field.  Such terms skip regexec.
+ */
 static int
-rank_name(const struct term *t, const char *name)
+is_literal(const char *t)
 {
-	regmatch_t	rm;
-
-	if (strcasecmp(name, t->text) == 0)
-		return RANK_EXACT;
-	if (ci_prefix(name, t->text))
-		return RANK_PREFIX;
-	if (regexec(&t->re, name, 1, &rm, 0) == 0) {
-		if (rm.rm_so == 0 ||
-		    !isalnum((unsigned char)name[rm.rm_so - 1]))
-			return RANK_WORD;
-		return RANK_NAME;
-	}
-	if (strstr(name, t->text) != NULL)
-		return RANK_NAME;
-	return RANK_OTHER;
+	return strpbrk(t, ".[]()*+?{}|^$\\") == NULL;
 }
 
+/* The rank of a name match, or RANK_OTHER when the term misses the name. */
 static int
-search_hit(void *arg, const struct cache_hit *h)
+rank_name(const struct term *t, const struct row *r)
 {
-	struct search	*s = arg;
-	struct match	*m;
-	size_t		 i;
-	int		 rank = RANK_OTHER, r;
+	regmatch_t	rm;
+	const char	*hit;
+	size_t		 at;
+
+	if (strcasecmp(r->name, t->text) == 0)
+		return RANK_EXACT;
+	if (ci_prefix(r->name, t->text))
+		return RANK_PREFIX;
+	if (t->lower != NULL) {
+		if ((hit = strstr(r->lname, t->lower)) == NULL)
+			return RANK_OTHER;
+		at = (size_t)(hit - r->lname);
+	} else if (regexec(&t->re, r->name, 1, &rm, 0) == 0)
+		at = (size_t)rm.rm_so;
+	else if (strstr(r->name, t->text) != NULL)	/* pacman: plain text */
+		return RANK_NAME;
+	else
+		return RANK_OTHER;
+	if (at == 0 || !isalnum((unsigned char)r->name[at - 1]))
+		return RANK_WORD;
+	return RANK_NAME;
+}
+
+/* pacman's order of fields: name (as regex or plain text), description,
+ * provides, groups; every term must hit one of them. */
+static void
+search_row(struct search *s, const struct row *r, size_t seq)
+{
+	const struct term	*t;
+	struct match		*m;
+	size_t			 i;
+	int			 rank = RANK_OTHER, rk;
 
 	for (i = 0; i < s->nterms; i++) {
-		const struct term	*t = &s->terms[i];
-
-		/* pacman: name as regex or plain text, desc, provides, groups */
-		if ((r = rank_name(t, h->name)) != RANK_OTHER) {
-			if (r < rank)
-				rank = r;
+		t = &s->terms[i];
+		if ((rk = rank_name(t, r)) != RANK_OTHER) {
+			if (rk < rank)
+				rank = rk;
 			continue;
 		}
-		if (regexec(&t->re, h->desc, 0, NULL, 0) == 0 ||
-		    match_list(&t->re, h->provides, 1) ||
-		    match_list(&t->re, h->groups, 0))
+		if (t->lower != NULL) {
+			if (strstr(r->ldesc, t->lower) != NULL ||
+			    strstr(r->lprov, t->lower) != NULL ||
+			    strstr(r->lgroups, t->lower) != NULL)
+				continue;
+		} else if (regexec(&t->re, r->desc, 0, NULL, 0) == 0 ||
+		    match_list(&t->re, r->provnames) ||
+		    match_list(&t->re, r->groups))
 			continue;
-		return 0;
+		return;
 	}
 	if (s->n == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 64;
@@ -126,14 +271,8 @@ search_hit(void *arg, const struct cache_hit *h)
 	}
 	m = &s->m[s->n++];
 	m->rank = rank;
-	m->seq = s->seq++;
-	m->repo = xstrdup(h->repo);
-	m->name = xstrdup(h->name);
-	m->version = xstrdup(h->version);
-	m->desc = xstrdup(h->desc);
-	m->groups = xstrdup(h->groups);
-	m->installed = h->installed ? xstrdup(h->installed) : NULL;
-	return 0;
+	m->seq = seq;
+	m->row = r;
 }
 
 static int
@@ -177,10 +316,11 @@ enc_list(struct buf *out, const char *s)
 static void
 do_search(struct query *q, const struct proto_req *req, struct buf *out)
 {
-	struct search	 s;
-	char		*copy, *p, *w, msg[200];
-	size_t		 i, limit, shown;
-	int		 rc;
+	struct query_snap	*sn;
+	struct search		 s;
+	char			*copy, *p, *w, msg[200];
+	size_t			 i, limit, shown;
+	int			 rc;
 
 	memset(&s, 0, sizeof(s));
 	copy = xstrdup(req->query);
@@ -188,6 +328,7 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 	for (p = copy; (w = strsep(&p, " \t\n")) != NULL; ) {
 		if (*w == '\0')
 			continue;
+		/* Compiled even when literal: pacman refuses what regcomp does. */
 		rc = regcomp(&s.terms[s.nterms].re, w,
 		    REG_EXTENDED | REG_ICASE | REG_NEWLINE);
 		if (rc != 0) {
@@ -199,13 +340,17 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 			proto_enc_error(out, req->id, PROTO_E_PARAMS, msg);
 			goto done;
 		}
-		s.terms[s.nterms++].text = w;
+		s.terms[s.nterms].text = w;
+		s.terms[s.nterms].lower = is_literal(w) ? lower_dup(w) : NULL;
+		s.nterms++;
 	}
-	if (cache_scan_sync(q->cache, search_hit, &s) == -1) {
+	if ((sn = snap_get(q)) == NULL) {
 		proto_enc_error(out, req->id, PROTO_E_INTERNAL,
 		    "cannot read the cache");
 		goto done;
 	}
+	for (i = 0; i < sn->n; i++)
+		search_row(&s, &sn->v[i], i);
 	if (req->sort == SORT_RELEVANCE && s.n > 1)
 		qsort(s.m, s.n, sizeof(*s.m), match_cmp);
 	limit = req->limit ? req->limit : SEARCH_LIMIT;
@@ -215,38 +360,30 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 	proto_enc_str(out, "packages");
 	proto_enc_array(out, shown);
 	for (i = 0; i < shown; i++) {
-		struct match	*m = &s.m[i];
-		size_t		 nf = 5;
+		const struct row	*r = s.m[i].row;
 
-		nf += m->installed != NULL;
-		proto_enc_map(out, nf);
+		proto_enc_map(out, 5 + (r->installed != NULL));
 		proto_enc_str(out, "name");
-		proto_enc_str(out, m->name);
+		proto_enc_str(out, r->name);
 		proto_enc_str(out, "version");
-		proto_enc_str(out, m->version);
+		proto_enc_str(out, r->version);
 		proto_enc_str(out, "description");
-		proto_enc_str(out, m->desc);
+		proto_enc_str(out, r->desc);
 		proto_enc_str(out, "source");
-		proto_enc_str(out, m->repo);
+		proto_enc_str(out, r->repo);
 		proto_enc_str(out, "groups");
-		enc_list(out, m->groups);
-		if (m->installed != NULL) {
+		enc_list(out, r->groups);
+		if (r->installed != NULL) {
 			proto_enc_str(out, "installed");
-			proto_enc_str(out, m->installed);
+			proto_enc_str(out, r->installed);
 		}
 	}
 	proto_enc_str(out, "total");
 	proto_enc_uint(out, s.n);
 done:
-	for (i = 0; i < s.nterms; i++)
+	for (i = 0; i < s.nterms; i++) {
 		regfree(&s.terms[i].re);
-	for (i = 0; i < s.n; i++) {
-		free(s.m[i].repo);
-		free(s.m[i].name);
-		free(s.m[i].version);
-		free(s.m[i].desc);
-		free(s.m[i].groups);
-		free(s.m[i].installed);
+		free(s.terms[i].lower);
 	}
 	free(s.m);
 	free(s.terms);

@@ -12,15 +12,21 @@
 #include "conf.h"
 #include "util.h"
 
+struct query_snap;
+
 struct query {
 	struct cache		*cache;
 	const struct conf	*conf;
 	const char		*mode;		/* "daemon" or "embedded" */
 	const char		*cache_path;
+	struct query_snap	*snap;		/* search data; query_reset */
 };
 
 /* Answer the request payload req[0..len) by appending one frame to out. */
 void	query_frame(struct query *, const uint8_t *, size_t, struct buf *);
+/* Forget what was read from the cache: call after every rebuild, and
+ * before the query goes away. */
+void	query_reset(struct query *);
 
 /*
  * Case-insensitive optimal string alignment distance between a and the
