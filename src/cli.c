@@ -293,6 +293,7 @@ join(struct buf *b, const struct pv_doc *doc, const struct pv *arr,
 	}
 }
 
+/* --limit N with 1 <= N <= max; else a usage error. */
 static int
 parse_limit(const char *s, long max, uint64_t *out)
 {
@@ -301,7 +302,8 @@ parse_limit(const char *s, long max, uint64_t *out)
 
 	v = strtol(s, &end, 10);
 	if (*s == '\0' || *end != '\0' || v < 1 || v > max)
-		return -1;
+		return usage_error("--limit takes a number from 1 to %ld, "
+		    "not '%s'", max, s);
 	*out = (uint64_t)v;
 	return 0;
 }
@@ -335,9 +337,8 @@ cmd_search(struct client_opts *o, int argc, char **argv)
 			json = 1;
 			break;
 		case 'l':
-			if (parse_limit(optarg, 1000, &limit) == -1)
-				return usage_error("--limit takes a number "
-				    "from 1 to 1000, not '%s'", optarg);
+			if ((rc = parse_limit(optarg, 1000, &limit)) != 0)
+				return rc;
 			break;
 		case 's':
 			if (strcmp(optarg, "repo") == 0)
@@ -777,9 +778,8 @@ cmd_suggest(struct client_opts *o, int argc, char **argv)
 			json = 1;
 			break;
 		case 'l':
-			if (parse_limit(optarg, 100, &limit) == -1)
-				return usage_error("--limit takes a number "
-				    "from 1 to 100, not '%s'", optarg);
+			if ((rc = parse_limit(optarg, 100, &limit)) != 0)
+				return rc;
 			break;
 		default:
 			return usage_error("unknown suggest option '%s'",

@@ -210,28 +210,31 @@ is_literal(const char *t)
 	return strpbrk(t, ".[]()*+?{}|^$\\") == NULL;
 }
 
-/* The rank of a name match, or RANK_OTHER when the term misses the name. */
+/*
+ * Whether the term hits the name the way pacman decides it (regex, or the
+ * term as plain case-sensitive text), then how well: RANK_OTHER for a miss.
+ */
 static int
 rank_name(const struct term *t, const struct row *r)
 {
-	regmatch_t	rm;
+	regmatch_t	 rm;
 	const char	*hit;
 	size_t		 at;
 
-	if (strcasecmp(r->name, t->text) == 0)
-		return RANK_EXACT;
-	if (ci_prefix(r->name, t->text))
-		return RANK_PREFIX;
 	if (t->lower != NULL) {
 		if ((hit = strstr(r->lname, t->lower)) == NULL)
 			return RANK_OTHER;
 		at = (size_t)(hit - r->lname);
 	} else if (regexec(&t->re, r->name, 1, &rm, 0) == 0)
 		at = (size_t)rm.rm_so;
-	else if (strstr(r->name, t->text) != NULL)	/* pacman: plain text */
-		return RANK_NAME;
+	else if ((hit = strstr(r->name, t->text)) != NULL)
+		at = (size_t)(hit - r->name);
 	else
 		return RANK_OTHER;
+	if (strcasecmp(r->name, t->text) == 0)
+		return RANK_EXACT;
+	if (ci_prefix(r->name, t->text))
+		return RANK_PREFIX;
 	if (at == 0 || !isalnum((unsigned char)r->name[at - 1]))
 		return RANK_WORD;
 	return RANK_NAME;

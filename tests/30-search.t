@@ -36,6 +36,10 @@ zsh nomatchxyz
 a b c d
 Firefox
 i18n-[df]
+libc++abi
+LIBC++ABI
+libc++
+C++
 [[:upper:]]
 ^.{3}$
 EOF
@@ -112,8 +116,8 @@ same "$T/got" "$T/want" "one name in two repos appears once per repo"
 printf 'bash\ncoreutils\n' > "$T/want"
 same "$T/got" "$T/want" "no name matches: description matches in repo order"
 "$OMG" --socket "$T/fx.sock" search -q lib > "$T/got"
-head -3 "$T/got" | tr '\n' ' ' > "$T/got3"
-printf 'libbar libfoo glibc ' > "$T/want"
+head -5 "$T/got" | tr '\n' ' ' > "$T/got3"
+printf 'libbar libfoo libc++ libc++abi glibc ' > "$T/want"
 same "$T/got3" "$T/want" "relevance: name prefix (repo order), then other name matches"
 
 # Limits and errors.
