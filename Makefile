@@ -6,11 +6,11 @@ include config.mk
 
 SRC = src/main.c src/cli.c src/client.c src/daemon.c src/server.c \
 	src/proto.c src/query.c src/cache.c src/feed.c src/conf.c \
-	src/paths.c src/util.c src/log.c
+	src/watch.c src/paths.c src/util.c src/log.c
 OBJ = $(SRC:.c=.o)
 HDR = src/cache.h src/cli.h src/client.h src/conf.h src/daemon.h \
 	src/feed.h src/log.h src/paths.h src/proto.h src/query.h \
-	src/server.h src/util.h
+	src/server.h src/util.h src/watch.h
 
 # unit test programs: the pure modules without the daemon
 UNIT = tests/unit/proto tests/unit/conf tests/unit/fuzzy

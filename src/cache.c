@@ -1,12 +1,16 @@
 /*
  * cache.c - SQLite schema, statements and the rebuild transaction.
  */
+#include <sys/file.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -108,7 +112,24 @@ reset_schema(sqlite3 *db)
 }
 
 static int
-open_db(const char *path, sqlite3 **out)
+quick_check(sqlite3 *db)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((rc = sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st,
+	    NULL)) != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		rc = strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0 ?
+		    SQLITE_OK : SQLITE_CORRUPT;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+open_db(const char *path, int flags, sqlite3 **out)
 {
 	sqlite3	*db = NULL;
 	int	 rc, v = -1;
@@ -120,6 +141,8 @@ open_db(const char *path, sqlite3 **out)
 		rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL;"
 		    "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
 	}
+	if (rc == SQLITE_OK && (flags & CACHE_CHECK))
+		rc = quick_check(db);
 	if (rc == SQLITE_OK)
 		rc = user_version(db, &v);
 	if (rc == SQLITE_OK && v != CACHE_SCHEMA)
@@ -129,7 +152,7 @@ open_db(const char *path, sqlite3 **out)
 }
 
 struct cache *
-cache_open(const char *path, char *err, size_t errlen)
+cache_open(const char *path, int flags, char *err, size_t errlen)
 {
 	struct cache	*c;
 	sqlite3		*db;
@@ -137,7 +160,7 @@ cache_open(const char *path, char *err, size_t errlen)
 	int		 rc;
 
 	make_parent(path);
-	rc = open_db(path, &db);
+	rc = open_db(path, flags, &db);
 	if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT) {
 		/* Keep the bad file for a post-mortem; start a new one. */
 		sqlite3_close(db);
@@ -149,7 +172,14 @@ cache_open(const char *path, char *err, size_t errlen)
 			return NULL;
 		}
 		free(aside);
-		rc = open_db(path, &db);
+		/* The -wal and -shm files belonged to the damaged one. */
+		aside = xasprintf("%s-wal", path);
+		(void)unlink(aside);
+		free(aside);
+		aside = xasprintf("%s-shm", path);
+		(void)unlink(aside);
+		free(aside);
+		rc = open_db(path, flags, &db);
 	}
 	if (rc != SQLITE_OK) {
 		seterr(err, errlen, db, path);
@@ -324,13 +354,14 @@ meta_set(sqlite3 *db, const char *key, const char *text, int64_t num)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int
-cache_rebuild(struct cache *c, const struct conf *conf, const char *stamp,
+static int
+rebuild(struct cache *c, const struct conf *conf, const char *stamp,
     char *err, size_t errlen)
 {
 	struct cache_info	 ci;
 	struct writer		 w = { NULL, 0 };
 	uint64_t		 t0 = now_usec();
+	char			*now = NULL;
 	int			 rc = -1;
 
 	(void)cache_info(c, &ci);
@@ -358,15 +389,67 @@ cache_rebuild(struct cache *c, const struct conf *conf, const char *stamp,
 		seterr(err, errlen, c->db, "cannot record the build");
 		goto done;
 	}
+	/* Commit only what pacman left alone while we read. */
+	now = feed_stamp(conf);
+	if (strcmp(now, stamp) != 0 || feed_lock_state(conf) == FEED_LOCKED) {
+		snprintf(err, errlen, "pacman changed the databases during the "
+		    "rebuild");
+		rc = CACHE_BUSY;
+		goto done;
+	}
 	if (sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		seterr(err, errlen, c->db, "cannot commit the rebuild");
 		goto done;
 	}
-	rc = 0;
+	rc = CACHE_REBUILT;
 done:
+	free(now);
 	sqlite3_finalize(w.ins);
-	if (rc == -1)
+	if (rc != CACHE_REBUILT)
 		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+#define WRITER_WAIT_MS	60000	/* for another process's rebuild */
+
+int
+cache_refresh(struct cache *c, const struct conf *conf, int force, char *err,
+    size_t errlen)
+{
+	char	*lockpath, *stamp = NULL;
+	int	 fd, rc = -1, waited = 0;
+
+	lockpath = xasprintf("%s.lock", c->path);
+	fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	free(lockpath);
+	if (fd == -1) {
+		snprintf(err, errlen, "cache: cannot open its lock: %s",
+		    strerror(errno));
+		return -1;
+	}
+	while (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if ((errno != EWOULDBLOCK && errno != EINTR) ||
+		    waited >= WRITER_WAIT_MS) {
+			snprintf(err, errlen, "cache: another rebuild holds "
+			    "%s.lock", c->path);
+			goto done;
+		}
+		usleep(20000);
+		waited += 20;
+	}
+	if (feed_lock_state(conf) == FEED_LOCKED) {
+		snprintf(err, errlen, "pacman holds its database lock");
+		rc = CACHE_BUSY;
+		goto done;
+	}
+	stamp = feed_stamp(conf);
+	if (!force && cache_fresh(c, stamp))
+		rc = CACHE_FRESH;
+	else
+		rc = rebuild(c, conf, stamp, err, errlen);
+done:
+	free(stamp);
+	close(fd);	/* releases the flock */
 	return rc;
 }
 

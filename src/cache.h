@@ -55,19 +55,34 @@ struct cache_counts {
 typedef int	(*cache_hit_fn)(void *, const struct cache_hit *);
 typedef int	(*cache_name_fn)(void *, const char *, const char *);
 
+#define CACHE_CHECK	0x1	/* cache_open: run PRAGMA quick_check */
+
 /*
  * Open (creating if needed) the cache at path.  A file that is not a
- * database, is corrupt, or has another schema version is moved aside or
- * reset, so the caller only has to rebuild.  NULL with a reason in err.
+ * database, is corrupt (with CACHE_CHECK: fails quick_check), or has
+ * another schema version is moved aside to path.corrupt or reset, so the
+ * caller only has to rebuild.  NULL with a reason in err.
  */
-struct cache	*cache_open(const char *, char *, size_t);
+struct cache	*cache_open(const char *, int, char *, size_t);
 void		 cache_close(struct cache *);
 
 /* 1 when the cache holds a complete build whose stamp equals stamp. */
 int		 cache_fresh(struct cache *, const char *);
-/* Replace every row from the pacman databases conf names. */
-int		 cache_rebuild(struct cache *, const struct conf *,
-		    const char *, char *, size_t);
+
+#define CACHE_FRESH	0	/* nothing to do */
+#define CACHE_REBUILT	1
+#define CACHE_BUSY	2	/* pacman holds db.lck, or changed the
+				   databases during the rebuild: later */
+/*
+ * Bring the cache up to date with the databases conf names (always, with
+ * force).  Writers are serialized with flock(2) on path.lock, so the
+ * daemon and embedded clients never rebuild at once; one that waited
+ * finds the cache fresh.  The rebuild is one transaction, committed only
+ * if the databases still have the stamp they had when it began and
+ * pacman does not hold its lock.  Returns CACHE_* or -1 with err.
+ */
+int		 cache_refresh(struct cache *, const struct conf *, int, char *,
+		    size_t);
 /* Fill info; returns -1 when the cache holds no build yet. */
 int		 cache_info(struct cache *, struct cache_info *);
 void		 cache_info_free(struct cache_info *);

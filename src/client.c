@@ -14,7 +14,6 @@
 #include "cache.h"
 #include "client.h"
 #include "conf.h"
-#include "feed.h"
 #include "proto.h"
 #include "query.h"
 
@@ -114,31 +113,32 @@ static int
 embedded(const struct client_opts *o, const uint8_t *req, size_t len,
     struct buf *resp, char *err, size_t errlen)
 {
-	struct query	 q;
-	struct conf	*conf;
-	struct cache	*cache;
-	struct buf	 frame = { 0 };
-	char		*stamp, why[256];
-	int		 rc = -1;
+	struct cache_info	 ci;
+	struct query		 q;
+	struct conf		*conf;
+	struct cache		*cache;
+	struct buf		 frame = { 0 };
+	char			 why[256];
+	int			 rc = -1;
 
 	if ((conf = conf_load(o->config, err, errlen)) == NULL)
 		return -1;
-	if ((cache = cache_open(o->cache, err, errlen)) == NULL) {
+	if ((cache = cache_open(o->cache, 0, err, errlen)) == NULL) {
 		conf_free(conf);
 		return -1;
 	}
-	stamp = feed_stamp(conf);
-	if (!cache_fresh(cache, stamp) &&
-	    cache_rebuild(cache, conf, stamp, why, sizeof(why)) == -1) {
-		struct cache_info	ci;
-
+	switch (cache_refresh(cache, conf, 0, why, sizeof(why))) {
+	case CACHE_FRESH:
+	case CACHE_REBUILT:
+		break;
+	default:
 		/* An old build still answers; no build at all cannot. */
 		if (cache_info(cache, &ci) == -1) {
 			snprintf(err, errlen, "cannot build the cache: %s", why);
 			goto done;
 		}
 		cache_info_free(&ci);
-		fprintf(stderr, "omg: answering from an old cache: %s\n", why);
+		fprintf(stderr, "omg: answering from the last cache: %s\n", why);
 	}
 	memset(&q, 0, sizeof(q));
 	q.cache = cache;
@@ -152,7 +152,6 @@ embedded(const struct client_opts *o, const uint8_t *req, size_t len,
 	rc = 0;
 done:
 	buf_free(&frame);
-	free(stamp);
 	cache_close(cache);
 	conf_free(conf);
 	return rc;

@@ -1,13 +1,22 @@
 /*
- * daemon.c - lifecycle: options, the cache at start, the listening socket
- * (our own, or the one systemd hands over), signals, the libev loop.
+ * daemon.c - lifecycle: options, the single-instance lock, the listening
+ * socket (our own, or the one systemd hands over), the cache and how it
+ * follows pacman, signals, the libev loop.
  *
- * Start reading here, then server.c for connections and query.c for what
- * each request does.
+ * The cache is rebuilt off the request path, in a child that re-executes
+ * omg as "omg --rebuild-cache" (a clean process: SQLite connections must
+ * not cross fork(2)), so the loop keeps answering from the last generation
+ * and libalpm is never loaded into the daemon.  inotify (watch.c) says when
+ * to look; a debounce timer says when to act.
+ *
+ * Start reading at daemon_main, then server.c for connections and query.c
+ * for what each request does.
  */
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,22 +37,46 @@
 #include "paths.h"
 #include "query.h"
 #include "server.h"
+#include "watch.h"
 
-#define CHECK_INTERVAL	1.0	/* seconds between database checks */
+#define DEBOUNCE	0.2	/* seconds of quiet before a check */
+#define SAFETY_CHECK	30.0	/* seconds between checks without events */
+
+/* Exit statuses of omg --rebuild-cache */
+#define RB_FRESH	0
+#define RB_REBUILT	10
+#define RB_BUSY		11
+#define RB_FAILED	1
 
 struct daemon {
 	struct ev_loop	*loop;
+	char		*self;		/* our executable, for the rebuilder */
 	char		*conf_path;
 	char		*cache_path;
 	char		*sock_path;
+	char		*lock_path;
+	int		 lock_fd;
 	int		 own_socket;	/* we bound it, so we unlink it */
 	struct conf	*conf;
 	struct cache	*cache;
 	struct query	 query;
 	struct server	*server;
+	struct watch	*watch;
+	ev_io		 watch_io;
+	ev_timer	 debounce;
+	ev_timer	 safety;
+	ev_child	 child;
+	pid_t		 child_pid;
+	uint64_t	 child_t0;
+	int		 again;		/* events came during a rebuild */
+	int		 force;		/* the next rebuild must not be skipped */
 	ev_signal	 sigint, sigterm, sighup;
-	ev_timer	 check;
+	ev_prepare	 prepare;
+	ev_check	 check;
+	uint64_t	 woke;		/* when the loop last woke up */
 };
+
+static void	look(struct daemon *, int);
 
 static void
 usage(void)
@@ -53,42 +86,254 @@ usage(void)
 	exit(2);
 }
 
-/* Rebuild when the pacman databases moved on and pacman is not at work. */
-static void
-refresh(struct daemon *d, int force)
+/* The rebuilder: omg --rebuild-cache --config C --cache P [--force] */
+int
+daemon_rebuild_main(int argc, char **argv)
 {
-	char		 err[256], *stamp, *lock;
-	uint64_t	 t0;
+	struct conf	*conf;
+	struct cache	*cache;
+	char		 err[512];
+	int		 i, force = 0, rc;
+	const char	*cpath = NULL, *kpath = NULL;
+	uint64_t	 t0 = now_usec();
 
-	lock = conf_dbfile(d->conf, "db.lck");
-	if (access(lock, F_OK) == 0) {
-		log_debug("%s exists; keeping the last cache", lock);
-		free(lock);
-		return;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--force") == 0)
+			force = 1;
+		else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			cpath = argv[++i];
+		else if (strcmp(argv[i], "--cache") == 0 && i + 1 < argc)
+			kpath = argv[++i];
+		else if (strcmp(argv[i], "--rebuild-cache") != 0)
+			usage();
 	}
-	free(lock);
-	stamp = feed_stamp(d->conf);
-	if (force || !cache_fresh(d->cache, stamp)) {
-		t0 = now_usec();
-		if (cache_rebuild(d->cache, d->conf, stamp, err,
-		    sizeof(err)) == -1)
-			log_warnx("rebuild failed, serving the last cache: %s",
-			    err);
-		else {
-			query_reset(&d->query);
-			log_info("cache rebuilt in %llu ms",
-			    (unsigned long long)((now_usec() - t0) / 1000));
+	if (cpath == NULL || kpath == NULL)
+		usage();
+	if ((conf = conf_load(cpath, err, sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		return RB_FAILED;
+	}
+	if ((cache = cache_open(kpath, 0, err, sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		conf_free(conf);
+		return RB_FAILED;
+	}
+	rc = cache_refresh(cache, conf, force, err, sizeof(err));
+	if (rc == -1 || rc == CACHE_BUSY)
+		log_warnx("rebuild: %s", err);
+	else if (rc == CACHE_REBUILT)
+		log_info("cache rebuilt in %llu ms",
+		    (unsigned long long)((now_usec() - t0) / 1000));
+	cache_close(cache);
+	conf_free(conf);
+	return rc == CACHE_FRESH ? RB_FRESH : rc == CACHE_REBUILT ?
+	    RB_REBUILT : rc == CACHE_BUSY ? RB_BUSY : RB_FAILED;
+}
+
+static pid_t
+spawn_rebuild(struct daemon *d, int force)
+{
+	char	*argv[8];
+	pid_t	 pid;
+	int	 i = 0;
+
+	argv[i++] = d->self;
+	argv[i++] = "--rebuild-cache";
+	argv[i++] = "--config";
+	argv[i++] = d->conf_path;
+	argv[i++] = "--cache";
+	argv[i++] = d->cache_path;
+	if (force)
+		argv[i++] = "--force";
+	argv[i] = NULL;
+	if ((pid = fork()) == -1) {
+		log_warn("fork");
+		return -1;
+	}
+	if (pid == 0) {
+		/* Our fds are the daemon's: sockets, SQLite, inotify. */
+		if (close_range(3, ~0U, 0) == -1) {
+			long	fd, max = sysconf(_SC_OPEN_MAX);
+
+			for (fd = 3; fd < max; fd++)
+				(void)close((int)fd);
 		}
+		signal(SIGPIPE, SIG_DFL);
+		execv(d->self, argv);
+		_exit(RB_FAILED);
 	}
-	free(stamp);
+	return pid;
 }
 
 static void
-check_cb(struct ev_loop *loop, ev_timer *w, int revents)
+set_state(struct daemon *d, const char *state)
+{
+	if (d->query.state == NULL || strcmp(d->query.state, state) != 0)
+		log_debug("cache state: %s", state);
+	d->query.state = state;
+}
+
+static void
+child_cb(struct ev_loop *loop, ev_child *w, int revents)
+{
+	struct daemon	*d = w->data;
+	int		 st = w->rstatus, code;
+
+	(void)revents;
+	ev_child_stop(loop, w);
+	d->child_pid = 0;
+	code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	switch (code) {
+	case RB_REBUILT:
+		query_reset(&d->query);
+		log_info("serving the new cache (rebuild took %llu ms)",
+		    (unsigned long long)((now_usec() - d->child_t0) / 1000));
+		/* FALLTHROUGH */
+	case RB_FRESH:
+		set_state(d, feed_lock_state(d->conf) == FEED_LOCK_STALE ?
+		    "stale" : "fresh");
+		break;
+	case RB_BUSY:
+		/* pacman is at work: its lock going away will wake us. */
+		set_state(d, "locked");
+		d->again = 1;
+		break;
+	default:
+		log_warnx("the rebuild failed (%s %d); serving the last cache",
+		    WIFSIGNALED(st) ? "signal" : "status",
+		    WIFSIGNALED(st) ? WTERMSIG(st) : code);
+		set_state(d, "stale");
+	}
+	if (d->again) {
+		d->again = 0;
+		ev_timer_again(d->loop, &d->debounce);
+	}
+}
+
+/* Decide whether the cache must follow the databases, and start that. */
+static void
+look(struct daemon *d, int force)
+{
+	enum feed_lock	 lk;
+	char		*stamp;
+	int		 fresh;
+
+	force |= d->force;
+	if (d->child_pid != 0) {
+		d->again = 1;
+		d->force |= force;
+		return;
+	}
+	lk = feed_lock_state(d->conf);
+	if (lk == FEED_LOCKED) {
+		set_state(d, "locked");
+		return;
+	}
+	stamp = feed_stamp(d->conf);
+	fresh = cache_fresh(d->cache, stamp);
+	free(stamp);
+	if (fresh && !force) {
+		set_state(d, lk == FEED_LOCK_STALE ? "stale" : "fresh");
+		return;
+	}
+	if (lk == FEED_LOCK_STALE)
+		log_warnx("db.lck is older than this boot or %d minutes; "
+		    "not waiting for it", FEED_LOCK_MAXAGE / 60);
+	d->force = 0;
+	if ((d->child_pid = spawn_rebuild(d, force)) == -1) {
+		d->child_pid = 0;
+		set_state(d, "stale");
+		return;
+	}
+	d->child_t0 = now_usec();
+	ev_child_set(&d->child, d->child_pid, 0);
+	ev_child_start(d->loop, &d->child);
+	set_state(d, "rebuilding");
+}
+
+static void
+debounce_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)revents;
+	ev_timer_stop(loop, w);
+	look(w->data, 0);
+}
+
+static void
+safety_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	(void)loop;
 	(void)revents;
-	refresh(w->data, 0);
+	look(w->data, 0);
+}
+
+static void
+watch_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct daemon	*d = w->data;
+	int		 flags;
+
+	(void)revents;
+	flags = watch_read(d->watch);
+	if (flags & WATCH_OVERFLOW) {
+		log_warnx("inotify queue overflow: rebuilding in full");
+		d->force = 1;
+	}
+	if (flags & WATCH_LOCK && feed_lock_state(d->conf) == FEED_LOCKED)
+		set_state(d, "locked");
+	if (flags != 0)
+		ev_timer_again(loop, &d->debounce);
+}
+
+static void
+watch_start(struct daemon *d)
+{
+	char	err[256];
+
+	if ((d->watch = watch_new(d->conf, err, sizeof(err))) == NULL) {
+		log_warnx("%s; checking every %.0f s instead", err,
+		    SAFETY_CHECK);
+		return;
+	}
+	ev_io_init(&d->watch_io, watch_cb, watch_fd(d->watch), EV_READ);
+	d->watch_io.data = d;
+	ev_io_start(d->loop, &d->watch_io);
+}
+
+static void
+watch_stop(struct daemon *d)
+{
+	if (d->watch == NULL)
+		return;
+	ev_io_stop(d->loop, &d->watch_io);
+	watch_free(d->watch);
+	d->watch = NULL;
+}
+
+/* The longest time the loop spent between waking and sleeping again. */
+static void
+check_cb(struct ev_loop *loop, ev_check *w, int revents)
+{
+	struct daemon	*d = w->data;
+
+	(void)loop;
+	(void)revents;
+	d->woke = now_usec();
+}
+
+static void
+prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct daemon	*d = w->data;
+	uint64_t	 busy;
+
+	(void)loop;
+	(void)revents;
+	if (d->woke == 0)
+		return;
+	busy = now_usec() - d->woke;
+	if (busy > d->query.stall_max_us)
+		d->query.stall_max_us = busy;
 }
 
 static void
@@ -112,11 +357,13 @@ hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		log_warnx("SIGHUP: keeping the old configuration: %s", err);
 		return;
 	}
+	watch_stop(d);
 	conf_free(d->conf);
 	d->conf = c;
 	d->query.conf = c;
+	watch_start(d);
 	log_info("SIGHUP: reloaded %s", d->conf_path);
-	refresh(d, 1);
+	look(d, 1);
 }
 
 /* The socket systemd passed (LISTEN_PID/LISTEN_FDS), or -1. */
@@ -142,7 +389,38 @@ activation_fd(void)
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_FDNAMES");
+	(void)fcntl(3, F_SETFD, FD_CLOEXEC);
 	return 3;
+}
+
+/*
+ * One daemon per socket: an flock'd file beside it holding our PID and
+ * the socket's path.  A socket file without a lock holder is stale.
+ */
+static void
+lock_instance(struct daemon *d)
+{
+	char	 held[64];
+	ssize_t	 n;
+	int	 fd;
+
+	d->lock_path = xasprintf("%s.lock", d->sock_path);
+	fd = open(d->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd == -1)
+		fatal("open %s", d->lock_path);
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK)
+			fatal("flock %s", d->lock_path);
+		n = read(fd, held, sizeof(held) - 1);
+		held[n > 0 ? n : 0] = '\0';
+		held[strcspn(held, "\n")] = '\0';
+		fatalx("another omg daemon (pid %s) serves %s", held[0] ?
+		    held : "?", d->sock_path);
+	}
+	if (ftruncate(fd, 0) == -1 ||
+	    dprintf(fd, "%ld\n%s\n", (long)getpid(), d->sock_path) < 0)
+		fatal("write %s", d->lock_path);
+	d->lock_fd = fd;
 }
 
 static int
@@ -152,7 +430,7 @@ bind_socket(const char *path)
 	struct stat		 st;
 	char			*dir, *slash;
 	mode_t			 old;
-	int			 fd, probe;
+	int			 fd;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -171,12 +449,7 @@ bind_socket(const char *path)
 		    (unsigned)(st.st_mode & 07777));
 	free(dir);
 
-	/* A socket that still answers belongs to a running daemon. */
-	if ((probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		fatal("socket");
-	if (connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0)
-		fatalx("another daemon already answers on %s", path);
-	close(probe);
+	/* We hold the instance lock: a socket file here is a dead one's. */
 	if (unlink(path) == 0)
 		log_info("removed the stale socket %s", path);
 
@@ -194,6 +467,30 @@ bind_socket(const char *path)
 	return fd;
 }
 
+/* A cache with no build at all is built before we serve anything. */
+static void
+first_build(struct daemon *d)
+{
+	struct cache_info	ci;
+	uint64_t		t0 = now_usec();
+	pid_t			pid;
+	int			st;
+
+	if (cache_info(d->cache, &ci) == 0) {
+		cache_info_free(&ci);
+		return;
+	}
+	if ((pid = spawn_rebuild(d, 1)) == -1)
+		fatalx("cannot start the first build");
+	while (waitpid(pid, &st, 0) == -1)
+		if (errno != EINTR)
+			fatal("waitpid");
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != RB_REBUILT)
+		fatalx("the first build of %s failed", d->cache_path);
+	log_info("built %s in %llu ms before serving", d->cache_path,
+	    (unsigned long long)((now_usec() - t0) / 1000));
+}
+
 int
 daemon_main(int argc, char **argv)
 {
@@ -208,9 +505,9 @@ daemon_main(int argc, char **argv)
 	struct daemon	 d;
 	char		 err[256];
 	int		 ch, fd, verbose = 0;
-	uint64_t	 t0;
 
 	memset(&d, 0, sizeof(d));
+	d.lock_fd = -1;
 	while ((ch = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
@@ -234,6 +531,8 @@ daemon_main(int argc, char **argv)
 	if (optind != argc)
 		usage();
 	log_init(verbose);
+	if ((d.self = realpath("/proc/self/exe", NULL)) == NULL)
+		fatal("cannot find my own executable");
 	if (d.sock_path == NULL)
 		d.sock_path = paths_socket();
 	if (d.conf_path == NULL)
@@ -244,12 +543,11 @@ daemon_main(int argc, char **argv)
 
 	if ((d.conf = conf_load(d.conf_path, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
-	if ((d.cache = cache_open(d.cache_path, err, sizeof(err))) == NULL)
+	lock_instance(&d);
+	if ((d.cache = cache_open(d.cache_path, CACHE_CHECK, err,
+	    sizeof(err))) == NULL)
 		fatalx("%s", err);
-	t0 = now_usec();
-	refresh(&d, 0);
-	log_debug("cache ready in %llu ms",
-	    (unsigned long long)((now_usec() - t0) / 1000));
+	first_build(&d);
 
 	if ((fd = activation_fd()) == -1) {
 		fd = bind_socket(d.sock_path);
@@ -270,9 +568,22 @@ daemon_main(int argc, char **argv)
 	ev_signal_start(d.loop, &d.sigint);
 	ev_signal_start(d.loop, &d.sigterm);
 	ev_signal_start(d.loop, &d.sighup);
-	ev_timer_init(&d.check, check_cb, CHECK_INTERVAL, CHECK_INTERVAL);
+	ev_init(&d.debounce, debounce_cb);
+	d.debounce.repeat = DEBOUNCE;
+	d.debounce.data = &d;
+	ev_timer_init(&d.safety, safety_cb, SAFETY_CHECK, SAFETY_CHECK);
+	d.safety.data = &d;
+	ev_timer_start(d.loop, &d.safety);
+	ev_child_init(&d.child, child_cb, 0, 0);
+	d.child.data = &d;
+	ev_prepare_init(&d.prepare, prepare_cb);
+	d.prepare.data = &d;
+	ev_prepare_start(d.loop, &d.prepare);
+	ev_check_init(&d.check, check_cb);
 	d.check.data = &d;
-	ev_timer_start(d.loop, &d.check);
+	ev_check_start(d.loop, &d.check);
+	watch_start(&d);
+	look(&d, 0);	/* a valid but old cache: serve it, rebuild behind */
 	log_info("serving %s", d.own_socket ? d.sock_path : "the activation "
 	    "socket");
 
@@ -281,12 +592,23 @@ daemon_main(int argc, char **argv)
 	server_free(d.server);
 	query_reset(&d.query);
 	close(fd);
+	if (d.child_pid != 0) {
+		/* Its transaction rolls back; the cache stays whole. */
+		kill(d.child_pid, SIGTERM);
+		(void)waitpid(d.child_pid, NULL, 0);
+	}
 	if (d.own_socket && unlink(d.sock_path) == -1)
 		log_warn("unlink %s", d.sock_path);
+	if (unlink(d.lock_path) == -1)
+		log_warn("unlink %s", d.lock_path);
+	close(d.lock_fd);
+	watch_stop(&d);
 	ev_loop_destroy(d.loop);
 	cache_close(d.cache);
 	conf_free(d.conf);
+	free(d.self);
 	free(d.sock_path);
+	free(d.lock_path);
 	free(d.conf_path);
 	free(d.cache_path);
 	return 0;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <alpm.h>
 
@@ -338,4 +339,26 @@ feed_stamp(const struct conf *conf)
 	s = xstrdup(buf_cstr(&b));
 	buf_free(&b);
 	return s;
+}
+
+enum feed_lock
+feed_lock_state(const struct conf *conf)
+{
+	struct timespec	 up;
+	struct stat	 st;
+	char		*path;
+	time_t		 now, boot;
+	int		 rc;
+
+	path = conf_dbfile(conf, "db.lck");
+	rc = stat(path, &st);
+	free(path);
+	if (rc == -1)
+		return FEED_UNLOCKED;
+	now = time(NULL);
+	boot = clock_gettime(CLOCK_BOOTTIME, &up) == 0 ? now - up.tv_sec : 0;
+	/* A lock from before this boot, or from long ago, outlived pacman. */
+	if (st.st_mtime < boot || now - st.st_mtime > FEED_LOCK_MAXAGE)
+		return FEED_LOCK_STALE;
+	return FEED_LOCKED;
 }

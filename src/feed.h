@@ -60,4 +60,15 @@ int	 feed_read(const struct conf *, feed_emit_fn, void *, char *, size_t);
  */
 char	*feed_stamp(const struct conf *);
 
+#define FEED_LOCK_MAXAGE	(30 * 60)	/* seconds: held longer is stale */
+
+enum feed_lock {
+	FEED_UNLOCKED,
+	FEED_LOCKED,		/* pacman is writing: wait */
+	FEED_LOCK_STALE		/* older than boot or FEED_LOCK_MAXAGE: ignore */
+};
+
+/* The state of DBPath/db.lck, as pacman's lock file. */
+enum feed_lock	 feed_lock_state(const struct conf *);
+
 #endif

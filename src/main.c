@@ -20,6 +20,8 @@ main(int argc, char **argv)
 	base = base != NULL ? base + 1 : argc > 0 ? argv[0] : "omg";
 	if (strcmp(base, "omgd") == 0)
 		return daemon_main(argc, argv);
+	if (argc > 1 && strcmp(argv[1], "--rebuild-cache") == 0)
+		return daemon_rebuild_main(argc, argv);
 	/* --daemon counts among the global options, before any command. */
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--daemon") == 0)

@@ -748,7 +748,9 @@ do_status(struct query *q, const struct proto_req *req, struct buf *out)
 	}
 	for (i = 0; i < NELEM(runtimes); i++)
 		(void)cache_each_local(q->cache, runtimes[i], runtime_hit, &rt);
-	if (q->conf != NULL) {
+	if (q->state != NULL)
+		state = q->state;
+	else if (q->conf != NULL) {
 		stamp = feed_stamp(q->conf);
 		if (ci.stamp == NULL || strcmp(stamp, ci.stamp) != 0)
 			state = "stale";
@@ -777,10 +779,11 @@ do_status(struct query *q, const struct proto_req *req, struct buf *out)
 	enc_kv_int(out, "build_ms", (int64_t)ci.build_ms);
 	enc_kv_str(out, "path", q->cache_path);
 	proto_enc_str(out, "server");
-	proto_enc_map(out, 3);
+	proto_enc_map(out, 4);
 	enc_kv_str(out, "mode", q->mode);
 	enc_kv_str(out, "version", OMG_VERSION_STR);
 	enc_kv_int(out, "protocol", PROTO_VERSION);
+	enc_kv_int(out, "loop_stall_max_us", (int64_t)q->stall_max_us);
 	strv_free(&rt);
 	cache_info_free(&ci);
 }

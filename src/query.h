@@ -20,6 +20,9 @@ struct query {
 	const char		*mode;		/* "daemon" or "embedded" */
 	const char		*cache_path;
 	struct query_snap	*snap;		/* search data; query_reset */
+	const char		*state;		/* the daemon's cache state, or
+						   NULL: compare stamps */
+	uint64_t		 stall_max_us;	/* the daemon's longest stall */
 };
 
 /* Answer the request payload req[0..len) by appending one frame to out. */

@@ -46,7 +46,7 @@ ok $? "embedded: info ripgrep shows it installed"
 is "$($E status --json | counts)" "$(pcounts)" "embedded: status = pacman after -U"
 
 # the daemon follows pacman live
-installed() { "$OMG" --socket "$T/d.sock" info "$1" | grep -q '^Installed'; }
+installed() { "$OMG" --socket "$T/d.sock" info "$1" | grep -q '^Installed *:'; }
 not_installed() { ! installed "$1"; }
 daemon_counts() { [ "$("$OMG" --socket "$T/d.sock" status --json | counts)" = "$(pcounts)" ]; }
 within2 installed ripgrep
