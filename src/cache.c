@@ -40,6 +40,7 @@ static const char schema[] =
 struct cache {
 	sqlite3		*db;
 	char		*path;
+	char		*damaged;	/* where a damaged file was moved */
 	sqlite3_stmt	*scan;
 	sqlite3_stmt	*get;
 };
@@ -156,7 +157,7 @@ cache_open(const char *path, int flags, char *err, size_t errlen)
 {
 	struct cache	*c;
 	sqlite3		*db;
-	char		*aside;
+	char		*aside, *damaged = NULL;
 	int		 rc;
 
 	make_parent(path);
@@ -171,7 +172,7 @@ cache_open(const char *path, int flags, char *err, size_t errlen)
 			free(aside);
 			return NULL;
 		}
-		free(aside);
+		damaged = aside;
 		/* The -wal and -shm files belonged to the damaged one. */
 		aside = xasprintf("%s-wal", path);
 		(void)unlink(aside);
@@ -184,11 +185,13 @@ cache_open(const char *path, int flags, char *err, size_t errlen)
 	if (rc != SQLITE_OK) {
 		seterr(err, errlen, db, path);
 		sqlite3_close(db);
+		free(damaged);
 		return NULL;
 	}
 	c = xcalloc(1, sizeof(*c));
 	c->db = db;
 	c->path = xstrdup(path);
+	c->damaged = damaged;
 	return c;
 }
 
@@ -201,6 +204,7 @@ cache_close(struct cache *c)
 	sqlite3_finalize(c->get);
 	sqlite3_close(c->db);
 	free(c->path);
+	free(c->damaged);
 	free(c);
 }
 
@@ -219,6 +223,12 @@ meta_get(struct cache *c, const char *key)
 		v = xstrdup((const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
 	return v;
+}
+
+const char *
+cache_damaged(const struct cache *c)
+{
+	return c->damaged;
 }
 
 int

@@ -65,6 +65,8 @@ typedef int	(*cache_name_fn)(void *, const char *, const char *);
  */
 struct cache	*cache_open(const char *, int, char *, size_t);
 void		 cache_close(struct cache *);
+/* Where cache_open moved a damaged file, or NULL. */
+const char	*cache_damaged(const struct cache *);
 
 /* 1 when the cache holds a complete build whose stamp equals stamp. */
 int		 cache_fresh(struct cache *, const char *);

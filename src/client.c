@@ -127,6 +127,9 @@ embedded(const struct client_opts *o, const uint8_t *req, size_t len,
 		conf_free(conf);
 		return -1;
 	}
+	if (cache_damaged(cache) != NULL)
+		fprintf(stderr, "omg: the cache was damaged: moved to %s, "
+		    "rebuilding\n", cache_damaged(cache));
 	switch (cache_refresh(cache, conf, 0, why, sizeof(why))) {
 	case CACHE_FRESH:
 	case CACHE_REBUILT:

@@ -547,6 +547,9 @@ daemon_main(int argc, char **argv)
 	if ((d.cache = cache_open(d.cache_path, CACHE_CHECK, err,
 	    sizeof(err))) == NULL)
 		fatalx("%s", err);
+	if (cache_damaged(d.cache) != NULL)
+		log_warnx("the cache was damaged: moved to %s, rebuilding",
+		    cache_damaged(d.cache));
 	first_build(&d);
 
 	if ((fd = activation_fd()) == -1) {

@@ -84,10 +84,34 @@ same "$T/got" "$T/want" "daemon: search . = pacman -Ss after all of it"
 
 # damaged files and other schemas
 printf 'this is not a database, just bytes' > "$T/bad.db"
-"$OMG" --no-daemon --config "$CONF" --cache "$T/bad.db" info bash > /dev/null
+"$OMG" --no-daemon --config "$CONF" --cache "$T/bad.db" info bash > /dev/null \
+    2> "$T/bad.err"
 ok $? "a damaged cache file: moved aside, rebuilt, answered"
 [ -f "$T/bad.db.corrupt" ]
 ok $? "the damaged file is kept as .corrupt"
+grep -q 'damaged: moved to' "$T/bad.err"
+ok $? "and says so in one line"
+
+# Damage inside a valid file: only quick_check sees it; the daemon runs it.
+cp "$T/emb.db" "$T/q.db"
+python3 - "$T/q.db" <<'EOF'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+page = c.execute("PRAGMA page_size").fetchone()[0]
+pages = c.execute("PRAGMA page_count").fetchone()[0]
+c.close()
+with open(sys.argv[1], "r+b") as f:      # scribble over the last pages
+    for p in range(max(2, pages - 3), pages):
+        f.seek(p * page + 8)
+        f.write(b"\xff" * (page - 16))
+EOF
+start_daemon "$CONF" q
+grep -q "the cache was damaged: moved to $T/q.db.corrupt" "$T/q.log"
+ok $? "quick_check finds damage inside the file: moved aside, logged"
+"$OMG" --socket "$T/q.sock" search --sort repo --limit 1000 . > "$T/got"
+same "$T/got" "$T/want" "and the rebuilt cache answers as pacman"
+
 python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("PRAGMA user_version = 99"); c.commit()' "$T/emb.db"
 $E status --json > "$T/st"
 is "$(gen < "$T/st")" 1 "a cache of another schema version is rebuilt, not misread"
