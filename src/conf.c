@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <glob.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,4 +237,114 @@ conf_dbfile(const struct conf *c, const char *rel)
 
 	return xasprintf("%s%s%s", c->dbpath,
 	    n > 0 && c->dbpath[n - 1] == '/' ? "" : "/", rel);
+}
+
+/* omg.conf */
+
+#define S(f)	offsetof(struct settings, f)
+
+static const struct {
+	const char	*name;
+	size_t		 off;
+	double		 def, min, max;
+	int		 integer;
+} settings_table[] = {
+	{ "request_max", S(request_max), 65536, 16, 16 << 20, 1 },
+	{ "response_max", S(response_max), 8 << 20, 4096, 256 << 20, 1 },
+	{ "batch_max", S(batch_max), 64, 1, 4096, 1 },
+	{ "cbor_depth", S(cbor_depth), 16, 2, 64, 1 },
+	{ "cbor_items", S(cbor_items), 4096, 16, 1 << 20, 1 },
+	{ "cbor_string", S(cbor_string), 4096, 64, 1 << 20, 1 },
+	{ "connections_max", S(connections_max), 256, 1, 65536, 1 },
+	{ "connections_fresh_max", S(connections_fresh_max), 64, 1, 65536, 1 },
+	{ "first_frame_timeout", S(first_frame_timeout), 5, 0.1, 3600, 0 },
+	{ "frame_gap_timeout", S(frame_gap_timeout), 10, 0.1, 3600, 0 },
+	{ "idle_timeout", S(idle_timeout), 300, 0.1, 86400, 0 },
+	{ "output_pause", S(output_pause), 1 << 20, 4096, 1 << 30, 1 },
+	{ "output_max", S(output_max), 8 << 20, 4096, 1 << 30, 1 },
+	{ "write_stall_timeout", S(write_stall_timeout), 30, 0.1, 3600, 0 },
+	{ "rate", S(rate), 1000, 1, 1e9, 0 },
+	{ "rate_burst", S(rate_burst), 2000, 1, 1e9, 0 },
+};
+
+#undef S
+
+void
+settings_default(struct settings *s)
+{
+	size_t	i;
+
+	for (i = 0; i < NELEM(settings_table); i++)
+		*(double *)((char *)s + settings_table[i].off) =
+		    settings_table[i].def;
+}
+
+int
+settings_load(const char *path, int must_exist, struct settings *s,
+    char *err, size_t errlen)
+{
+	FILE	*fp;
+	char	 line[512], *k, *v, *end;
+	double	 d;
+	size_t	 i;
+	int	 lineno = 0, rc = 0;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT && !must_exist)
+			return 0;
+		snprintf(err, errlen, "cannot read %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && fgets(line, sizeof(line), fp) != NULL) {
+		lineno++;
+		k = trim(line);
+		if (*k == '\0' || *k == '#')
+			continue;
+		v = k;
+		strsep(&v, "=");
+		k = trim(k);
+		for (i = 0; i < NELEM(settings_table); i++)
+			if (strcmp(k, settings_table[i].name) == 0)
+				break;
+		if (i == NELEM(settings_table)) {
+			snprintf(err, errlen, "%s:%d: unknown setting '%s'",
+			    path, lineno, k);
+			rc = -1;
+			break;
+		}
+		if (v == NULL) {
+			snprintf(err, errlen, "%s:%d: %s needs '= value'", path,
+			    lineno, k);
+			rc = -1;
+			break;
+		}
+		v = trim(v);
+		errno = 0;
+		d = strtod(v, &end);
+		if (*v == '\0' || *end != '\0' || errno != 0 ||
+		    d < settings_table[i].min || d > settings_table[i].max ||
+		    (settings_table[i].integer && d != (double)(long long)d)) {
+			snprintf(err, errlen, "%s:%d: %s must be %s from %g to "
+			    "%g, not '%s'", path, lineno, k,
+			    settings_table[i].integer ? "a whole number" :
+			    "a number", settings_table[i].min,
+			    settings_table[i].max, v);
+			rc = -1;
+			break;
+		}
+		*(double *)((char *)s + settings_table[i].off) = d;
+	}
+	fclose(fp);
+	return rc;
+}
+
+void
+settings_print(const struct settings *s, FILE *fp)
+{
+	size_t	i;
+
+	for (i = 0; i < NELEM(settings_table); i++)
+		fprintf(fp, "%s = %g\n", settings_table[i].name,
+		    *(const double *)((const char *)s + settings_table[i].off));
 }

@@ -6,6 +6,8 @@
 #ifndef OMG_CONF_H
 #define OMG_CONF_H
 
+#include <stdio.h>
+
 #include "util.h"
 
 struct conf {
@@ -26,5 +28,37 @@ struct conf	*conf_load(const char *path, char *err, size_t errlen);
 void		 conf_free(struct conf *);
 /* DBPath joined with rel ("sync/core.db", "db.lck"); caller frees. */
 char		*conf_dbfile(const struct conf *, const char *);
+
+/*
+ * omg's own settings (omg.conf(5)): "name = value" lines, '#' comments.
+ * Every one has a default and bounds; see the table in conf.c.
+ */
+struct settings {
+	double	request_max;		/* bytes in a request frame */
+	double	response_max;		/* bytes in a response frame */
+	double	batch_max;		/* requests in a batch */
+	double	cbor_depth;
+	double	cbor_items;
+	double	cbor_string;		/* bytes in one string */
+	double	connections_max;
+	double	connections_fresh_max;	/* before a first whole frame */
+	double	first_frame_timeout;	/* seconds */
+	double	frame_gap_timeout;	/* seconds inside a frame */
+	double	idle_timeout;		/* seconds */
+	double	output_pause;		/* bytes queued: stop reading */
+	double	output_max;		/* bytes queued: close */
+	double	write_stall_timeout;	/* seconds without write progress */
+	double	rate;			/* requests per second */
+	double	rate_burst;
+};
+
+void	settings_default(struct settings *);
+/*
+ * Read path over the defaults in s.  A missing file is fine unless
+ * must_exist.  -1 with a one-line reason in err on a bad line.
+ */
+int	settings_load(const char *, int, struct settings *, char *, size_t);
+/* Print every setting and its value as omg.conf lines. */
+void	settings_print(const struct settings *, FILE *);
 
 #endif

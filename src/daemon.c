@@ -35,6 +35,7 @@
 #include "feed.h"
 #include "log.h"
 #include "paths.h"
+#include "proto.h"
 #include "query.h"
 #include "server.h"
 #include "watch.h"
@@ -52,7 +53,10 @@ struct daemon {
 	struct ev_loop	*loop;
 	char		*self;		/* our executable, for the rebuilder */
 	char		*conf_path;
+	char		*settings_path;
 	char		*cache_path;
+	struct proto_limits	 plim;
+	struct server_limits	 slim;
 	char		*sock_path;
 	char		*lock_path;
 	int		 lock_fd;
@@ -82,8 +86,38 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: omg --daemon [--socket PATH] [--config PATH] "
-	    "[--cache PATH] [--verbose]\n");
+	    "[--cache PATH] [--omg-conf PATH] [--verbose]\n");
 	exit(2);
+}
+
+/* omg.conf -> the limits proto.c and server.c enforce. */
+static void
+load_settings(struct daemon *d, int explicit)
+{
+	struct settings	s;
+	char		err[512];
+
+	settings_default(&s);
+	if (settings_load(d->settings_path, explicit, &s, err,
+	    sizeof(err)) == -1)
+		fatalx("%s", err);
+	d->plim.depth = (size_t)s.cbor_depth;
+	d->plim.items = (size_t)s.cbor_items;
+	d->plim.strlen = (size_t)s.cbor_string;
+	d->plim.frame = (size_t)s.request_max;
+	d->plim.batch = (size_t)s.batch_max;
+	d->plim.response = (size_t)s.response_max;
+	d->slim.conns = (size_t)s.connections_max;
+	d->slim.fresh = (size_t)s.connections_fresh_max;
+	d->slim.frame = (size_t)s.request_max;
+	d->slim.first_frame = s.first_frame_timeout;
+	d->slim.gap = s.frame_gap_timeout;
+	d->slim.idle = s.idle_timeout;
+	d->slim.out_pause = (size_t)s.output_pause;
+	d->slim.out_max = (size_t)s.output_max;
+	d->slim.write_stall = s.write_stall_timeout;
+	d->slim.rate = s.rate;
+	d->slim.burst = s.rate_burst;
 }
 
 /* The rebuilder: omg --rebuild-cache --config C --cache P [--force] */
@@ -499,6 +533,7 @@ daemon_main(int argc, char **argv)
 		{ "socket",	required_argument,	NULL, 's' },
 		{ "config",	required_argument,	NULL, 'c' },
 		{ "cache",	required_argument,	NULL, 'C' },
+		{ "omg-conf",	required_argument,	NULL, 'o' },
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ NULL,		0,			NULL, 0 }
 	};
@@ -521,6 +556,9 @@ daemon_main(int argc, char **argv)
 		case 'C':
 			d.cache_path = xstrdup(optarg);
 			break;
+		case 'o':
+			d.settings_path = xstrdup(optarg);
+			break;
 		case 'v':
 			verbose = 1;
 			break;
@@ -539,6 +577,12 @@ daemon_main(int argc, char **argv)
 		d.conf_path = xstrdup(PATHS_PACMAN_CONF);
 	if (d.cache_path == NULL)
 		d.cache_path = paths_cache();
+	if (d.settings_path != NULL)
+		load_settings(&d, 1);
+	else {
+		d.settings_path = paths_settings();
+		load_settings(&d, 0);
+	}
 	signal(SIGPIPE, SIG_IGN);
 
 	if ((d.conf = conf_load(d.conf_path, err, sizeof(err))) == NULL)
@@ -562,8 +606,9 @@ daemon_main(int argc, char **argv)
 	d.query.conf = d.conf;
 	d.query.mode = "daemon";
 	d.query.cache_path = d.cache_path;
+	d.query.limits = &d.plim;
 	d.loop = ev_default_loop(EVFLAG_AUTO);
-	d.server = server_new(d.loop, fd, &d.query);
+	d.server = server_new(d.loop, fd, &d.query, &d.slim);
 	ev_signal_init(&d.sigint, stop_cb, SIGINT);
 	ev_signal_init(&d.sigterm, stop_cb, SIGTERM);
 	ev_signal_init(&d.sighup, hup_cb, SIGHUP);
@@ -613,6 +658,7 @@ daemon_main(int argc, char **argv)
 	free(d.sock_path);
 	free(d.lock_path);
 	free(d.conf_path);
+	free(d.settings_path);
 	free(d.cache_path);
 	return 0;
 }

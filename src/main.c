@@ -28,7 +28,8 @@ main(int argc, char **argv)
 			return daemon_main(argc, argv);
 		if (strcmp(argv[i], "--socket") == 0 ||
 		    strcmp(argv[i], "--config") == 0 ||
-		    strcmp(argv[i], "--cache") == 0)
+		    strcmp(argv[i], "--cache") == 0 ||
+		    strcmp(argv[i], "--omg-conf") == 0)
 			i++;
 	}
 	return cli_main(argc, argv);

@@ -24,16 +24,29 @@ paths_socket(void)
 	return xasprintf("/run/user/%u/omg.sock", (unsigned)getuid());
 }
 
-char *
-paths_cache(void)
+/* $XDG_<var>, else $HOME/<fallback>, joined with rel */
+static char *
+xdg(const char *var, const char *fallback, const char *rel)
 {
 	const char	*dir;
 	struct passwd	*pw;
 
-	if ((dir = nonempty(getenv("XDG_CACHE_HOME"))) != NULL)
-		return xasprintf("%s/omg/cache.db", dir);
+	if ((dir = nonempty(getenv(var))) != NULL)
+		return xasprintf("%s/%s", dir, rel);
 	if ((dir = nonempty(getenv("HOME"))) == NULL &&
 	    (pw = getpwuid(getuid())) != NULL)
 		dir = pw->pw_dir;
-	return xasprintf("%s/.cache/omg/cache.db", dir ? dir : "/tmp");
+	return xasprintf("%s/%s/%s", dir ? dir : "/tmp", fallback, rel);
+}
+
+char *
+paths_cache(void)
+{
+	return xdg("XDG_CACHE_HOME", ".cache", "omg/cache.db");
+}
+
+char *
+paths_settings(void)
+{
+	return xdg("XDG_CONFIG_HOME", ".config", "omg/omg.conf");
 }

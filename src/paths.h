@@ -11,5 +11,7 @@
 char	*paths_socket(void);
 /* $XDG_CACHE_HOME/omg/cache.db, else $HOME/.cache/omg/cache.db */
 char	*paths_cache(void);
+/* $XDG_CONFIG_HOME/omg/omg.conf, else $HOME/.config/omg/omg.conf */
+char	*paths_settings(void);
 
 #endif

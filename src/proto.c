@@ -17,8 +17,12 @@
 
 #define DEPTH_MAX	64	/* hard cap on any limits' depth */
 
-const struct proto_limits proto_req_limits = { 16, 4096, 4096 };
-const struct proto_limits proto_resp_limits = { 16, 1u << 22, 1u << 20 };
+const struct proto_limits proto_req_limits = {
+	16, 4096, 4096, PROTO_REQ_MAX, PROTO_BATCH_MAX, PROTO_RESP_MAX
+};
+const struct proto_limits proto_resp_limits = {
+	16, 1u << 22, 1u << 20, PROTO_RESP_MAX, PROTO_BATCH_MAX, PROTO_RESP_MAX
+};
 
 struct open {
 	uint32_t	 idx;		/* the container's node */
@@ -429,11 +433,11 @@ req_limit(struct proto_req *req, const struct pv *v, uint64_t max)
 	return 0;
 }
 
-static int	req_from(const struct pv_doc *, uint32_t, struct proto_req *,
-		    int);
+static int	req_from(const struct pv_doc *, uint32_t, size_t,
+		    struct proto_req *, int);
 
 static int
-req_batch(const struct pv_doc *doc, const struct pv *reqs,
+req_batch(const struct pv_doc *doc, const struct pv *reqs, size_t max,
     struct proto_req *req)
 {
 	uint32_t	k;
@@ -442,23 +446,23 @@ req_batch(const struct pv_doc *doc, const struct pv *reqs,
 	if (reqs == NULL || reqs->type != PV_ARRAY)
 		return req_fail(req, PROTO_E_PARAMS,
 		    "parameter \"requests\" must be an array");
-	if (reqs->n > PROTO_BATCH_MAX)
+	if (reqs->n > max)
 		return req_fail(req, PROTO_E_PARAMS,
-		    "batch of %zu requests, over the limit of %d", reqs->n,
-		    PROTO_BATCH_MAX);
+		    "batch of %zu requests, over the limit of %zu", reqs->n,
+		    max);
 	req->nsub = reqs->n;
 	req->sub = xcalloc(reqs->n, sizeof(*req->sub));
 	k = pv_child(doc, (uint32_t)(reqs - doc->v));
 	for (i = 0; i < reqs->n; i++) {
-		req_from(doc, k, &req->sub[i], 1);
+		req_from(doc, k, max, &req->sub[i], 1);
 		k = doc->v[k].next;
 	}
 	return 0;
 }
 
 static int
-req_from(const struct pv_doc *doc, uint32_t root, struct proto_req *req,
-    int nested)
+req_from(const struct pv_doc *doc, uint32_t root, size_t batch,
+    struct proto_req *req, int nested)
 {
 	const struct pv	*m = &doc->v[root], *id, *op, *v;
 	uint32_t	 k, j;
@@ -529,24 +533,24 @@ req_from(const struct pv_doc *doc, uint32_t root, struct proto_req *req,
 		if (nested)
 			return req_fail(req, PROTO_E_PARAMS,
 			    "batch requests cannot be nested");
-		return req_batch(doc, pv_get(doc, root, "requests"), req);
+		return req_batch(doc, pv_get(doc, root, "requests"), batch, req);
 	}
 	return 0;
 }
 
 void
-proto_req_decode(const uint8_t *buf, size_t len, struct proto_req *req)
+proto_req_decode(const uint8_t *buf, size_t len,
+    const struct proto_limits *lim, struct proto_req *req)
 {
 	struct pv_doc	doc;
 	char		err[96];
 
 	memset(req, 0, sizeof(*req));
-	if (proto_parse(buf, len, &proto_req_limits, &doc, err,
-	    sizeof(err)) == -1) {
+	if (proto_parse(buf, len, lim, &doc, err, sizeof(err)) == -1) {
 		req_fail(req, PROTO_E_PARSE, "parse error: %s", err);
 		return;
 	}
-	if (req_from(&doc, 0, req, 0) == -1) {
+	if (req_from(&doc, 0, lim->batch, req, 0) == -1) {
 		/* Keep the id only when it was usable. */
 		const struct pv	*id = pv_get(&doc, 0, "id");
 

@@ -56,9 +56,14 @@ struct proto_limits {
 	size_t	depth;		/* containers open at once */
 	size_t	items;		/* nodes in the whole item */
 	size_t	strlen;		/* bytes in one string */
+	size_t	frame;		/* bytes in a frame's payload */
+	size_t	batch;		/* requests in a batch */
+	size_t	response;	/* bytes in a response payload */
 };
 
-extern const struct proto_limits proto_req_limits;	/* 16, 4096, 4 KiB */
+/* Requests: depth 16, 4096 items, 4 KiB strings, 64 KiB frames, batch 64,
+ * 8 MiB responses.  Responses (read by the client): larger. */
+extern const struct proto_limits proto_req_limits;
 extern const struct proto_limits proto_resp_limits;
 
 /*
@@ -95,7 +100,8 @@ struct proto_req {
 };
 
 /* Decode and validate one request payload; never fails to fill req. */
-void	proto_req_decode(const uint8_t *, size_t, struct proto_req *);
+void	proto_req_decode(const uint8_t *, size_t, const struct proto_limits *,
+	    struct proto_req *);
 void	proto_req_free(struct proto_req *);
 
 /* Encoding: CBOR items appended to a buf. */

@@ -825,20 +825,40 @@ answer(struct query *q, const struct proto_req *req, struct buf *out)
 	}
 }
 
+static const struct proto_limits *
+limits(const struct query *q)
+{
+	return q->limits != NULL ? q->limits : &proto_req_limits;
+}
+
 void
 query_frame(struct query *q, const uint8_t *p, size_t len, struct buf *out)
 {
 	struct proto_req	req;
 	size_t			off;
 
-	proto_req_decode(p, len, &req);
+	proto_req_decode(p, len, limits(q), &req);
 	off = proto_frame_begin(out);
 	answer(q, &req, out);
-	if (out->len - off - 4 > PROTO_RESP_MAX) {
+	if (out->len - off - 4 > limits(q)->response) {
 		out->len = off + 4;
 		proto_enc_error(out, req.id, PROTO_E_INTERNAL,
-		    "response over the 8 MiB limit; ask for less");
+		    "response over the size limit; ask for less");
 	}
+	proto_frame_end(out, off);
+	proto_req_free(&req);
+}
+
+void
+query_refuse(struct query *q, const uint8_t *p, size_t len, int code,
+    const char *msg, struct buf *out)
+{
+	struct proto_req	req;
+	size_t			off;
+
+	proto_req_decode(p, len, limits(q), &req);
+	off = proto_frame_begin(out);
+	proto_enc_error(out, req.id, code, msg);
 	proto_frame_end(out, off);
 	proto_req_free(&req);
 }

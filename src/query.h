@@ -10,6 +10,7 @@
 
 #include "cache.h"
 #include "conf.h"
+#include "proto.h"
 #include "util.h"
 
 struct query_snap;
@@ -23,10 +24,14 @@ struct query {
 	const char		*state;		/* the daemon's cache state, or
 						   NULL: compare stamps */
 	uint64_t		 stall_max_us;	/* the daemon's longest stall */
+	const struct proto_limits *limits;	/* NULL: proto_req_limits */
 };
 
 /* Answer the request payload req[0..len) by appending one frame to out. */
 void	query_frame(struct query *, const uint8_t *, size_t, struct buf *);
+/* Answer with an error of our own (code, msg) to the request payload. */
+void	query_refuse(struct query *, const uint8_t *, size_t, int,
+	    const char *, struct buf *);
 /* Forget what was read from the cache: call after every rebuild, and
  * before the query goes away. */
 void	query_reset(struct query *);

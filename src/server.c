@@ -1,9 +1,15 @@
 /*
  * server.c - connections.  Each one is a state of buffers and one ev_io
  * whose event mask is recomputed from those buffers after every callback
- * (sniproxy's habit): read while the output queue is short, write only
- * while output is queued.  Frames are answered in arrival order, every
- * complete frame in the input before going back to the loop.
+ * (sniproxy's habit): read and answer while the output queue is short,
+ * write only while output is queued.  Frames are answered in arrival
+ * order, every complete frame in the input before going back to the loop,
+ * unless the output queue is full: then the rest waits, unread and
+ * unanswered, until the peer reads.  So a connection holds at most one
+ * read's worth of input and out_pause plus one answer of output.
+ *
+ * One timer, running only while there are connections, closes those past
+ * a deadline: first frame, gap inside a frame, idle, write stall.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -21,8 +27,8 @@
 #include "server.h"
 
 #define READ_CHUNK	65536
-#define OUT_PAUSE	(1u << 20)	/* stop reading above this backlog */
-#define ACCEPT_PAUSE	1.0		/* seconds to wait out EMFILE */
+#define ACCEPT_PAUSE	1.0	/* seconds to wait out EMFILE */
+#define SWEEP		0.25	/* seconds between deadline checks */
 
 struct conn {
 	TAILQ_ENTRY(conn)	 entry;
@@ -30,6 +36,12 @@ struct conn {
 	ev_io			 io;
 	int			 fd;
 	int			 eof;		/* peer will send no more */
+	int			 fresh;		/* no whole frame yet */
+	ev_tstamp		 born;
+	ev_tstamp		 heard;		/* last bytes read */
+	ev_tstamp		 wrote;		/* last write progress */
+	double			 tokens;	/* rate limit */
+	ev_tstamp		 filled;
 	struct buf		 in;
 	struct buf		 out;
 	size_t			 out_off;	/* bytes of out already sent */
@@ -38,43 +50,87 @@ struct conn {
 struct server {
 	struct ev_loop		*loop;
 	struct query		*query;
+	struct server_limits	 lim;
 	int			 fd;
 	ev_io			 accept_io;
 	ev_timer		 accept_pause;
+	ev_timer		 sweep;
 	TAILQ_HEAD(, conn)	 conns;
+	size_t			 nconns;
+	size_t			 nfresh;
 };
 
-static void	conn_cb(struct ev_loop *, ev_io *, int);
+static size_t
+pending(const struct conn *c)
+{
+	return c->out.len - c->out_off;
+}
 
 static void
-conn_close(struct conn *c)
+conn_close(struct conn *c, const char *why)
 {
-	ev_io_stop(c->srv->loop, &c->io);
-	TAILQ_REMOVE(&c->srv->conns, c, entry);
+	struct server	*srv = c->srv;
+
+	if (why != NULL)
+		log_debug("fd %d: closing: %s", c->fd, why);
+	ev_io_stop(srv->loop, &c->io);
+	TAILQ_REMOVE(&srv->conns, c, entry);
+	srv->nconns--;
+	if (c->fresh)
+		srv->nfresh--;
 	close(c->fd);
 	buf_free(&c->in);
 	buf_free(&c->out);
 	free(c);
+	if (srv->nconns == 0)
+		ev_timer_stop(srv->loop, &srv->sweep);
 }
 
-/* Answer every complete frame; -1 when the peer broke the framing. */
+/* One token per request; refilled at rate, up to burst. */
+static int
+conn_allowed(struct conn *c, ev_tstamp now)
+{
+	const struct server_limits	*l = &c->srv->lim;
+
+	c->tokens += (now - c->filled) * l->rate;
+	if (c->tokens > l->burst)
+		c->tokens = l->burst;
+	c->filled = now;
+	if (c->tokens < 1.0)
+		return 0;
+	c->tokens -= 1.0;
+	return 1;
+}
+
+/*
+ * Answer the complete frames in the input while the output queue has
+ * room; -1 when the peer broke the framing.
+ */
 static int
 conn_process(struct conn *c)
 {
-	size_t	off = 0, len;
-	int	rc;
+	struct server	*srv = c->srv;
+	ev_tstamp	 now = ev_now(srv->loop);
+	size_t		 off = 0, len;
+	int		 rc = 0;
 
-	while ((rc = proto_frame_peek(c->in.data + off, c->in.len - off,
-	    PROTO_REQ_MAX, &len)) == 1) {
-		query_frame(c->srv->query, c->in.data + off + 4, len, &c->out);
+	while (pending(c) < srv->lim.out_pause &&
+	    (rc = proto_frame_peek(c->in.data + off, c->in.len - off,
+	    srv->lim.frame, &len)) == 1) {
+		if (c->fresh) {
+			c->fresh = 0;
+			srv->nfresh--;
+		}
+		if (conn_allowed(c, now))
+			query_frame(srv->query, c->in.data + off + 4, len,
+			    &c->out);
+		else
+			query_refuse(srv->query, c->in.data + off + 4, len,
+			    PROTO_E_RATE, "rate limited: slow down", &c->out);
 		off += 4 + len;
 	}
 	buf_consume(&c->in, off);
-	if (rc == -1) {
-		log_debug("fd %d: bad frame length, closing", c->fd);
-		return -1;
-	}
-	return 0;
+	return rc == -1 ? -1 : 0;
 }
 
 static int
@@ -83,8 +139,8 @@ conn_flush(struct conn *c)
 	ssize_t	n;
 
 	while (c->out_off < c->out.len) {
-		n = send(c->fd, c->out.data + c->out_off,
-		    c->out.len - c->out_off, MSG_NOSIGNAL);
+		n = send(c->fd, c->out.data + c->out_off, pending(c),
+		    MSG_NOSIGNAL);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -93,31 +149,47 @@ conn_flush(struct conn *c)
 			return -1;
 		}
 		c->out_off += (size_t)n;
+		c->wrote = ev_now(c->srv->loop);
 	}
 	buf_reset(&c->out);
 	c->out_off = 0;
 	return 0;
 }
 
-/* Recompute the watcher from the buffers; close when all is done. */
-static void
+/*
+ * Recompute the watcher from the buffers; close when all is done.
+ * Returns -1 when the connection is gone.
+ */
+static int
 conn_update(struct conn *c)
 {
-	int	events = 0;
+	const struct server_limits	*l = &c->srv->lim;
+	int				 events = 0;
 
-	if (!c->eof && c->out.len - c->out_off < OUT_PAUSE)
+	if (pending(c) > l->out_max) {
+		conn_close(c, "output over the limit");
+		return -1;
+	}
+	/* Read while there is room to answer what comes. */
+	if (!c->eof && pending(c) < l->out_pause &&
+	    c->in.len < l->frame + 4)
 		events |= EV_READ;
-	if (c->out_off < c->out.len)
+	if (pending(c) > 0)
 		events |= EV_WRITE;
 	if (events == 0) {
-		conn_close(c);
-		return;
+		/* EOF and everything answered and sent, or no room left. */
+		if (c->eof || c->in.len == 0) {
+			conn_close(c, NULL);
+			return -1;
+		}
 	}
 	if (events != (c->io.events & (EV_READ | EV_WRITE))) {
 		ev_io_stop(c->srv->loop, &c->io);
 		ev_io_set(&c->io, c->fd, events);
-		ev_io_start(c->srv->loop, &c->io);
+		if (events != 0)
+			ev_io_start(c->srv->loop, &c->io);
 	}
+	return 0;
 }
 
 static void
@@ -126,28 +198,57 @@ conn_cb(struct ev_loop *loop, ev_io *w, int revents)
 	struct conn	*c = w->data;
 	ssize_t		 n;
 
-	(void)loop;
 	if (revents & EV_READ) {
 		buf_reserve(&c->in, READ_CHUNK);
-		n = read(c->fd, c->in.data + c->in.len, c->in.cap - c->in.len);
+		n = read(c->fd, c->in.data + c->in.len, READ_CHUNK);
 		if (n == 0)
 			c->eof = 1;
 		else if (n == -1 && errno != EAGAIN && errno != EINTR) {
-			conn_close(c);
+			conn_close(c, "read error");
 			return;
 		} else if (n > 0) {
 			c->in.len += (size_t)n;
-			if (conn_process(c) == -1) {
-				conn_close(c);
-				return;
-			}
+			c->heard = ev_now(loop);
 		}
 	}
-	if (conn_flush(c) == -1) {
-		conn_close(c);
+	if (conn_process(c) == -1) {
+		conn_close(c, "bad frame length");
 		return;
 	}
-	conn_update(c);
+	if (conn_flush(c) == -1) {
+		conn_close(c, "write error");
+		return;
+	}
+	/* Room again after writing: answer what waited. */
+	if (c->in.len > 0 && conn_process(c) == -1) {
+		conn_close(c, "bad frame length");
+		return;
+	}
+	(void)conn_update(c);
+}
+
+static void
+sweep_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct server			*srv = w->data;
+	const struct server_limits	*l = &srv->lim;
+	struct conn			*c, *next;
+	ev_tstamp			 now = ev_now(loop);
+
+	(void)revents;
+	for (c = TAILQ_FIRST(&srv->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->fresh && now - c->born > l->first_frame)
+			conn_close(c, "no first frame in time");
+		else if (c->in.len > 0 && pending(c) == 0 &&
+		    now - c->heard > l->gap)
+			conn_close(c, "silent inside a frame");
+		else if (pending(c) > 0 && now - c->wrote > l->write_stall)
+			conn_close(c, "peer stopped reading");
+		else if (c->in.len == 0 && pending(c) == 0 &&
+		    now - c->heard > l->idle)
+			conn_close(c, "idle");
+	}
 }
 
 static int
@@ -180,7 +281,7 @@ static void
 accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct server	*srv = w->data;
-	struct conn	*c;
+	struct conn	*c, *old;
 	int		 fd;
 
 	(void)revents;
@@ -204,30 +305,54 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			close(fd);
 			continue;
 		}
+		if (srv->nconns >= srv->lim.conns) {
+			log_debug("over %zu connections: closing a new one",
+			    srv->lim.conns);
+			close(fd);
+			continue;
+		}
+		if (srv->nfresh >= srv->lim.fresh) {
+			TAILQ_FOREACH(old, &srv->conns, entry)
+				if (old->fresh)
+					break;
+			if (old != NULL)
+				conn_close(old, "the oldest without a frame");
+		}
 		c = xcalloc(1, sizeof(*c));
 		c->srv = srv;
 		c->fd = fd;
+		c->fresh = 1;
+		c->born = c->heard = c->wrote = c->filled = ev_now(loop);
+		c->tokens = srv->lim.burst;
 		ev_io_init(&c->io, conn_cb, fd, EV_READ);
 		c->io.data = c;
 		ev_io_start(loop, &c->io);
 		TAILQ_INSERT_TAIL(&srv->conns, c, entry);
+		if (srv->nconns++ == 0)
+			ev_timer_again(loop, &srv->sweep);
+		srv->nfresh++;
 	}
 }
 
 struct server *
-server_new(struct ev_loop *loop, int fd, struct query *q)
+server_new(struct ev_loop *loop, int fd, struct query *q,
+    const struct server_limits *lim)
 {
 	struct server	*srv;
 
 	srv = xcalloc(1, sizeof(*srv));
 	srv->loop = loop;
 	srv->query = q;
+	srv->lim = *lim;
 	srv->fd = fd;
 	TAILQ_INIT(&srv->conns);
 	ev_io_init(&srv->accept_io, accept_cb, fd, EV_READ);
 	srv->accept_io.data = srv;
 	ev_timer_init(&srv->accept_pause, accept_resume, ACCEPT_PAUSE, 0.);
 	srv->accept_pause.data = srv;
+	ev_init(&srv->sweep, sweep_cb);
+	srv->sweep.repeat = SWEEP;
+	srv->sweep.data = srv;
 	ev_io_start(loop, &srv->accept_io);
 	return srv;
 }
@@ -240,6 +365,7 @@ server_free(struct server *srv)
 	ev_io_stop(srv->loop, &srv->accept_io);
 	ev_timer_stop(srv->loop, &srv->accept_pause);
 	while (!TAILQ_EMPTY(&srv->conns))
-		conn_close(TAILQ_FIRST(&srv->conns));
+		conn_close(TAILQ_FIRST(&srv->conns), NULL);
+	ev_timer_stop(srv->loop, &srv->sweep);
 	free(srv);
 }

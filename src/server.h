@@ -1,6 +1,7 @@
 /*
  * server.h - client connections on the listening socket: accept, peer
- * credentials, framing, per-connection buffers, in-order answers.
+ * credentials, framing, per-connection buffers and limits, in-order
+ * answers.
  */
 #ifndef OMG_SERVER_H
 #define OMG_SERVER_H
@@ -10,8 +11,24 @@
 struct ev_loop;
 struct server;
 
+struct server_limits {
+	size_t	conns;		/* connections at once; more are closed */
+	size_t	fresh;		/* without a whole first frame; the oldest
+				   goes when one more comes */
+	size_t	frame;		/* request payload bytes */
+	double	first_frame;	/* seconds to send a whole first frame */
+	double	gap;		/* seconds of silence inside a frame */
+	double	idle;		/* seconds of silence between frames */
+	size_t	out_pause;	/* queued output: stop reading, answering */
+	size_t	out_max;	/* queued output: close */
+	double	write_stall;	/* seconds queued output may sit unsent */
+	double	rate;		/* requests per second, token bucket */
+	double	burst;
+};
+
 /* Serve listen_fd (non-blocking) on loop, answering through q. */
-struct server	*server_new(struct ev_loop *, int, struct query *);
+struct server	*server_new(struct ev_loop *, int, struct query *,
+		    const struct server_limits *);
 /* Close every connection and stop accepting; the fd stays the caller's. */
 void		 server_free(struct server *);
 

@@ -16,7 +16,7 @@ static int
 decode(const void *p, size_t n)
 {
 	proto_req_free(&req);
-	proto_req_decode(p, n, &req);
+	proto_req_decode(p, n, &proto_req_limits, &req);
 	return req.err;
 }
 
