@@ -40,8 +40,36 @@ tests/unit/fuzzy: tests/unit/fuzzy.c tests/unit/tap.h src/query.o \
 		src/query.o src/cache.o src/feed.o $(UNIT_OBJ) $(LDFLAGS) \
 		$(LDLIBS)
 
+# The fuzz targets with a plain main() that replays the corpus.
+FUZZ_LIB = src/server.o src/query.o src/cache.o src/feed.o $(UNIT_OBJ)
+REPLAY = tests/fuzz/replay-request tests/fuzz/replay-server
+
+tests/fuzz/replay-request: tests/fuzz/fuzz_request.c tests/fuzz/replay.c \
+	$(UNIT_OBJ)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ tests/fuzz/fuzz_request.c \
+		tests/fuzz/replay.c $(UNIT_OBJ) $(LDFLAGS) $(LDLIBS)
+
+tests/fuzz/replay-server: tests/fuzz/fuzz_server.c tests/fuzz/replay.c \
+	$(FUZZ_LIB)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ tests/fuzz/fuzz_server.c \
+		tests/fuzz/replay.c $(FUZZ_LIB) $(LDFLAGS) $(LDLIBS)
+
+# libFuzzer builds (clang): make fuzz, then e.g.
+#   tests/fuzz/fuzz-request -max_total_time=600 tests/fuzz/corpus/request
+FUZZ_SRC = src/server.c src/query.c src/cache.c src/feed.c src/proto.c \
+	src/util.c src/conf.c src/log.c
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all
+fuzz:
+	clang $(CPPFLAGS) -std=c11 $(DEPS_CFLAGS) $(FUZZ_FLAGS) -Isrc \
+		-o tests/fuzz/fuzz-request tests/fuzz/fuzz_request.c \
+		src/proto.c src/util.c src/conf.c src/log.c $(LDLIBS)
+	clang $(CPPFLAGS) -std=c11 $(DEPS_CFLAGS) $(FUZZ_FLAGS) -Isrc \
+		-o tests/fuzz/fuzz-server tests/fuzz/fuzz_server.c \
+		$(FUZZ_SRC) $(LDLIBS)
+
 # Everything the tests need, then every test under one TAP runner.
-check: omg $(UNIT)
+check: omg $(UNIT) $(REPLAY)
 	prove -v tests/*.t
 
 # The same suite with everything built under ASan and UBSan (leaks too).
@@ -54,7 +82,7 @@ check-asan:
 	$(MAKE) clean
 
 # The suite with every daemon under valgrind (tests/vg-omg).
-check-valgrind: omg $(UNIT)
+check-valgrind: omg $(UNIT) $(REPLAY)
 	OMG=$$(pwd)/tests/vg-omg prove tests/*.t
 
 # Installs the dependencies (Debian or Arch), builds, and runs a daemon on
@@ -66,24 +94,29 @@ demo: omg
 	./tests/demo
 
 clean:
-	rm -f omg $(OBJ) $(UNIT)
+	rm -f omg $(OBJ) $(UNIT) $(REPLAY) tests/fuzz/fuzz-request \
+		tests/fuzz/fuzz-server
 
 install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin
 	cp -f omg $(DESTDIR)$(PREFIX)/bin/omg
 	chmod 755 $(DESTDIR)$(PREFIX)/bin/omg
 	ln -sf omg $(DESTDIR)$(PREFIX)/bin/omgd
-	mkdir -p $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man7
+	mkdir -p $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man5 \
+		$(DESTDIR)$(MANPREFIX)/man7
 	cp -f man/omg.1 $(DESTDIR)$(MANPREFIX)/man1/omg.1
 	ln -sf omg.1 $(DESTDIR)$(MANPREFIX)/man1/omgd.1
+	cp -f man/omg.conf.5 $(DESTDIR)$(MANPREFIX)/man5/omg.conf.5
 	cp -f man/omg-protocol.7 $(DESTDIR)$(MANPREFIX)/man7/omg-protocol.7
 	chmod 644 $(DESTDIR)$(MANPREFIX)/man1/omg.1 \
+		$(DESTDIR)$(MANPREFIX)/man5/omg.conf.5 \
 		$(DESTDIR)$(MANPREFIX)/man7/omg-protocol.7
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/omg $(DESTDIR)$(PREFIX)/bin/omgd \
 		$(DESTDIR)$(MANPREFIX)/man1/omg.1 \
 		$(DESTDIR)$(MANPREFIX)/man1/omgd.1 \
+		$(DESTDIR)$(MANPREFIX)/man5/omg.conf.5 \
 		$(DESTDIR)$(MANPREFIX)/man7/omg-protocol.7
 
-.PHONY: all check check-asan check-valgrind deps demo clean install uninstall
+.PHONY: all check check-asan check-valgrind fuzz deps demo clean install uninstall

@@ -51,7 +51,7 @@ usage(FILE *fp)
 	for (i = 0; i < NELEM(cmds); i++)
 		fprintf(fp, "       omg %s\n", cmds[i].usage);
 	fprintf(fp, "       omg --daemon [--socket PATH] [--config PATH] "
-	    "[--cache PATH] [--verbose]\n"
+	    "[--cache PATH] [--omg-conf PATH] [--verbose]\n"
 	    "       omg --version | --help\n");
 }
 
