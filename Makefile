@@ -85,6 +85,13 @@ check-asan:
 check-valgrind: omg $(UNIT) $(REPLAY)
 	OMG=$$(pwd)/tests/vg-omg prove tests/*.t
 
+# Speed, next to baselines measured in the same run (not part of check).
+tests/bench/bench: tests/bench/bench.c
+	$(CC) -O2 -Wall -Wextra -o $@ tests/bench/bench.c
+
+bench: omg tests/bench/bench
+	./tests/bench/run
+
 # Installs the dependencies (Debian or Arch), builds, and runs a daemon on
 # a sample pacman database made by tests/mkfixture.
 deps:
@@ -94,7 +101,8 @@ demo: omg
 	./tests/demo
 
 clean:
-	rm -f omg $(OBJ) $(UNIT) $(REPLAY) tests/fuzz/fuzz-request \
+	rm -f omg $(OBJ) $(UNIT) $(REPLAY) tests/bench/bench \
+		tests/fuzz/fuzz-request \
 		tests/fuzz/fuzz-server
 
 install: all
@@ -102,6 +110,20 @@ install: all
 	cp -f omg $(DESTDIR)$(PREFIX)/bin/omg
 	chmod 755 $(DESTDIR)$(PREFIX)/bin/omg
 	ln -sf omg $(DESTDIR)$(PREFIX)/bin/omgd
+	mkdir -p $(DESTDIR)$(PREFIX)/lib/systemd/user
+	sed 's|@BINDIR@|$(PREFIX)/bin|' systemd/omgd.service.in \
+		> $(DESTDIR)$(PREFIX)/lib/systemd/user/omgd.service
+	cp -f systemd/omgd.socket $(DESTDIR)$(PREFIX)/lib/systemd/user/
+	chmod 644 $(DESTDIR)$(PREFIX)/lib/systemd/user/omgd.service \
+		$(DESTDIR)$(PREFIX)/lib/systemd/user/omgd.socket
+	mkdir -p $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	cp -f completion/omg.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/omg
+	cp -f completion/_omg $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_omg
+	cp -f completion/omg.fish \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/omg.fish
 	mkdir -p $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man5 \
 		$(DESTDIR)$(MANPREFIX)/man7
 	cp -f man/omg.1 $(DESTDIR)$(MANPREFIX)/man1/omg.1
@@ -114,9 +136,14 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/omg $(DESTDIR)$(PREFIX)/bin/omgd \
+		$(DESTDIR)$(PREFIX)/lib/systemd/user/omgd.service \
+		$(DESTDIR)$(PREFIX)/lib/systemd/user/omgd.socket \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/omg \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_omg \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/omg.fish \
 		$(DESTDIR)$(MANPREFIX)/man1/omg.1 \
 		$(DESTDIR)$(MANPREFIX)/man1/omgd.1 \
 		$(DESTDIR)$(MANPREFIX)/man5/omg.conf.5 \
 		$(DESTDIR)$(MANPREFIX)/man7/omg-protocol.7
 
-.PHONY: all check check-asan check-valgrind fuzz deps demo clean install uninstall
+.PHONY: all bench check check-asan check-valgrind fuzz deps demo clean install uninstall

@@ -34,7 +34,8 @@ static int	cmd_ping(struct client_opts *, int, char **);
 
 static const struct cmd cmds[] = {
 	{ "search", cmd_search,
-	    "search [-q] [--json] [--limit N] [--sort relevance|repo] TERM..." },
+	    "search [-q|--quiet] [--json] [--limit N] [--sort relevance|repo] "
+	    "TERM..." },
 	{ "info", cmd_info, "info [--json] NAME..." },
 	{ "status", cmd_status, "status [--json]" },
 	{ "suggest", cmd_suggest, "suggest [--json] [--limit N] PREFIX" },
@@ -52,6 +53,8 @@ usage(FILE *fp)
 		fprintf(fp, "       omg %s\n", cmds[i].usage);
 	fprintf(fp, "       omg --daemon [--socket PATH] [--config PATH] "
 	    "[--cache PATH] [--omg-conf PATH] [--verbose]\n"
+	    "       omg --rebuild-cache --config PATH --cache PATH [--force]"
+	    "   (the daemon's rebuilder)\n"
 	    "       omg --version | --help\n");
 }
 

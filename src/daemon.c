@@ -457,20 +457,12 @@ lock_instance(struct daemon *d)
 	d->lock_fd = fd;
 }
 
-static int
-bind_socket(const char *path)
+/* The socket's directory must be ours and closed to everyone else. */
+static void
+check_socket_dir(const char *path)
 {
-	struct sockaddr_un	 sun;
-	struct stat		 st;
-	char			*dir, *slash;
-	mode_t			 old;
-	int			 fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path))
-		fatalx("socket path too long: %s", path);
-	strcpy(sun.sun_path, path);
+	struct stat	 st;
+	char		*dir, *slash;
 
 	dir = xstrdup(path);
 	if ((slash = strrchr(dir, '/')) != NULL)
@@ -482,6 +474,20 @@ bind_socket(const char *path)
 		    " use a private directory", dir,
 		    (unsigned)(st.st_mode & 07777));
 	free(dir);
+}
+
+static int
+bind_socket(const char *path)
+{
+	struct sockaddr_un	 sun;
+	mode_t			 old;
+	int			 fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		fatalx("socket path too long: %s", path);
+	strcpy(sun.sun_path, path);
 
 	/* We hold the instance lock: a socket file here is a dead one's. */
 	if (unlink(path) == 0)
@@ -587,6 +593,8 @@ daemon_main(int argc, char **argv)
 
 	if ((d.conf = conf_load(d.conf_path, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
+	if (getenv("LISTEN_FDS") == NULL)
+		check_socket_dir(d.sock_path);
 	lock_instance(&d);
 	if ((d.cache = cache_open(d.cache_path, CACHE_CHECK, err,
 	    sizeof(err))) == NULL)

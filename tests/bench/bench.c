@@ -1,0 +1,405 @@
+/*
+ * bench.c - omg's daemon next to a raw baseline measured in the same run.
+ *
+ *   bench DAEMON-SOCKET DAEMON-PID
+ *   bench --exec N COMMAND [ARG...]	(median wall time of N runs, ms)
+ *
+ * The baseline is an echo server (forked here) with the same framing,
+ * 4-byte length and payload, answering with blocking reads and writes:
+ * what one round trip over a Unix socket costs on this machine.  Every
+ * figure for the daemon is printed with its ratio to that baseline.
+ *
+ * 1. Round trip per op, one client, one request in flight: p50 and p99,
+ *    with client and daemon pinned to one CPU, and unpinned.
+ * 2. Throughput: 1, 4 and 16 clients, 1 and 16 requests in flight each,
+ *    info-only and a mixed load, requests per second.
+ */
+#define _GNU_SOURCE
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RTT_N		4000
+#define TPUT_SECS	1.0
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int
+xfer(int fd, void *p, size_t n, int out)
+{
+	uint8_t	*b = p;
+	ssize_t	 r;
+
+	while (n > 0) {
+		r = out ? write(fd, b, n) : read(fd, b, n);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		b += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static int
+dial(const char *path)
+{
+	struct sockaddr_un	sun;
+	int			fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		perror(path);
+		exit(1);
+	}
+	return fd;
+}
+
+/* The baseline: a forked echo server, a process per connection. */
+static pid_t
+echo_server(const char *path)
+{
+	struct sockaddr_un	sun;
+	uint8_t			buf[65536 + 4];
+	uint32_t		n;
+	pid_t			pid;
+	int			ls, c;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	unlink(path);
+	if ((ls = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
+	    bind(ls, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    listen(ls, 128) == -1) {
+		perror("echo");
+		exit(1);
+	}
+	if ((pid = fork()) != 0) {
+		close(ls);
+		return pid;
+	}
+	signal(SIGCHLD, SIG_IGN);
+	for (;;) {
+		if ((c = accept(ls, NULL, NULL)) == -1)
+			continue;
+		if (fork() == 0) {
+			while (xfer(c, buf, 4, 0) == 0) {
+				n = (uint32_t)buf[0] << 24 | buf[1] << 16 |
+				    buf[2] << 8 | buf[3];
+				if (n > 65536 || xfer(c, buf + 4, n, 0) == -1 ||
+				    xfer(c, buf, n + 4, 1) == -1)
+					break;
+			}
+			_exit(0);
+		}
+		close(c);
+	}
+}
+
+/* Requests: CBOR maps built by hand (the bench links nothing of omg). */
+struct req {
+	const char	*name;
+	uint8_t		 b[256];
+	size_t		 len;
+};
+
+static void
+put_str(struct req *r, const char *s)
+{
+	size_t	n = strlen(s);
+
+	if (n < 24)
+		r->b[r->len++] = 0x60 | (uint8_t)n;
+	else {
+		r->b[r->len++] = 0x78;
+		r->b[r->len++] = (uint8_t)n;
+	}
+	memcpy(r->b + r->len, s, n);
+	r->len += n;
+}
+
+static struct req
+mkreq(const char *name, const char *op, const char *key, const char *val,
+    int limit)
+{
+	struct req	r;
+
+	memset(&r, 0, sizeof(r));
+	r.name = name;
+	r.len = 4;
+	r.b[r.len++] = 0xa0 | (uint8_t)(2 + (key != NULL) + (limit > 0));
+	put_str(&r, "id");
+	r.b[r.len++] = 0x01;
+	put_str(&r, "op");
+	put_str(&r, op);
+	if (key != NULL) {
+		put_str(&r, key);
+		put_str(&r, val);
+	}
+	if (limit > 0) {
+		put_str(&r, "limit");
+		r.b[r.len++] = 0x18;
+		r.b[r.len++] = (uint8_t)limit;
+	}
+	r.b[0] = r.b[1] = 0;
+	r.b[2] = (uint8_t)((r.len - 4) >> 8);
+	r.b[3] = (uint8_t)(r.len - 4);
+	return r;
+}
+
+/* One request, one answer; the answer is read and thrown away. */
+static int
+roundtrip(int fd, const struct req *r, uint8_t *buf, size_t cap)
+{
+	uint32_t	n;
+
+	if (xfer(fd, (void *)r->b, r->len, 1) == -1 || xfer(fd, buf, 4, 0) == -1)
+		return -1;
+	n = (uint32_t)buf[0] << 24 | buf[1] << 16 | buf[2] << 8 | buf[3];
+	if (n > cap)
+		return -1;
+	return xfer(fd, buf, n, 0);
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t	x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+rtt(const char *path, const struct req *r, double *p50, double *p99)
+{
+	static uint64_t	 t[RTT_N];
+	static uint8_t	 buf[16 << 20];
+	int		 fd, i;
+	uint64_t	 t0;
+
+	fd = dial(path);
+	for (i = 0; i < 200; i++)		/* warm up */
+		if (roundtrip(fd, r, buf, sizeof(buf)) == -1)
+			goto fail;
+	for (i = 0; i < RTT_N; i++) {
+		t0 = now_ns();
+		if (roundtrip(fd, r, buf, sizeof(buf)) == -1)
+			goto fail;
+		t[i] = now_ns() - t0;
+	}
+	close(fd);
+	qsort(t, RTT_N, sizeof(t[0]), cmp_u64);
+	*p50 = t[RTT_N / 2] / 1000.0;
+	*p99 = t[RTT_N * 99 / 100] / 1000.0;
+	return;
+fail:
+	fprintf(stderr, "bench: %s: the server hung up\n", r->name);
+	exit(1);
+}
+
+static void
+pin(pid_t pid, int cpu)
+{
+	cpu_set_t	set;
+
+	CPU_ZERO(&set);
+	if (cpu < 0) {
+		int	i;
+
+		for (i = 0; i < CPU_SETSIZE && i < 64; i++)
+			CPU_SET(i, &set);
+	} else
+		CPU_SET(cpu, &set);
+	sched_setaffinity(pid, sizeof(set), &set);
+}
+
+/* Throughput: nclients processes, each keeping depth requests in flight. */
+static double
+tput(const char *path, const struct req *mix, size_t nmix, int nclients,
+    int depth)
+{
+	int	 pfd[2], i, j, k;
+	pid_t	 pids[64];
+	double	 total = 0, v;
+
+	if (pipe(pfd) == -1)
+		exit(1);
+	for (i = 0; i < nclients; i++) {
+		if ((pids[i] = fork()) == 0) {
+			static uint8_t	buf[16 << 20];
+			uint64_t	t_end, done = 0;
+			uint32_t	n;
+			int		fd = dial(path);
+
+			t_end = now_ns() + (uint64_t)(TPUT_SECS * 1e9);
+			for (k = 0; k < depth; k++)
+				xfer(fd, (void *)mix[k % nmix].b,
+				    mix[k % nmix].len, 1);
+			while (now_ns() < t_end) {
+				if (xfer(fd, buf, 4, 0) == -1)
+					_exit(1);
+				n = (uint32_t)buf[0] << 24 | buf[1] << 16 |
+				    buf[2] << 8 | buf[3];
+				if (xfer(fd, buf, n, 0) == -1)
+					_exit(1);
+				done++;
+				j = (int)(done % nmix);
+				xfer(fd, (void *)mix[j].b, mix[j].len, 1);
+			}
+			v = done / TPUT_SECS;
+			if (write(pfd[1], &v, sizeof(v)) != sizeof(v))
+				_exit(1);
+			_exit(0);
+		}
+	}
+	for (i = 0; i < nclients; i++) {
+		if (read(pfd[0], &v, sizeof(v)) == sizeof(v))
+			total += v;
+		waitpid(pids[i], NULL, 0);
+	}
+	close(pfd[0]);
+	close(pfd[1]);
+	return total;
+}
+
+/* Median wall time of n runs of argv, output to /dev/null. */
+static int
+exec_median(int n, char **argv)
+{
+	uint64_t	*t, t0;
+	pid_t		 pid;
+	int		 i, st, devnull;
+
+	if (n < 1 || (t = calloc((size_t)n, sizeof(*t))) == NULL)
+		return 2;
+	devnull = open("/dev/null", O_WRONLY);
+	for (i = 0; i < n; i++) {
+		t0 = now_ns();
+		if ((pid = fork()) == 0) {
+			dup2(devnull, 1);
+			dup2(devnull, 2);
+			execvp(argv[0], argv);
+			_exit(127);
+		}
+		waitpid(pid, &st, 0);
+		t[i] = now_ns() - t0;
+		if (!WIFEXITED(st) || WEXITSTATUS(st) > 1) {
+			fprintf(stderr, "bench: %s failed\n", argv[0]);
+			return 1;
+		}
+	}
+	qsort(t, (size_t)n, sizeof(*t), cmp_u64);
+	printf("%.3f\n", t[n / 2] / 1e6);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct req	 ops[10], echo_req, info, mix[4];
+	char		 echo_path[128];
+	double		 e50, e99, p50, p99;
+	pid_t		 echo, dpid;
+	int		 nops = 0, i, pinned, c, d;
+	static const int clients[] = { 1, 4, 16 }, depths[] = { 1, 16 };
+
+	if (argc > 3 && strcmp(argv[1], "--exec") == 0)
+		return exec_median(atoi(argv[2]), argv + 3);
+	if (argc != 3) {
+		fprintf(stderr, "usage: bench DAEMON-SOCKET DAEMON-PID\n");
+		return 2;
+	}
+	dpid = (pid_t)atol(argv[2]);
+	snprintf(echo_path, sizeof(echo_path), "%s.echo", argv[1]);
+	echo = echo_server(echo_path);
+	usleep(100000);
+
+	echo_req = mkreq("echo", "ping", NULL, NULL, 0);
+	ops[nops++] = mkreq("ping", "ping", NULL, NULL, 0);
+	ops[nops++] = info = mkreq("info glibc", "info", "package", "glibc", 0);
+	ops[nops++] = mkreq("status", "status", NULL, NULL, 0);
+	ops[nops++] = mkreq("suggest fi", "suggest", "query", "fi", 0);
+	ops[nops++] = mkreq("search lib, limit 50", "search", "query", "lib",
+	    50);
+	ops[nops++] = mkreq("search rare (zstd)", "search", "query", "zstd", 0);
+	ops[nops++] = mkreq("search 2 terms", "search", "query",
+	    "python library", 0);
+	ops[nops++] = mkreq("search regex ^x.*font", "search", "query",
+	    "^x.*font", 0);
+
+	printf("%-26s %10s %10s %8s\n", "round trip (1 client)", "p50 us",
+	    "p99 us", "x echo");
+	for (pinned = 1; pinned >= 0; pinned--) {
+		int	cpu = pinned ? 0 : -1;
+		char	label[64];
+
+		pin(0, cpu);
+		pin(echo, cpu);
+		pin(dpid, cpu);
+		printf("-- %s\n", pinned ? "client and server pinned to CPU 0" :
+		    "unpinned");
+		rtt(echo_path, &echo_req, &e50, &e99);
+		printf("%-26s %10.1f %10.1f %8s\n", "raw echo (baseline)", e50,
+		    e99, "1.00");
+		for (i = 0; i < nops; i++) {
+			rtt(argv[1], &ops[i], &p50, &p99);
+			snprintf(label, sizeof(label), "%s", ops[i].name);
+			printf("%-26s %10.1f %10.1f %8.2f\n", label, p50, p99,
+			    p50 / e50);
+		}
+	}
+	pin(0, -1);
+	pin(echo, -1);
+	pin(dpid, -1);
+
+	mix[0] = info;
+	mix[1] = ops[0];
+	mix[2] = ops[3];
+	mix[3] = ops[5];
+	printf("\n%-30s %12s %12s %8s\n", "throughput (1 s each)", "echo req/s",
+	    "omg req/s", "x echo");
+	for (c = 0; c < 3; c++)
+		for (d = 0; d < 2; d++) {
+			double	ev, iv, mv;
+			char	label[64];
+
+			ev = tput(echo_path, &echo_req, 1, clients[c], depths[d]);
+			iv = tput(argv[1], &info, 1, clients[c], depths[d]);
+			mv = tput(argv[1], mix, 4, clients[c], depths[d]);
+			snprintf(label, sizeof(label), "%2d clients x %2d info",
+			    clients[c], depths[d]);
+			printf("%-30s %12.0f %12.0f %8.2f\n", label, ev, iv,
+			    iv / ev);
+			snprintf(label, sizeof(label), "%2d clients x %2d mixed",
+			    clients[c], depths[d]);
+			printf("%-30s %12s %12.0f %8.2f\n", label, "", mv,
+			    mv / ev);
+		}
+	kill(echo, SIGTERM);
+	waitpid(echo, NULL, 0);
+	unlink(echo_path);
+	return 0;
+}
