@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "client.h"
@@ -48,7 +49,8 @@ usage(FILE *fp)
 	size_t	i;
 
 	fprintf(fp, "usage: omg [--socket PATH] [--config PATH] [--cache PATH] "
-	    "[--no-daemon] COMMAND ...\n");
+	    "[--no-daemon]\n"
+	    "           [--color auto|always|never] COMMAND ...\n");
 	for (i = 0; i < NELEM(cmds); i++)
 		fprintf(fp, "       omg %s\n", cmds[i].usage);
 	fprintf(fp, "       omg --daemon [--socket PATH] [--config PATH] "
@@ -57,6 +59,21 @@ usage(FILE *fp)
 	    "   (the daemon's rebuilder)\n"
 	    "       omg --version | --help\n");
 }
+
+/*
+ * pacman's palette (src/pacman/conf.c), so that colour output matches
+ * pacman --color always byte for byte.  Empty strings when colour is off.
+ */
+struct palette {
+	const char	*title, *repo, *version, *groups, *meta, *off;
+};
+
+static const struct palette	colour = {
+	"\033[0;1m", "\033[1;35m", "\033[1;32m", "\033[1;34m", "\033[1;36m",
+	"\033[0m"
+};
+static const struct palette	plain = { "", "", "", "", "", "" };
+static const struct palette	*pal = &plain;
 
 /* One line on stderr, then exit status 2. */
 static int __attribute__((format(printf, 1, 2)))
@@ -403,17 +420,20 @@ cmd_search(struct client_opts *o, int argc, char **argv)
 		if (quiet)
 			buf_printf(&line, "%s\n", name ? name : "");
 		else {
-			buf_printf(&line, "%s/%s %s", src ? src : "",
-			    name ? name : "", ver ? ver : "");
+			buf_printf(&line, "%s%s/%s%s %s%s%s", pal->repo,
+			    src ? src : "", pal->title, name ? name : "",
+			    pal->version, ver ? ver : "", pal->off);
 			if (grp != NULL && grp->type == PV_ARRAY && grp->n) {
-				buf_addstr(&line, " (");
+				buf_printf(&line, " %s(", pal->groups);
 				join(&line, &a.doc, grp, " ", NULL);
-				buf_addstr(&line, ")");
+				buf_printf(&line, ")%s", pal->off);
 			}
 			if (inst != NULL && ver != NULL && strcmp(inst, ver))
-				buf_printf(&line, " [installed: %s]", inst);
+				buf_printf(&line, " %s[installed: %s]%s",
+				    pal->meta, inst, pal->off);
 			else if (inst != NULL)
-				buf_addstr(&line, " [installed]");
+				buf_printf(&line, " %s[installed]%s", pal->meta,
+				    pal->off);
 			buf_printf(&line, "\n    %s\n", desc ? desc : "");
 		}
 		fwrite(line.data, 1, line.len, stdout);
@@ -440,7 +460,7 @@ done:
 static void
 kv(const char *key, const char *val)
 {
-	printf("%-16s: %s\n", key, val);
+	printf("%s%-15s :%s %s\n", pal->title, key, pal->off, val);
 }
 
 static void
@@ -531,9 +551,13 @@ print_info(const struct pv_doc *doc, uint32_t m)
 	else {
 		k = (uint32_t)(od - doc->v) + 1;
 		for (i = 0; i < od->n; i++, k = doc->v[k].next)
-			printf("%-16s%s%.*s\n", i == 0 ? "Optional Deps" : "",
-			    i == 0 ? ": " : "  ", (int)doc->v[k].n,
-			    doc->v[k].x.s);
+			if (i == 0)
+				printf("%s%-15s :%s %.*s\n", pal->title,
+				    "Optional Deps", pal->off,
+				    (int)doc->v[k].n, doc->v[k].x.s);
+			else
+				printf("%18s%.*s\n", "", (int)doc->v[k].n,
+				    doc->v[k].x.s);
 	}
 	if (installed) {
 		kv_list(doc, m, "Required By", "required_by");
@@ -832,7 +856,7 @@ cli_main(int argc, char **argv)
 {
 	struct client_opts	 o;
 	char			*sock = NULL, *cache = NULL;
-	const char		*env;
+	const char		*env, *when = "auto";
 	size_t			 j;
 	int			 i, rc;
 
@@ -853,6 +877,17 @@ cli_main(int argc, char **argv)
 			return EXIT_ANSWERED;
 		} else if (strcmp(a, "--no-daemon") == 0)
 			o.no_daemon = 1;
+		else if (strncmp(a, "--color", 7) == 0 &&
+		    (a[7] == '\0' || a[7] == '=')) {
+			if (a[7] == '\0' && i + 1 >= argc)
+				return usage_error("--color needs a value");
+			when = a[7] == '=' ? a + 8 : argv[++i];
+			if (strcmp(when, "auto") != 0 &&
+			    strcmp(when, "always") != 0 &&
+			    strcmp(when, "never") != 0)
+				return usage_error("--color takes auto, always "
+				    "or never, not '%s'", when);
+		}
 		else if (strcmp(a, "--socket") == 0 ||
 		    strcmp(a, "--config") == 0 || strcmp(a, "--cache") == 0) {
 			if (i + 1 >= argc)
@@ -868,6 +903,10 @@ cli_main(int argc, char **argv)
 	}
 	if (i == argc)
 		return usage_error("no command given");
+	/* NO_COLOR (no-color.org) turns auto off; always still means it. */
+	if (strcmp(when, "always") == 0 || (strcmp(when, "auto") == 0 &&
+	    isatty(STDOUT_FILENO) && (env = getenv("NO_COLOR")) == NULL))
+		pal = &colour;
 	if (o.socket == NULL) {
 		env = getenv("OMG_SOCKET");
 		o.socket = env != NULL && *env != '\0' ? env :

@@ -17,7 +17,7 @@ is "$?:$(head -c 10 "$T/out")" "0:usage: omg" "--help on stdout, exit 0"
 for args in "" "bogus" "--bogus ping" "search --limit 0 x" "search --limit x y" \
     "search --sort size x" "search --bogus x" "info" "info --bogus x" \
     "suggest" "suggest a b" "suggest --limit 101 a" "status extra" \
-    "ping --bogus" "--socket"; do
+    "ping --bogus" "--socket" "--color" "--color=pink ping"; do
 	# shellcheck disable=SC2086
 	$D $args > "$T/out" 2> "$T/err"
 	is "$?:$(wc -l < "$T/err" | tr -d ' '):$(wc -c < "$T/out" | tr -d ' ')" \
@@ -75,6 +75,34 @@ assert d["repo"] == "core" and d["source"] == "core", d
 assert d["update"] == "1:5.7.1-2" and d["reason"] == "explicit", d
 assert d["depends"] == ["glibc"] and d["licenses"] == ["MIT"], d'
 ok $? "info --json: epoch version, installed, update, reason, lists"
+
+# colour: pacman's palette, byte for byte
+for q in . fire "shell bash" gnome; do
+	# shellcheck disable=SC2086
+	$D --color always search --sort repo --limit 1000 $q > "$T/got"
+	# shellcheck disable=SC2086
+	pacman --config "$CONF" --color always -Ss $q > "$T/want"
+	same "$T/got" "$T/want" "--color always search '$q' = pacman --color always -Ss"
+done
+$D --color=always info firefox | grep -c "$(printf '\033')\[0;1m" > "$T/n"
+is "$(cat "$T/n")" 23 "--color=always info: every key in pacman's title colour"
+$D search fire | grep -c "$(printf '\033')" > "$T/n"
+is "$(cat "$T/n")" 0 "--color auto: no escapes when stdout is not a terminal"
+if command -v script >/dev/null 2>&1; then
+	script -qec "$D search fire" /dev/null > "$T/tty"
+	grep -q "$(printf '\033')\[1;35m" "$T/tty"
+	ok $? "--color auto on a terminal: colour"
+	NO_COLOR=1 script -qec "$D search fire" /dev/null > "$T/tty"
+	grep -q "$(printf '\033')" "$T/tty"
+	ok $(( $? == 0 )) "NO_COLOR: no colour even on a terminal"
+	script -qec "$D --color=never search fire" /dev/null > "$T/tty"
+	grep -q "$(printf '\033')" "$T/tty"
+	ok $(( $? == 0 )) "--color=never: no colour on a terminal"
+else
+	ok 0 "# SKIP script(1) is not installed"
+fi
+$D --color sometimes ping > /dev/null 2>&1
+is $? 2 "--color sometimes: usage error"
 
 # suggest
 $D suggest fi > "$T/out"
