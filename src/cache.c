@@ -26,7 +26,7 @@
 static const char schema[] =
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;"
 	"CREATE TABLE pkg(id INTEGER PRIMARY KEY, ord INTEGER NOT NULL,"
-	" repo TEXT NOT NULL, name TEXT NOT NULL, lname TEXT NOT NULL,"
+	" repo TEXT NOT NULL, name TEXT NOT NULL,"
 	" version TEXT NOT NULL, desc TEXT NOT NULL, url TEXT NOT NULL,"
 	" arch TEXT NOT NULL, packager TEXT NOT NULL, builddate INTEGER,"
 	" installdate INTEGER, isize INTEGER, csize INTEGER, reason INTEGER,"
@@ -34,8 +34,7 @@ static const char schema[] =
 	" provides TEXT, conflicts TEXT, replaces TEXT, validation TEXT,"
 	" required_by TEXT, optional_for TEXT, new_version TEXT,"
 	" ignored INTEGER);"
-	"CREATE INDEX pkg_name ON pkg(name, ord);"
-	"CREATE INDEX pkg_lname ON pkg(lname);";
+	"CREATE INDEX pkg_name ON pkg(name, ord);";
 
 struct cache {
 	sqlite3		*db;
@@ -303,42 +302,35 @@ insert_pkg(void *arg, const struct feed_pkg *p)
 {
 	struct writer	*w = arg;
 	sqlite3_stmt	*st = w->ins;
-	char		*lname, *q;
 	int		 rc;
 
-	lname = xstrdup(p->name);
-	for (q = lname; *q != '\0'; q++)
-		if (*q >= 'A' && *q <= 'Z')
-			*q += 'a' - 'A';
 	sqlite3_bind_int(st, 1, p->repo_ord);
 	bind_text(st, 2, p->repo);
 	bind_text(st, 3, p->name);
-	bind_text(st, 4, lname);
-	bind_text(st, 5, p->version);
-	bind_text(st, 6, p->desc);
-	bind_text(st, 7, p->url);
-	bind_text(st, 8, p->arch);
-	bind_text(st, 9, p->packager);
-	sqlite3_bind_int64(st, 10, p->builddate);
-	sqlite3_bind_int64(st, 11, p->installdate);
-	sqlite3_bind_int64(st, 12, p->isize);
-	sqlite3_bind_int64(st, 13, p->csize);
-	sqlite3_bind_int(st, 14, p->reason);
-	bind_text(st, 15, p->licenses);
-	bind_text(st, 16, p->groups);
-	bind_text(st, 17, p->depends);
-	bind_text(st, 18, p->optdepends);
-	bind_text(st, 19, p->provides);
-	bind_text(st, 20, p->conflicts);
-	bind_text(st, 21, p->replaces);
-	bind_text(st, 22, p->validation);
-	bind_text(st, 23, p->required_by);
-	bind_text(st, 24, p->optional_for);
-	bind_text(st, 25, p->new_version);
-	sqlite3_bind_int(st, 26, p->ignored);
+	bind_text(st, 4, p->version);
+	bind_text(st, 5, p->desc);
+	bind_text(st, 6, p->url);
+	bind_text(st, 7, p->arch);
+	bind_text(st, 8, p->packager);
+	sqlite3_bind_int64(st, 9, p->builddate);
+	sqlite3_bind_int64(st, 10, p->installdate);
+	sqlite3_bind_int64(st, 11, p->isize);
+	sqlite3_bind_int64(st, 12, p->csize);
+	sqlite3_bind_int(st, 13, p->reason);
+	bind_text(st, 14, p->licenses);
+	bind_text(st, 15, p->groups);
+	bind_text(st, 16, p->depends);
+	bind_text(st, 17, p->optdepends);
+	bind_text(st, 18, p->provides);
+	bind_text(st, 19, p->conflicts);
+	bind_text(st, 20, p->replaces);
+	bind_text(st, 21, p->validation);
+	bind_text(st, 22, p->required_by);
+	bind_text(st, 23, p->optional_for);
+	bind_text(st, 24, p->new_version);
+	sqlite3_bind_int(st, 25, p->ignored);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	free(lname);
 	if (rc != SQLITE_DONE)
 		return -1;
 	w->rows++;
@@ -382,9 +374,9 @@ rebuild(struct cache *c, const struct conf *conf, const char *stamp,
 		return -1;
 	}
 	if (sqlite3_prepare_v2(c->db, "INSERT INTO pkg(" COLS_PKG
-	    ", lname) VALUES (?1, ?2, ?3, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-	    " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25,"
-	    " ?26, ?4)", -1, &w.ins, NULL) != SQLITE_OK) {
+	    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+	    " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
+	    -1, &w.ins, NULL) != SQLITE_OK) {
 		seterr(err, errlen, c->db, "cannot prepare the rebuild");
 		goto done;
 	}
@@ -624,38 +616,17 @@ cache_each_local(struct cache *c, const char *glob, cache_name_fn fn,
 }
 
 int
-cache_each_name(struct cache *c, const char *prefix, cache_name_fn fn,
-    void *arg)
+cache_each_name(struct cache *c, cache_name_fn fn, void *arg)
 {
 	sqlite3_stmt	*st;
-	char		*hi = NULL;
-	size_t		 n;
 	int		 rc;
 
-	/* [prefix, hi) where hi is prefix with its last byte bumped. */
-	if (prefix != NULL && (n = strlen(prefix)) > 0) {
-		hi = xstrdup(prefix);
-		while (n > 0 && (unsigned char)hi[n - 1] == 0xff)
-			hi[--n] = '\0';
-		if (n > 0)
-			hi[n - 1]++;
-		else {
-			free(hi);
-			hi = NULL;
-		}
-	}
 	if (sqlite3_prepare_v2(c->db, "SELECT DISTINCT name FROM pkg"
-	    " WHERE lname >= ?1 AND (?2 IS NULL OR lname < ?2) ORDER BY name",
-	    -1, &st, NULL) != SQLITE_OK) {
-		free(hi);
+	    " ORDER BY name", -1, &st, NULL) != SQLITE_OK)
 		return -1;
-	}
-	bind_text(st, 1, prefix != NULL ? prefix : "");
-	bind_text(st, 2, hi);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if (fn(arg, col(st, 0), NULL) == -1)
 			break;
 	sqlite3_finalize(st);
-	free(hi);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }

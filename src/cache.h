@@ -14,7 +14,7 @@
 
 #include "conf.h"
 
-#define CACHE_SCHEMA	1	/* PRAGMA user_version of the layout below */
+#define CACHE_SCHEMA	2	/* PRAGMA user_version of the layout below */
 
 struct cache;
 
@@ -102,11 +102,8 @@ int		 cache_counts(struct cache *, struct cache_counts *);
 /* Installed packages whose name matches a GLOB: fn(arg, name, version). */
 int		 cache_each_local(struct cache *, const char *, cache_name_fn,
 		    void *);
-/*
- * Distinct package names (sync and local) whose lower-case form starts
- * with prefix (NULL: all), in byte order: fn(arg, name, NULL).
- */
-int		 cache_each_name(struct cache *, const char *, cache_name_fn,
-		    void *);
+/* Distinct package names, sync and local, in byte order: fn(arg, name,
+ * NULL). */
+int		 cache_each_name(struct cache *, cache_name_fn, void *);
 
 #endif

@@ -31,9 +31,27 @@ struct row {
 	char	*lname, *ldesc, *lprov, *lgroups;
 };
 
+struct name {
+	char	*name;
+	char	*lname;		/* lower case, the sort key */
+};
+
+/*
+ * What the queries read from the cache, once per generation and only the
+ * parts a request needs: search rows, the sorted names for suggest, the
+ * counts and runtimes for status.
+ */
 struct query_snap {
-	struct row	*v;
-	size_t		 n, cap;
+	struct row		*v;
+	size_t			 n, cap;
+	int			 have_rows;
+	struct name		*names;
+	size_t			 nnames, capnames;
+	int			 have_names;
+	struct cache_counts	 counts;
+	struct cache_info	 info;
+	struct strv		 runtimes;	/* name, version, name, ... */
+	int			 have_status;
 };
 
 enum rank {
@@ -126,6 +144,13 @@ snap_free(struct query_snap *sn)
 
 	if (sn == NULL)
 		return;
+	for (i = 0; i < sn->nnames; i++) {
+		free(sn->names[i].name);
+		free(sn->names[i].lname);
+	}
+	free(sn->names);
+	strv_free(&sn->runtimes);
+	cache_info_free(&sn->info);
 	for (i = 0; i < sn->n; i++) {
 		struct row	*r = &sn->v[i];
 
@@ -155,16 +180,63 @@ query_reset(struct query *q)
 static struct query_snap *
 snap_get(struct query *q)
 {
-	struct query_snap	*sn;
+	if (q->snap == NULL)
+		q->snap = xcalloc(1, sizeof(*q->snap));
+	return q->snap;
+}
 
-	if (q->snap != NULL)
-		return q->snap;
-	sn = xcalloc(1, sizeof(*sn));
-	if (cache_scan_sync(q->cache, snap_add, sn) == -1) {
-		snap_free(sn);
-		return NULL;
+static struct query_snap *
+snap_rows(struct query *q)
+{
+	struct query_snap	*sn = snap_get(q);
+
+	if (!sn->have_rows) {
+		if (cache_scan_sync(q->cache, snap_add, sn) == -1)
+			return NULL;
+		sn->have_rows = 1;
 	}
-	return q->snap = sn;
+	return sn;
+}
+
+static int
+name_add(void *arg, const char *name, const char *unused)
+{
+	struct query_snap	*sn = arg;
+
+	(void)unused;
+	if (sn->nnames == sn->capnames) {
+		sn->capnames = sn->capnames ? sn->capnames * 2 : 1024;
+		sn->names = xreallocarray(sn->names, sn->capnames,
+		    sizeof(*sn->names));
+	}
+	sn->names[sn->nnames].name = xstrdup(name);
+	sn->names[sn->nnames++].lname = lower_dup(name);
+	return 0;
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	const struct name	*x = a, *y = b;
+	int			 c = strcmp(x->lname, y->lname);
+
+	return c != 0 ? c : strcmp(x->name, y->name);
+}
+
+static struct query_snap *
+snap_names(struct query *q)
+{
+	struct query_snap	*sn = snap_get(q);
+
+	if (!sn->have_names) {
+		if (cache_each_name(q->cache, name_add, sn) == -1)
+			return NULL;
+		if (sn->nnames > 1)
+			qsort(sn->names, sn->nnames, sizeof(*sn->names),
+			    name_cmp);
+		sn->have_names = 1;
+	}
+	return sn;
 }
 
 static int
@@ -347,7 +419,7 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 		s.terms[s.nterms].lower = is_literal(w) ? lower_dup(w) : NULL;
 		s.nterms++;
 	}
-	if ((sn = snap_get(q)) == NULL) {
+	if ((sn = snap_rows(q)) == NULL) {
 		proto_enc_error(out, req->id, PROTO_E_INTERNAL,
 		    "cannot read the cache");
 		goto done;
@@ -445,13 +517,6 @@ cand_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-static int
-prefix_hit(void *arg, const char *name, const char *unused)
-{
-	(void)unused;
-	cands_add(arg, name, 0);
-	return 0;
-}
 
 static unsigned
 osa(const char *a, size_t la, const char *b, size_t lb)
@@ -509,23 +574,20 @@ query_fuzzy(const char *a, const char *b)
 	return best;
 }
 
-static int
-fuzzy_hit(void *arg, const char *name, const char *unused)
+static void
+fuzzy_hit(struct cands *c, const struct name *nm)
 {
-	struct cands	*c = arg;
 	unsigned	 d;
 	size_t		 i;
 
-	(void)unused;
-	d = c->whole ? osa(c->query, strlen(c->query), name, strlen(name)) :
-	    query_fuzzy(c->query, name);
+	d = c->whole ? osa(c->query, strlen(c->query), nm->name,
+	    strlen(nm->name)) : query_fuzzy(c->query, nm->name);
 	if (d > c->maxdist)
-		return 0;
+		return;
 	for (i = 0; c->exclude != NULL && i < c->exclude->n; i++)
-		if (strcmp(c->exclude->v[i].name, name) == 0)
-			return 0;
-	cands_add(c, name, d);
-	return 0;
+		if (strcmp(c->exclude->v[i].name, nm->name) == 0)
+			return;
+	cands_add(c, nm->name, d);
 }
 
 /*
@@ -537,28 +599,39 @@ static int
 suggest(struct query *q, const char *query, size_t limit, int whole,
     struct cands *out)
 {
-	struct cands	 fz;
-	char		*lq, *p;
-	size_t		 i, len;
-	int		 rc = 0;
+	struct query_snap	*sn;
+	struct cands		 fz;
+	char			*lq;
+	size_t			 i, len, lo, hi, mid;
 
 	memset(out, 0, sizeof(*out));
-	lq = xstrdup(query);
-	for (p = lq; *p != '\0'; p++)
-		*p = (char)tolower((unsigned char)*p);
-	if (cache_each_name(q->cache, lq, prefix_hit, out) == -1)
-		rc = -1;
+	if ((sn = snap_names(q)) == NULL)
+		return -1;
+	lq = lower_dup(query);
+	len = strlen(lq);
+	/* The names are sorted by lower case: the prefix is one range. */
+	lo = 0;
+	hi = sn->nnames;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(sn->names[mid].lname, lq) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (i = lo; i < sn->nnames &&
+	    strncmp(sn->names[i].lname, lq, len) == 0; i++)
+		cands_add(out, sn->names[i].name, 0);
 	if (out->n > 1)
 		qsort(out->v, out->n, sizeof(*out->v), cand_cmp);
-	len = strlen(lq);
-	if (rc == 0 && out->n < limit && len >= 3) {
+	if (out->n < limit && len >= 3) {
 		memset(&fz, 0, sizeof(fz));
 		fz.query = lq;
 		fz.maxdist = len < 6 ? 1 : 2;
 		fz.whole = whole;
 		fz.exclude = out;
-		if (cache_each_name(q->cache, NULL, fuzzy_hit, &fz) == -1)
-			rc = -1;
+		for (i = 0; i < sn->nnames; i++)
+			fuzzy_hit(&fz, &sn->names[i]);
 		if (fz.n > 1)
 			qsort(fz.v, fz.n, sizeof(*fz.v), cand_cmp);
 		for (i = 0; i < fz.n && out->n < limit; i++)
@@ -571,7 +644,7 @@ suggest(struct query *q, const char *query, size_t limit, int whole,
 		out->n = limit;
 	}
 	free(lq);
-	return rc;
+	return 0;
 }
 
 static void
@@ -730,53 +803,73 @@ runtime_hit(void *arg, const char *name, const char *version)
 	return 0;
 }
 
+static struct query_snap *
+snap_status(struct query *q)
+{
+	struct query_snap	*sn = snap_get(q);
+	size_t			 i;
+
+	if (!sn->have_status) {
+		if (cache_counts(q->cache, &sn->counts) == -1 ||
+		    cache_info(q->cache, &sn->info) == -1)
+			return NULL;
+		for (i = 0; i < NELEM(runtimes); i++)
+			if (cache_each_local(q->cache, runtimes[i],
+			    runtime_hit, &sn->runtimes) == -1)
+				return NULL;
+		sn->have_status = 1;
+	}
+	return sn;
+}
+
 static void
 do_status(struct query *q, const struct proto_req *req, struct buf *out)
 {
-	struct cache_counts	 n;
-	struct cache_info	 ci;
-	struct strv		 rt = { 0 };
+	struct query_snap	*sn;
+	const struct cache_counts *n;
+	const struct cache_info	*ci;
+	const struct strv	*rt;
 	const char		*state = "fresh";
 	char			*stamp;
 	size_t			 i;
 
-	if (cache_counts(q->cache, &n) == -1 ||
-	    cache_info(q->cache, &ci) == -1) {
+	if ((sn = snap_status(q)) == NULL) {
 		proto_enc_error(out, req->id, PROTO_E_INTERNAL,
 		    "cannot read the cache");
 		return;
 	}
-	for (i = 0; i < NELEM(runtimes); i++)
-		(void)cache_each_local(q->cache, runtimes[i], runtime_hit, &rt);
+	n = &sn->counts;
+	ci = &sn->info;
+	rt = &sn->runtimes;
 	if (q->state != NULL)
 		state = q->state;
 	else if (q->conf != NULL) {
 		stamp = feed_stamp(q->conf);
-		if (ci.stamp == NULL || strcmp(stamp, ci.stamp) != 0)
+		if (ci->stamp == NULL || strcmp(stamp, ci->stamp) != 0)
 			state = "stale";
 		free(stamp);
 	}
 	proto_enc_result(out, req->id);
 	proto_enc_map(out, 8);
-	enc_kv_int(out, "total_packages", (int64_t)n.total);
-	enc_kv_int(out, "explicit_packages", (int64_t)n.explicit);
-	enc_kv_int(out, "orphan_packages", (int64_t)n.orphans);
-	enc_kv_int(out, "updates_available", (int64_t)n.updates);
+	enc_kv_int(out, "total_packages", (int64_t)n->total);
+	enc_kv_int(out, "explicit_packages", (int64_t)n->explicit);
+	enc_kv_int(out, "orphan_packages", (int64_t)n->orphans);
+	enc_kv_int(out, "updates_available", (int64_t)n->updates);
 	enc_kv_int(out, "security_vulnerabilities", 0);
 	proto_enc_str(out, "runtime_versions");
-	proto_enc_array(out, rt.n / 2);
-	for (i = 0; i + 1 < rt.n; i += 2) {
+	proto_enc_array(out, rt->n / 2);
+	for (i = 0; i + 1 < rt->n; i += 2) {
 		proto_enc_array(out, 2);
-		proto_enc_str(out, rt.v[i]);
-		proto_enc_str(out, rt.v[i + 1]);
+		proto_enc_str(out, rt->v[i]);
+		proto_enc_str(out, rt->v[i + 1]);
 	}
 	proto_enc_str(out, "cache");
 	proto_enc_map(out, 6);
 	enc_kv_str(out, "state", state);
-	enc_kv_int(out, "generation", (int64_t)ci.generation);
-	enc_kv_int(out, "packages", (int64_t)ci.packages);
-	enc_kv_int(out, "built_at", ci.built_at);
-	enc_kv_int(out, "build_ms", (int64_t)ci.build_ms);
+	enc_kv_int(out, "generation", (int64_t)ci->generation);
+	enc_kv_int(out, "packages", (int64_t)ci->packages);
+	enc_kv_int(out, "built_at", ci->built_at);
+	enc_kv_int(out, "build_ms", (int64_t)ci->build_ms);
 	enc_kv_str(out, "path", q->cache_path);
 	proto_enc_str(out, "server");
 	proto_enc_map(out, 4);
@@ -784,8 +877,6 @@ do_status(struct query *q, const struct proto_req *req, struct buf *out)
 	enc_kv_str(out, "version", OMG_VERSION_STR);
 	enc_kv_int(out, "protocol", PROTO_VERSION);
 	enc_kv_int(out, "loop_stall_max_us", (int64_t)q->stall_max_us);
-	strv_free(&rt);
-	cache_info_free(&ci);
 }
 
 /* Dispatch */
