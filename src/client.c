@@ -173,6 +173,11 @@ client_request(const struct client_opts *o, const uint8_t *req, size_t len,
 			return 0;
 		if (rc == -1)
 			return -1;
+		/* Say so to a person; scripts and completion stay quiet. */
+		if (isatty(STDERR_FILENO))
+			fprintf(stderr, "omg: no daemon on %s; answering from "
+			    "the cache (systemctl --user enable --now "
+			    "omgd.socket starts one)\n", o->socket);
 	}
 	if (embedded(o, req, len, resp, why, sizeof(why)) == 0)
 		return 0;

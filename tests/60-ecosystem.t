@@ -90,6 +90,22 @@ make -s -C "$TOP" uninstall PREFIX="$T/usr" > /dev/null
 left=$(cd "$T/usr" && find . -type f -o -type l)
 is "$left" "" "make uninstall removes exactly what install put there"
 
+# The same with DESTDIR, the way a package is made.
+make -s -C "$TOP" install DESTDIR="$T/dest" PREFIX=/usr > /dev/null
+(cd "$T/dest/usr" && find . -type f -o -type l | sort) > "$T/installed"
+same "$T/installed" "$T/want" "make install DESTDIR=... PREFIX=/usr: the same files"
+grep -q '^ExecStart=/usr/bin/omg --daemon$' "$T/dest/usr/lib/systemd/user/omgd.service"
+ok $? "with DESTDIR the unit still names /usr/bin/omg"
+make -s -C "$TOP" uninstall DESTDIR="$T/dest" PREFIX=/usr > /dev/null
+left=$(cd "$T/dest" && find . -type f -o -type l)
+is "$left" "" "make uninstall DESTDIR=...: nothing left"
+
+# contrib/PKGBUILD: parses, names this version, has the usual functions.
+v=$("$OMG" --version | cut -d' ' -f2)
+out=$(bash -c '. "$1" && echo "$pkgname $pkgver" &&
+    declare -F build check package | wc -l' _ "$TOP/contrib/PKGBUILD" | tr '\n' ' ')
+is "$out" "omg $v 3 " "contrib/PKGBUILD: omg $v with build, check, package"
+
 # Completion: "omg info fir<TAB>" offers the fixture's names.
 pacman --config "$CONF" -Slq | grep '^fir' | sort -u > "$T/want"
 bash -c '
