@@ -6,14 +6,15 @@ include config.mk
 
 SRC = src/main.c src/cli.c src/client.c src/daemon.c src/server.c \
 	src/proto.c src/query.c src/cache.c src/feed.c src/conf.c \
-	src/watch.c src/paths.c src/util.c src/log.c
+	src/watch.c src/vercmp.c src/audit.c src/paths.c src/util.c \
+	src/log.c
 OBJ = $(SRC:.c=.o)
 HDR = src/cache.h src/cli.h src/client.h src/conf.h src/daemon.h \
 	src/feed.h src/log.h src/paths.h src/proto.h src/query.h \
-	src/server.h src/util.h src/watch.h
+	src/server.h src/util.h src/watch.h src/vercmp.h src/audit.h
 
 # unit test programs: the pure modules without the daemon
-UNIT = tests/unit/proto tests/unit/conf tests/unit/fuzzy
+UNIT = tests/unit/proto tests/unit/conf tests/unit/fuzzy tests/unit/vercmp
 UNIT_OBJ = src/proto.o src/util.o src/conf.o src/log.o
 
 all: omg
@@ -34,14 +35,19 @@ tests/unit/conf: tests/unit/conf.c tests/unit/tap.h $(UNIT_OBJ)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ tests/unit/conf.c \
 		$(UNIT_OBJ) $(LDFLAGS) $(LDLIBS)
 
-tests/unit/fuzzy: tests/unit/fuzzy.c tests/unit/tap.h src/query.o \
-	src/cache.o src/feed.o $(UNIT_OBJ)
+tests/unit/vercmp: tests/unit/vercmp.c src/vercmp.o src/util.o
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ tests/unit/vercmp.c \
+		src/vercmp.o src/util.o $(LDFLAGS) $(LDLIBS)
+
+QUERY_OBJ = src/query.o src/audit.o src/vercmp.o src/cache.o src/feed.o
+
+tests/unit/fuzzy: tests/unit/fuzzy.c tests/unit/tap.h $(QUERY_OBJ) \
+	$(UNIT_OBJ)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ tests/unit/fuzzy.c \
-		src/query.o src/cache.o src/feed.o $(UNIT_OBJ) $(LDFLAGS) \
-		$(LDLIBS)
+		$(QUERY_OBJ) $(UNIT_OBJ) $(LDFLAGS) $(LDLIBS)
 
 # The fuzz targets with a plain main() that replays the corpus.
-FUZZ_LIB = src/server.o src/query.o src/cache.o src/feed.o $(UNIT_OBJ)
+FUZZ_LIB = src/server.o $(QUERY_OBJ) $(UNIT_OBJ)
 REPLAY = tests/fuzz/replay-request tests/fuzz/replay-server
 
 tests/fuzz/replay-request: tests/fuzz/fuzz_request.c tests/fuzz/replay.c \
@@ -56,8 +62,8 @@ tests/fuzz/replay-server: tests/fuzz/fuzz_server.c tests/fuzz/replay.c \
 
 # libFuzzer builds (clang): make fuzz, then e.g.
 #   tests/fuzz/fuzz-request -max_total_time=600 tests/fuzz/corpus/request
-FUZZ_SRC = src/server.c src/query.c src/cache.c src/feed.c src/proto.c \
-	src/util.c src/conf.c src/log.c
+FUZZ_SRC = src/server.c src/query.c src/audit.c src/vercmp.c src/cache.c \
+	src/feed.c src/proto.c src/util.c src/conf.c src/log.c
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
 fuzz:
@@ -113,9 +119,13 @@ install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/lib/systemd/user
 	sed 's|@BINDIR@|$(PREFIX)/bin|' systemd/omgd.service.in \
 		> $(DESTDIR)$(PREFIX)/lib/systemd/user/omgd.service
-	cp -f systemd/omgd.socket $(DESTDIR)$(PREFIX)/lib/systemd/user/
+	cp -f systemd/omgd.socket systemd/omg-advisories.service \
+		systemd/omg-advisories.timer \
+		$(DESTDIR)$(PREFIX)/lib/systemd/user/
 	chmod 644 $(DESTDIR)$(PREFIX)/lib/systemd/user/omgd.service \
-		$(DESTDIR)$(PREFIX)/lib/systemd/user/omgd.socket
+		$(DESTDIR)$(PREFIX)/lib/systemd/user/omgd.socket \
+		$(DESTDIR)$(PREFIX)/lib/systemd/user/omg-advisories.service \
+		$(DESTDIR)$(PREFIX)/lib/systemd/user/omg-advisories.timer
 	mkdir -p $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 		$(DESTDIR)$(PREFIX)/share/zsh/site-functions \
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
@@ -138,6 +148,8 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/omg $(DESTDIR)$(PREFIX)/bin/omgd \
 		$(DESTDIR)$(PREFIX)/lib/systemd/user/omgd.service \
 		$(DESTDIR)$(PREFIX)/lib/systemd/user/omgd.socket \
+		$(DESTDIR)$(PREFIX)/lib/systemd/user/omg-advisories.service \
+		$(DESTDIR)$(PREFIX)/lib/systemd/user/omg-advisories.timer \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/omg \
 		$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_omg \
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/omg.fish \

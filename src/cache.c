@@ -630,3 +630,100 @@ cache_each_name(struct cache *c, cache_name_fn fn, void *arg)
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
+
+/* The strings of a JSON array (text), or -1 if it holds anything else. */
+static int
+json_strings(sqlite3 *db, const char *json, struct strv *out)
+{
+	sqlite3_stmt	*st;
+	int		 rc, bad = 0;
+
+	if (json == NULL)
+		return 0;
+	if (sqlite3_prepare_v2(db, "SELECT type, value FROM json_each(?1)",
+	    -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (strcmp(col(st, 0), "text") != 0) {
+			bad = 1;
+			break;
+		}
+		strv_add(out, col(st, 1));
+	}
+	sqlite3_finalize(st);
+	return bad || (rc != SQLITE_ROW && rc != SQLITE_DONE) ? -1 : 0;
+}
+
+int
+cache_parse_advisories(struct cache *c, const char *json, size_t len,
+    cache_avg_fn fn, void *arg, char *err, size_t errlen)
+{
+	sqlite3_stmt	*st = NULL;
+	struct strv	 pkgs = { 0 }, cves = { 0 };
+	const char	*t;
+	int		 rc, n = 0, ret = -1;
+
+	if (sqlite3_prepare_v2(c->db, "SELECT json_type(?1)", -1, &st,
+	    NULL) != SQLITE_OK)
+		return seterr(err, errlen, c->db, "advisories");
+	sqlite3_bind_text(st, 1, json, (int)len, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW || sqlite3_column_type(st, 0) == SQLITE_NULL ||
+	    strcmp(col(st, 0), "array") != 0) {
+		snprintf(err, errlen, "not a JSON array of advisories%s%s",
+		    rc == SQLITE_ROW ? "" : ": ",
+		    rc == SQLITE_ROW ? "" : sqlite3_errmsg(c->db));
+		goto done;
+	}
+	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(c->db, "SELECT key, json_type(value),"
+	    " json_type(value, '$.name'), json_extract(value, '$.name'),"
+	    " json_type(value, '$.status'), json_extract(value, '$.status'),"
+	    " json_extract(value, '$.severity'), json_extract(value, '$.type'),"
+	    " json_type(value, '$.fixed'), json_extract(value, '$.fixed'),"
+	    " json_type(value, '$.packages'), json(json_extract(value,"
+	    " '$.packages')), json(json_extract(value, '$.issues'))"
+	    " FROM json_each(?1)", -1, &st, NULL) != SQLITE_OK) {
+		seterr(err, errlen, c->db, "advisories");
+		goto done;
+	}
+	sqlite3_bind_text(st, 1, json, (int)len, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		n = sqlite3_column_int(st, 0);
+		t = col(st, 8);
+		if (strcmp(col(st, 1), "object") != 0 ||
+		    strcmp(col(st, 2), "text") != 0 ||
+		    strcmp(col(st, 4), "text") != 0 ||
+		    strcmp(col(st, 10), "array") != 0 ||
+		    (*t != '\0' && strcmp(t, "text") != 0 &&
+		    strcmp(t, "null") != 0)) {
+			snprintf(err, errlen, "advisory %d: not an AVG object "
+			    "(name, status, packages)", n);
+			goto done;
+		}
+		strv_free(&pkgs);
+		strv_free(&cves);
+		if (json_strings(c->db, (const char *)sqlite3_column_text(st,
+		    11), &pkgs) == -1 || json_strings(c->db,
+		    (const char *)sqlite3_column_text(st, 12), &cves) == -1) {
+			snprintf(err, errlen, "advisory %d: packages and issues "
+			    "must be lists of strings", n);
+			goto done;
+		}
+		if (fn(arg, col(st, 3), col(st, 5), col(st, 6), col(st, 7),
+		    strcmp(t, "text") == 0 ? col(st, 9) : NULL, &pkgs,
+		    &cves) == -1)
+			goto done;
+	}
+	if (rc != SQLITE_DONE) {
+		seterr(err, errlen, c->db, "advisories");
+		goto done;
+	}
+	ret = 0;
+done:
+	sqlite3_finalize(st);
+	strv_free(&pkgs);
+	strv_free(&cves);
+	return ret;
+}

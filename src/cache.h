@@ -102,6 +102,18 @@ int		 cache_counts(struct cache *, struct cache_counts *);
 /* Installed packages whose name matches a GLOB: fn(arg, name, version). */
 int		 cache_each_local(struct cache *, const char *, cache_name_fn,
 		    void *);
+/*
+ * Parse the advisories JSON (security.archlinux.org/all.json: an array of
+ * AVG objects) with SQLite's JSON functions, calling fn for each AVG:
+ * fn(arg, name, status, severity, type, fixed or NULL, packages, issues).
+ * A text that is not that shape is refused whole: -1 with a reason.
+ */
+typedef int	(*cache_avg_fn)(void *, const char *, const char *,
+		    const char *, const char *, const char *,
+		    const struct strv *, const struct strv *);
+int		 cache_parse_advisories(struct cache *, const char *, size_t,
+		    cache_avg_fn, void *, char *, size_t);
+
 /* Distinct package names, sync and local, in byte order: fn(arg, name,
  * NULL). */
 int		 cache_each_name(struct cache *, cache_name_fn, void *);

@@ -32,6 +32,7 @@ static int	cmd_info(struct client_opts *, int, char **);
 static int	cmd_status(struct client_opts *, int, char **);
 static int	cmd_suggest(struct client_opts *, int, char **);
 static int	cmd_ping(struct client_opts *, int, char **);
+static int	cmd_audit(struct client_opts *, int, char **);
 
 static const struct cmd cmds[] = {
 	{ "search", cmd_search,
@@ -41,6 +42,7 @@ static const struct cmd cmds[] = {
 	{ "status", cmd_status, "status [--json]" },
 	{ "suggest", cmd_suggest, "suggest [--json] [--limit N] PREFIX" },
 	{ "ping", cmd_ping, "ping [--json]" },
+	{ "audit", cmd_audit, "audit [--json]" },
 };
 
 static void
@@ -50,11 +52,13 @@ usage(FILE *fp)
 
 	fprintf(fp, "usage: omg [--socket PATH] [--config PATH] [--cache PATH] "
 	    "[--no-daemon]\n"
-	    "           [--color auto|always|never] COMMAND ...\n");
+	    "           [--advisories PATH] [--color auto|always|never] "
+	    "COMMAND ...\n");
 	for (i = 0; i < NELEM(cmds); i++)
 		fprintf(fp, "       omg %s\n", cmds[i].usage);
 	fprintf(fp, "       omg --daemon [--socket PATH] [--config PATH] "
-	    "[--cache PATH] [--omg-conf PATH] [--verbose]\n"
+	    "[--cache PATH] [--omg-conf PATH] [--advisories PATH]\n"
+	    "                  [--verbose]\n"
 	    "       omg --rebuild-cache --config PATH --cache PATH [--force]"
 	    "   (the daemon's rebuilder)\n"
 	    "       omg --version | --help\n");
@@ -866,11 +870,84 @@ cmd_ping(struct client_opts *o, int argc, char **argv)
 	return rc;
 }
 
+/* audit: one line a package, as arch-audit words it; exit 1 if any. */
+static int
+cmd_audit(struct client_opts *o, int argc, char **argv)
+{
+	struct answer	 a;
+	struct buf	 b = { 0 };
+	const struct pv	*pkgs, *adv;
+	uint32_t	 k, m;
+	size_t		 i;
+	int		 json = 0, rc;
+	char		*s, *state = NULL, *err = NULL;
+
+	if ((rc = json_only_opts(argc, argv, "audit", &json)) != 0)
+		return rc;
+	if ((rc = simple_request(o, "audit", NULL, 0, &a)) != 0)
+		goto done;
+	pkgs = pv_get(&a.doc, a.result, "packages");
+	adv = pv_get(&a.doc, a.result, "advisories");
+	if (adv != NULL) {
+		m = (uint32_t)(adv - a.doc.v);
+		state = field(&a.doc, m, "state");
+		err = field(&a.doc, m, "error");
+		s = field(&a.doc, m, "path");
+		if (state != NULL && strcmp(state, "ok") != 0) {
+			warnx("advisories %s: %s%s%s (systemctl --user start "
+			    "omg-advisories.service fetches them)",
+			    s ? s : "", state, err ? ": " : "", err ? err : "");
+			if (num(&a.doc, m, "entries") == 0) {
+				free(s);
+				rc = EXIT_NOANSWER;
+				goto done;
+			}
+		}
+		free(s);
+	}
+	if (json) {
+		print_json(&a.doc, a.result);
+	} else if (pkgs != NULL && pkgs->type == PV_ARRAY) {
+		k = (uint32_t)(pkgs - a.doc.v) + 1;
+		for (i = 0; i < pkgs->n; i++, k = a.doc.v[k].next) {
+			char	*name = field(&a.doc, k, "name");
+			char	*inst = field(&a.doc, k, "installed");
+			char	*sev = field(&a.doc, k, "severity");
+			char	*fix = field(&a.doc, k, "fixed");
+			char	*type = field(&a.doc, k, "type");
+
+			buf_reset(&b);
+			join(&b, &a.doc, pv_get(&a.doc, k, "cves"), ", ",
+			    "no CVE yet");
+			buf_addstr(&b, " (");
+			join(&b, &a.doc, pv_get(&a.doc, k, "avgs"), ", ", "");
+			printf("%s %s is affected by %s): %s. %s risk! %s%s%s\n",
+			    name, inst, buf_cstr(&b), type && *type ? type :
+			    "unknown", sev && *sev ? sev : "Unknown",
+			    fix ? "Update to " : "No fixed version yet.",
+			    fix ? fix : "", fix ? "!" : "");
+			free(name);
+			free(inst);
+			free(sev);
+			free(fix);
+			free(type);
+		}
+	}
+	if (pkgs != NULL && pkgs->type == PV_ARRAY && pkgs->n > 0)
+		rc = EXIT_NOTFOUND;
+done:
+	free(state);
+	free(err);
+	buf_free(&b);
+	answer_free(&a);
+	return rc;
+}
+
 int
 cli_main(int argc, char **argv)
 {
 	struct client_opts	 o;
-	char			*sock = NULL, *cache = NULL;
+	char			*sock = NULL, *cache = NULL, *adv = NULL;
 	const char		*env, *when = "auto";
 	size_t			 j;
 	int			 i, rc;
@@ -904,11 +981,14 @@ cli_main(int argc, char **argv)
 				    "or never, not '%s'", when);
 		}
 		else if (strcmp(a, "--socket") == 0 ||
-		    strcmp(a, "--config") == 0 || strcmp(a, "--cache") == 0) {
+		    strcmp(a, "--config") == 0 || strcmp(a, "--cache") == 0 ||
+		    strcmp(a, "--advisories") == 0) {
 			if (i + 1 >= argc)
 				return usage_error("%s needs a value", a);
 			if (a[2] == 's')
 				o.socket = argv[++i];
+			else if (a[2] == 'a')
+				o.advisories = argv[++i];
 			else if (a[3] == 'o')
 				o.config = argv[++i];
 			else
@@ -929,18 +1009,22 @@ cli_main(int argc, char **argv)
 	}
 	if (o.cache == NULL)
 		o.cache = cache = paths_cache();
+	if (o.advisories == NULL)
+		o.advisories = adv = paths_advisories();
 	for (j = 0; j < NELEM(cmds); j++)
 		if (strcmp(argv[i], cmds[j].name) == 0)
 			break;
 	if (j == NELEM(cmds)) {
 		free(sock);
 		free(cache);
+		free(adv);
 		return usage_error("unknown command '%s'", argv[i]);
 	}
 	optind = 1;
 	rc = cmds[j].fn(&o, argc - i, argv + i);
 	free(sock);
 	free(cache);
+	free(adv);
 	if (fflush(stdout) == EOF) {
 		warn("stdout");
 		rc = EXIT_NOANSWER;

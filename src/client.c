@@ -148,8 +148,9 @@ embedded(const struct client_opts *o, const uint8_t *req, size_t len,
 	q.conf = conf;
 	q.mode = "embedded";
 	q.cache_path = o->cache;
+	q.advisories_path = o->advisories;
 	query_frame(&q, req, len, &frame);
-	query_reset(&q);
+	query_done(&q);
 	buf_reset(resp);
 	buf_add(resp, frame.data + 4, frame.len - 4);
 	rc = 0;

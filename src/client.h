@@ -15,6 +15,7 @@ struct client_opts {
 	const char	*socket;
 	const char	*config;
 	const char	*cache;
+	const char	*advisories;
 	int		 no_daemon;
 	int		 timeout_ms;
 };

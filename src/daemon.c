@@ -54,6 +54,7 @@ struct daemon {
 	char		*self;		/* our executable, for the rebuilder */
 	char		*conf_path;
 	char		*settings_path;
+	char		*adv_path;
 	char		*cache_path;
 	struct proto_limits	 plim;
 	struct server_limits	 slim;
@@ -86,7 +87,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: omg --daemon [--socket PATH] [--config PATH] "
-	    "[--cache PATH] [--omg-conf PATH] [--verbose]\n");
+	    "[--cache PATH] [--omg-conf PATH] [--advisories PATH] "
+	    "[--verbose]\n");
 	exit(2);
 }
 
@@ -540,6 +542,7 @@ daemon_main(int argc, char **argv)
 		{ "config",	required_argument,	NULL, 'c' },
 		{ "cache",	required_argument,	NULL, 'C' },
 		{ "omg-conf",	required_argument,	NULL, 'o' },
+		{ "advisories",	required_argument,	NULL, 'a' },
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ NULL,		0,			NULL, 0 }
 	};
@@ -565,6 +568,9 @@ daemon_main(int argc, char **argv)
 		case 'o':
 			d.settings_path = xstrdup(optarg);
 			break;
+		case 'a':
+			d.adv_path = xstrdup(optarg);
+			break;
 		case 'v':
 			verbose = 1;
 			break;
@@ -583,6 +589,8 @@ daemon_main(int argc, char **argv)
 		d.conf_path = xstrdup(PATHS_PACMAN_CONF);
 	if (d.cache_path == NULL)
 		d.cache_path = paths_cache();
+	if (d.adv_path == NULL)
+		d.adv_path = paths_advisories();
 	if (d.settings_path != NULL)
 		load_settings(&d, 1);
 	else {
@@ -615,6 +623,7 @@ daemon_main(int argc, char **argv)
 	d.query.mode = "daemon";
 	d.query.cache_path = d.cache_path;
 	d.query.limits = &d.plim;
+	d.query.advisories_path = d.adv_path;
 	d.loop = ev_default_loop(EVFLAG_AUTO);
 	d.server = server_new(d.loop, fd, &d.query, &d.slim);
 	ev_signal_init(&d.sigint, stop_cb, SIGINT);
@@ -646,7 +655,7 @@ daemon_main(int argc, char **argv)
 	ev_run(d.loop, 0);
 
 	server_free(d.server);
-	query_reset(&d.query);
+	query_done(&d.query);
 	close(fd);
 	if (d.child_pid != 0) {
 		/* Its transaction rolls back; the cache stays whole. */
@@ -667,6 +676,7 @@ daemon_main(int argc, char **argv)
 	free(d.lock_path);
 	free(d.conf_path);
 	free(d.settings_path);
+	free(d.adv_path);
 	free(d.cache_path);
 	return 0;
 }

@@ -29,7 +29,8 @@ main(int argc, char **argv)
 		if (strcmp(argv[i], "--socket") == 0 ||
 		    strcmp(argv[i], "--config") == 0 ||
 		    strcmp(argv[i], "--cache") == 0 ||
-		    strcmp(argv[i], "--omg-conf") == 0)
+		    strcmp(argv[i], "--omg-conf") == 0 ||
+		    strcmp(argv[i], "--advisories") == 0)
 			i++;
 	}
 	return cli_main(argc, argv);

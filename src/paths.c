@@ -50,3 +50,9 @@ paths_settings(void)
 {
 	return xdg("XDG_CONFIG_HOME", ".config", "omg/omg.conf");
 }
+
+char *
+paths_advisories(void)
+{
+	return xdg("XDG_CACHE_HOME", ".cache", "omg/advisories.json");
+}

@@ -11,6 +11,8 @@
 char	*paths_socket(void);
 /* $XDG_CACHE_HOME/omg/cache.db, else $HOME/.cache/omg/cache.db */
 char	*paths_cache(void);
+/* $XDG_CACHE_HOME/omg/advisories.json, else under $HOME/.cache */
+char	*paths_advisories(void);
 /* $XDG_CONFIG_HOME/omg/omg.conf, else $HOME/.config/omg/omg.conf */
 char	*paths_settings(void);
 

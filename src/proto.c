@@ -387,7 +387,7 @@ static const struct {
 } ops[] = {
 	{ "ping", OP_PING }, { "search", OP_SEARCH }, { "info", OP_INFO },
 	{ "status", OP_STATUS }, { "suggest", OP_SUGGEST },
-	{ "batch", OP_BATCH },
+	{ "batch", OP_BATCH }, { "audit", OP_AUDIT },
 };
 
 static int __attribute__((format(printf, 3, 4)))
@@ -507,6 +507,7 @@ req_from(const struct pv_doc *doc, uint32_t root, size_t batch,
 	switch (req->op) {
 	case OP_PING:
 	case OP_STATUS:
+	case OP_AUDIT:
 		return 0;
 	case OP_SEARCH:
 		if (req_str(req, pv_get(doc, root, "query"), "query", 1,

@@ -80,7 +80,7 @@ const struct pv	*pv_get(const struct pv_doc *, uint32_t, const char *);
 int		 pv_streq(const struct pv *, const char *);
 
 enum proto_op {
-	OP_PING, OP_SEARCH, OP_INFO, OP_STATUS, OP_SUGGEST, OP_BATCH
+	OP_PING, OP_SEARCH, OP_INFO, OP_STATUS, OP_SUGGEST, OP_BATCH, OP_AUDIT
 };
 
 enum proto_sort { SORT_RELEVANCE, SORT_REPO };

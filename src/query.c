@@ -2,12 +2,17 @@
  * query.c - search, info, status, suggest and batch over the cache, with
  * pacman's semantics (lib/libalpm/db.c:_alpm_db_search for search).
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
+#include <errno.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "audit.h"
 #include "feed.h"
 #include "proto.h"
 #include "query.h"
@@ -52,6 +57,8 @@ struct query_snap {
 	struct cache_info	 info;
 	struct strv		 runtimes;	/* name, version, name, ... */
 	int			 have_status;
+	struct strv		 local;		/* name, version, ... */
+	int			 have_local;
 };
 
 enum rank {
@@ -150,6 +157,7 @@ snap_free(struct query_snap *sn)
 	}
 	free(sn->names);
 	strv_free(&sn->runtimes);
+	strv_free(&sn->local);
 	cache_info_free(&sn->info);
 	for (i = 0; i < sn->n; i++) {
 		struct row	*r = &sn->v[i];
@@ -784,6 +792,230 @@ done:
 	cache_pkg_free(&local);
 }
 
+/* Audit */
+
+#define ADV_MAX		(64u << 20)	/* bytes of advisories JSON */
+
+struct query_adv {
+	struct audit_db	 db;		/* the last good data */
+	const char	*state;		/* "ok", "missing", "invalid" */
+	char		*error;
+	struct stat	 st;		/* of the file last read */
+	int		 read;
+	time_t		 loaded_at;
+};
+
+static int
+adv_add(void *arg, const char *name, const char *status, const char *sev,
+    const char *type, const char *fixed, const struct strv *pkgs,
+    const struct strv *cves)
+{
+	audit_db_add(arg, name, status, sev, type, fixed, pkgs, cves);
+	return 0;
+}
+
+static void
+adv_fail(struct query_adv *a, const char *state, const char *why)
+{
+	a->state = state;
+	free(a->error);
+	a->error = why != NULL ? xstrdup(why) : NULL;
+}
+
+/* Read the advisories file again when it changed; keep the last good. */
+static struct query_adv *
+adv_refresh(struct query *q)
+{
+	struct query_adv	*a;
+	struct audit_db		 db;
+	struct stat		 st;
+	struct buf		 b = { 0 };
+	char			 err[256];
+	FILE			*fp;
+	size_t			 n;
+
+	if (q->adv == NULL) {
+		q->adv = xcalloc(1, sizeof(*q->adv));
+		q->adv->state = "missing";
+	}
+	a = q->adv;
+	if (q->advisories_path == NULL ||
+	    stat(q->advisories_path, &st) == -1) {
+		adv_fail(a, "missing", NULL);
+		a->read = 0;
+		return a;
+	}
+	if (a->read && st.st_ino == a->st.st_ino &&
+	    st.st_size == a->st.st_size &&
+	    st.st_mtim.tv_sec == a->st.st_mtim.tv_sec &&
+	    st.st_mtim.tv_nsec == a->st.st_mtim.tv_nsec)
+		return a;
+	a->st = st;
+	a->read = 1;
+	if (st.st_size > (off_t)ADV_MAX) {
+		adv_fail(a, "invalid", "over 64 MiB");
+		return a;
+	}
+	if ((fp = fopen(q->advisories_path, "r")) == NULL) {
+		adv_fail(a, "invalid", strerror(errno));
+		return a;
+	}
+	buf_reserve(&b, (size_t)st.st_size + 1);
+	while ((n = fread(b.data + b.len, 1, b.cap - b.len, fp)) > 0) {
+		b.len += n;
+		if (b.len == b.cap) {
+			if (b.len >= ADV_MAX)
+				break;
+			buf_reserve(&b, b.cap);
+		}
+	}
+	fclose(fp);
+	memset(&db, 0, sizeof(db));
+	if (cache_parse_advisories(q->cache, (const char *)b.data, b.len,
+	    adv_add, &db, err, sizeof(err)) == -1) {
+		audit_db_free(&db);
+		adv_fail(a, "invalid", err);
+	} else {
+		audit_db_index(&db);
+		audit_db_free(&a->db);
+		a->db = db;
+		a->loaded_at = time(NULL);
+		adv_fail(a, "ok", NULL);
+	}
+	buf_free(&b);
+	return a;
+}
+
+static int
+local_hit(void *arg, const char *name, const char *version)
+{
+	strv_add(arg, name);
+	strv_add(arg, version);
+	return 0;
+}
+
+static int
+hit_cmp(const void *x, const void *y)
+{
+	const struct audit_hit	*a = x, *b = y;
+
+	if (a->rank != b->rank)
+		return a->rank > b->rank ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
+/* The installed packages the advisories say are affected, worst first. */
+static int
+audit_hits(struct query *q, struct query_adv **ap, struct audit_hit **out,
+    size_t *nout)
+{
+	struct query_snap	*sn = snap_get(q);
+	struct query_adv	*a = adv_refresh(q);
+	struct audit_hit	 h;
+	size_t			 i;
+
+	*ap = a;
+	*out = NULL;
+	*nout = 0;
+	if (!sn->have_local) {
+		if (cache_each_local(q->cache, "*", local_hit,
+		    &sn->local) == -1)
+			return -1;
+		sn->have_local = 1;
+	}
+	for (i = 0; i + 1 < sn->local.n; i += 2) {
+		if (!audit_check(&a->db, sn->local.v[i], sn->local.v[i + 1],
+		    &h))
+			continue;
+		*out = xreallocarray(*out, *nout + 1, sizeof(**out));
+		(*out)[(*nout)++] = h;
+	}
+	if (*nout > 1)
+		qsort(*out, *nout, sizeof(**out), hit_cmp);
+	return 0;
+}
+
+static void
+hits_free(struct audit_hit *h, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		audit_hit_free(&h[i]);
+	free(h);
+}
+
+static void
+enc_strv(struct buf *out, const struct strv *sv)
+{
+	size_t	i;
+
+	proto_enc_array(out, sv->n);
+	for (i = 0; i < sv->n; i++)
+		proto_enc_str(out, sv->v[i]);
+}
+
+static void
+enc_advisories(struct buf *out, const struct query *q,
+    const struct query_adv *a)
+{
+	proto_enc_str(out, "advisories");
+	proto_enc_map(out, 5);
+	enc_kv_str(out, "state", a->state);
+	enc_kv_int(out, "entries", (int64_t)a->db.n);
+	proto_enc_str(out, "loaded_at");
+	if (a->loaded_at != 0)
+		proto_enc_int(out, a->loaded_at);
+	else
+		proto_enc_null(out);
+	enc_kv_str(out, "path", q->advisories_path);
+	enc_kv_str(out, "error", a->error);
+}
+
+static void
+do_audit(struct query *q, const struct proto_req *req, struct buf *out)
+{
+	struct query_adv	*a;
+	struct audit_hit	*h;
+	size_t			 i, n;
+
+	if (audit_hits(q, &a, &h, &n) == -1) {
+		proto_enc_error(out, req->id, PROTO_E_INTERNAL,
+		    "cannot read the cache");
+		return;
+	}
+	proto_enc_result(out, req->id);
+	proto_enc_map(out, 2);
+	proto_enc_str(out, "packages");
+	proto_enc_array(out, n);
+	for (i = 0; i < n; i++) {
+		proto_enc_map(out, 7);
+		enc_kv_str(out, "name", h[i].name);
+		enc_kv_str(out, "installed", h[i].installed);
+		enc_kv_str(out, "severity", h[i].severity);
+		enc_kv_str(out, "fixed", h[i].fixed);
+		proto_enc_str(out, "avgs");
+		enc_strv(out, &h[i].avgs);
+		proto_enc_str(out, "cves");
+		enc_strv(out, &h[i].cves);
+		enc_kv_str(out, "type", h[i].type);
+	}
+	enc_advisories(out, q, a);
+	hits_free(h, n);
+}
+
+void
+query_done(struct query *q)
+{
+	query_reset(q);
+	if (q->adv != NULL) {
+		audit_db_free(&q->adv->db);
+		free(q->adv->error);
+		free(q->adv);
+		q->adv = NULL;
+	}
+}
+
 /* Status */
 
 static const char *runtimes[] = {
@@ -830,14 +1062,19 @@ do_status(struct query *q, const struct proto_req *req, struct buf *out)
 	const struct cache_info	*ci;
 	const struct strv	*rt;
 	const char		*state = "fresh";
+	struct query_adv	*adv;
+	struct audit_hit	*hits;
+	size_t			 nhits;
 	char			*stamp;
 	size_t			 i;
 
-	if ((sn = snap_status(q)) == NULL) {
+	if ((sn = snap_status(q)) == NULL ||
+	    audit_hits(q, &adv, &hits, &nhits) == -1) {
 		proto_enc_error(out, req->id, PROTO_E_INTERNAL,
 		    "cannot read the cache");
 		return;
 	}
+	hits_free(hits, nhits);
 	n = &sn->counts;
 	ci = &sn->info;
 	rt = &sn->runtimes;
@@ -850,12 +1087,12 @@ do_status(struct query *q, const struct proto_req *req, struct buf *out)
 		free(stamp);
 	}
 	proto_enc_result(out, req->id);
-	proto_enc_map(out, 8);
+	proto_enc_map(out, 9);
 	enc_kv_int(out, "total_packages", (int64_t)n->total);
 	enc_kv_int(out, "explicit_packages", (int64_t)n->explicit);
 	enc_kv_int(out, "orphan_packages", (int64_t)n->orphans);
 	enc_kv_int(out, "updates_available", (int64_t)n->updates);
-	enc_kv_int(out, "security_vulnerabilities", 0);
+	enc_kv_int(out, "security_vulnerabilities", (int64_t)nhits);
 	proto_enc_str(out, "runtime_versions");
 	proto_enc_array(out, rt->n / 2);
 	for (i = 0; i + 1 < rt->n; i += 2) {
@@ -871,6 +1108,7 @@ do_status(struct query *q, const struct proto_req *req, struct buf *out)
 	enc_kv_int(out, "built_at", ci->built_at);
 	enc_kv_int(out, "build_ms", (int64_t)ci->build_ms);
 	enc_kv_str(out, "path", q->cache_path);
+	enc_advisories(out, q, adv);
 	proto_enc_str(out, "server");
 	proto_enc_map(out, 4);
 	enc_kv_str(out, "mode", q->mode);
@@ -906,6 +1144,9 @@ answer(struct query *q, const struct proto_req *req, struct buf *out)
 		break;
 	case OP_SUGGEST:
 		do_suggest(q, req, out);
+		break;
+	case OP_AUDIT:
+		do_audit(q, req, out);
 		break;
 	case OP_BATCH:
 		proto_enc_result(out, req->id);

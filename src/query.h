@@ -14,6 +14,7 @@
 #include "util.h"
 
 struct query_snap;
+struct query_adv;
 
 struct query {
 	struct cache		*cache;
@@ -25,6 +26,8 @@ struct query {
 						   NULL: compare stamps */
 	uint64_t		 stall_max_us;	/* the daemon's longest stall */
 	const struct proto_limits *limits;	/* NULL: proto_req_limits */
+	const char		*advisories_path; /* NULL: none */
+	struct query_adv	*adv;		/* the last good advisories */
 };
 
 /* Answer the request payload req[0..len) by appending one frame to out. */
@@ -32,9 +35,10 @@ void	query_frame(struct query *, const uint8_t *, size_t, struct buf *);
 /* Answer with an error of our own (code, msg) to the request payload. */
 void	query_refuse(struct query *, const uint8_t *, size_t, int,
 	    const char *, struct buf *);
-/* Forget what was read from the cache: call after every rebuild, and
- * before the query goes away. */
+/* Forget what was read from the cache: call after every rebuild. */
 void	query_reset(struct query *);
+/* Free everything the query holds, before it goes away. */
+void	query_done(struct query *);
 
 /*
  * Case-insensitive optimal string alignment distance between a and the

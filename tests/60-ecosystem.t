@@ -50,6 +50,8 @@ make -s -C "$TOP" install PREFIX="$T/usr" > /dev/null
 cat > "$T/want" <<EOF
 ./bin/omg
 ./bin/omgd
+./lib/systemd/user/omg-advisories.service
+./lib/systemd/user/omg-advisories.timer
 ./lib/systemd/user/omgd.service
 ./lib/systemd/user/omgd.socket
 ./share/bash-completion/completions/omg
@@ -71,7 +73,9 @@ ok $? "the omgd link runs the daemon"
 kill $lp; wait $lp
 if command -v systemd-analyze >/dev/null 2>&1; then
 	out=$(systemd-analyze verify --man=no "$T/usr/lib/systemd/user/omgd.socket" \
-	    "$T/usr/lib/systemd/user/omgd.service" 2>&1)
+	    "$T/usr/lib/systemd/user/omgd.service" \
+	    "$T/usr/lib/systemd/user/omg-advisories.service" \
+	    "$T/usr/lib/systemd/user/omg-advisories.timer" 2>&1)
 	is "$?:$out" "0:" "systemd-analyze verify: the units are clean"
 	for k in NoNewPrivileges=yes SystemCallFilter=@system-service \
 	    SystemCallArchitectures=native RestrictAddressFamilies=AF_UNIX \
