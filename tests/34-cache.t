@@ -18,16 +18,6 @@ pcounts() {
 	echo "$($P -Qq | wc -l) $($P -Qeq | wc -l) $($P -Qdtq | wc -l)" \
 	    "$($P -Qu | grep -vc '\[ignored\]$')"
 }
-# within2 CMD...: true once CMD succeeds, trying for 2 seconds
-within2() {
-	i=0
-	while [ $i -lt 20 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
 
 is "$($E status --json | gen)" 1 "embedded: the first call builds generation 1"
 is "$($E status --json | gen)" 1 "embedded: unchanged databases, the cache is reused"

@@ -11,15 +11,6 @@ DB=$T/fx/root/var/lib/pacman
 state() { "$OMG" --socket "$1" status --json |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["cache"]["state"])'; }
 gen() { python3 -c 'import json,sys; print(json.load(sys.stdin)["cache"]["generation"])'; }
-within2() {
-	i=0
-	while [ $i -lt 20 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
 is_state() { [ "$(state "$1")" = "$2" ]; }
 
 start_daemon "$CONF" d

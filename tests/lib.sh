@@ -68,6 +68,17 @@ stop_daemons() {
 }
 done_testing() { stop_daemons; echo "1..$_n"; [ "$_failed" -eq 0 ]; }
 
+# within2 CMD...: true as soon as CMD succeeds, trying for 2 seconds
+within2() {
+	_w=0
+	while [ $_w -lt 20 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		_w=$((_w + 1))
+	done
+	return 1
+}
+
 need() {
 	for t in "$@"; do
 		command -v "$t" >/dev/null 2>&1 || skip_all "$t is not installed"
