@@ -49,7 +49,7 @@ _omg()
 			    --no-daemon --daemon --omg-conf --verbose --version
 			    --help" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W "search info status suggest ping" \
+			COMPREPLY=($(compgen -W "search info status suggest ping audit doctor" \
 			    -- "$cur"))
 		fi
 		return
@@ -59,7 +59,8 @@ _omg()
 	search)		opts="-q --quiet --json --limit --sort" ;;
 	info)		opts="--json" ;;
 	suggest)	opts="--json --limit" ;;
-	status|ping)	opts="--json" ;;
+	status|ping|audit)	opts="--json" ;;
+	doctor)		opts="" ;;
 	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))

@@ -22,7 +22,7 @@ function __omg_packages
 	omg (__omg_globals) suggest --limit 100 -- (commandline -ct) 2>/dev/null
 end
 
-set -l cmds search info status suggest ping
+set -l cmds search info status suggest ping audit doctor
 complete -c omg -f
 complete -c omg -n "not __fish_seen_subcommand_from $cmds" -l socket -r -F -d 'daemon socket'
 complete -c omg -n "not __fish_seen_subcommand_from $cmds" -l config -r -F -d 'pacman.conf'
@@ -37,6 +37,8 @@ complete -c omg -n "not __fish_seen_subcommand_from $cmds" -a info -d 'package d
 complete -c omg -n "not __fish_seen_subcommand_from $cmds" -a status -d 'system summary'
 complete -c omg -n "not __fish_seen_subcommand_from $cmds" -a suggest -d 'names for a prefix'
 complete -c omg -n "not __fish_seen_subcommand_from $cmds" -a ping -d 'is the daemon there'
+complete -c omg -n "not __fish_seen_subcommand_from $cmds" -a audit -d 'security advisories'
+complete -c omg -n "not __fish_seen_subcommand_from $cmds" -a doctor -d 'check the setup'
 complete -c omg -n "__fish_seen_subcommand_from $cmds" -l json -d 'JSON output'
 complete -c omg -n "__fish_seen_subcommand_from search" -s q -l quiet -d 'names only'
 complete -c omg -n "__fish_seen_subcommand_from search suggest" -l limit -x -d 'at most N'

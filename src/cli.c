@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "client.h"
+#include "doctor.h"
 #include "paths.h"
 #include "proto.h"
 
@@ -33,6 +34,7 @@ static int	cmd_status(struct client_opts *, int, char **);
 static int	cmd_suggest(struct client_opts *, int, char **);
 static int	cmd_ping(struct client_opts *, int, char **);
 static int	cmd_audit(struct client_opts *, int, char **);
+static int	cmd_doctor(struct client_opts *, int, char **);
 
 static const struct cmd cmds[] = {
 	{ "search", cmd_search,
@@ -43,6 +45,7 @@ static const struct cmd cmds[] = {
 	{ "suggest", cmd_suggest, "suggest [--json] [--limit N] PREFIX" },
 	{ "ping", cmd_ping, "ping [--json]" },
 	{ "audit", cmd_audit, "audit [--json]" },
+	{ "doctor", cmd_doctor, "doctor" },
 };
 
 static void
@@ -868,6 +871,14 @@ cmd_ping(struct client_opts *o, int argc, char **argv)
 	}
 	answer_free(&a);
 	return rc;
+}
+
+static int
+cmd_doctor(struct client_opts *o, int argc, char **argv)
+{
+	if (argc != 1)
+		return usage_error("doctor takes no arguments ('%s')", argv[1]);
+	return doctor_run(o);
 }
 
 /* audit: one line a package, as arch-audit words it; exit 1 if any. */

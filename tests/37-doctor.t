@@ -1,0 +1,53 @@
+#!/bin/sh
+# omg doctor: a missing daemon, a bad socket mode, a held and a stale
+# db.lck, each reported on one line with what to do; exit 1 only on fail.
+. "$(dirname "$0")/lib.sh"
+fixture
+DB=$T/fx/root/var/lib/pacman
+doc() { "$OMG" --socket "$T/d.sock" --config "$CONF" --cache "$T/d.db" \
+    --advisories "$T/adv.json" doctor > "$T/out" 2>&1; }
+
+doc
+rc=$?
+grep -q '^warn  no daemon answers' "$T/out"
+ok $? "no daemon: a warning that says how to start one"
+is "$rc" 0 "warnings only: exit 0"
+grep -q '^ok    .*pacman.conf: 3 repositories$' "$T/out"
+ok $? "pacman.conf and its repositories"
+grep -q '^warn  no cache at' "$T/out"
+ok $? "no cache yet: said, not built by doctor"
+[ ! -e "$T/d.db" ]
+ok $? "doctor builds nothing"
+
+start_daemon "$CONF" d
+doc
+grep -q '^ok    daemon answers: omg [0-9.]*, protocol 1$' "$T/out" &&
+    grep -q '^ok    socket .* mode 0600$' "$T/out"
+ok $? "a running daemon: its version and protocol; the socket's mode"
+grep -q '^ok    cache .*generation 1' "$T/out"
+ok $? "the cache's generation and age"
+
+chmod 0666 "$T/d.sock"
+doc
+rc=$?
+grep -q "^fail  socket $T/d.sock has mode 0666" "$T/out"
+ok $? "a socket forced to 0666 fails"
+is "$rc" 1 "a failure: exit 1"
+chmod 0600 "$T/d.sock"
+
+touch "$DB/db.lck"
+doc
+grep -q "^warn  pacman holds $DB/db.lck" "$T/out"
+ok $? "a held db.lck: pacman is at work, a warning"
+touch -d '3 hours ago' "$DB/db.lck"
+doc
+rc=$?
+grep -q "^fail  $DB/db.lck is stale" "$T/out"
+ok $? "a db.lck from hours ago: stale, a failure with what to do"
+is "$rc" 1 "exit 1"
+rm -f "$DB/db.lck"
+printf '[]' > "$T/adv.json"
+doc
+grep -q '^ok    advisories' "$T/out"
+ok $? "fresh advisories are ok"
+done_testing
