@@ -36,6 +36,14 @@ struct row {
 	char	*lname, *ldesc, *lprov, *lgroups;
 };
 
+/* A search answer already encoded: the CBOR of its result, by key. */
+struct hit_cache {
+	char		*key;
+	struct buf	 cbor;
+};
+
+#define RESULTS_MAX	64	/* answers kept per generation */
+
 struct name {
 	char	*name;
 	char	*lname;		/* lower case, the sort key */
@@ -59,6 +67,8 @@ struct query_snap {
 	int			 have_status;
 	struct strv		 local;		/* name, version, ... */
 	int			 have_local;
+	struct hit_cache	*results;	/* search answers, by request */
+	size_t			 nresults, next_result;
 };
 
 enum rank {
@@ -158,6 +168,11 @@ snap_free(struct query_snap *sn)
 	free(sn->names);
 	strv_free(&sn->runtimes);
 	strv_free(&sn->local);
+	for (i = 0; i < sn->nresults; i++) {
+		free(sn->results[i].key);
+		buf_free(&sn->results[i].cbor);
+	}
+	free(sn->results);
 	cache_info_free(&sn->info);
 	for (i = 0; i < sn->n; i++) {
 		struct row	*r = &sn->v[i];
@@ -396,15 +411,56 @@ enc_list(struct buf *out, const char *s)
 	}
 }
 
+/* The same search again in this generation: the same bytes. */
+static const struct buf *
+result_get(struct query_snap *sn, const char *key)
+{
+	size_t	i;
+
+	for (i = 0; i < sn->nresults; i++)
+		if (strcmp(sn->results[i].key, key) == 0)
+			return &sn->results[i].cbor;
+	return NULL;
+}
+
+static void
+result_put(struct query_snap *sn, const char *key, const uint8_t *p,
+    size_t n)
+{
+	struct hit_cache	*h;
+
+	if (sn->results == NULL)
+		sn->results = xcalloc(RESULTS_MAX, sizeof(*sn->results));
+	if (sn->nresults < RESULTS_MAX)
+		h = &sn->results[sn->nresults++];
+	else {
+		h = &sn->results[sn->next_result];	/* the oldest goes */
+		sn->next_result = (sn->next_result + 1) % RESULTS_MAX;
+		free(h->key);
+		buf_reset(&h->cbor);
+	}
+	h->key = xstrdup(key);
+	buf_add(&h->cbor, p, n);
+}
+
 static void
 do_search(struct query *q, const struct proto_req *req, struct buf *out)
 {
 	struct query_snap	*sn;
+	const struct buf	*hit;
 	struct search		 s;
-	char			*copy, *p, *w, msg[200];
-	size_t			 i, limit, shown;
+	char			*copy, *p, *w, msg[200], *key;
+	size_t			 i, limit, shown, at;
 	int			 rc;
 
+	limit = req->limit ? req->limit : SEARCH_LIMIT;
+	key = xasprintf("%d %zu %s", (int)req->sort, limit, req->query);
+	if ((hit = result_get(snap_get(q), key)) != NULL) {
+		proto_enc_result(out, req->id);
+		buf_add(out, hit->data, hit->len);
+		free(key);
+		return;
+	}
 	memset(&s, 0, sizeof(s));
 	copy = xstrdup(req->query);
 	s.terms = xcalloc(strlen(copy) / 2 + 1, sizeof(*s.terms));
@@ -436,9 +492,9 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 		search_row(&s, &sn->v[i], i);
 	if (req->sort == SORT_RELEVANCE && s.n > 1)
 		qsort(s.m, s.n, sizeof(*s.m), match_cmp);
-	limit = req->limit ? req->limit : SEARCH_LIMIT;
 	shown = s.n < limit ? s.n : limit;
 	proto_enc_result(out, req->id);
+	at = out->len;
 	proto_enc_map(out, 2);
 	proto_enc_str(out, "packages");
 	proto_enc_array(out, shown);
@@ -463,7 +519,9 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 	}
 	proto_enc_str(out, "total");
 	proto_enc_uint(out, s.n);
+	result_put(sn, key, out->data + at, out->len - at);
 done:
+	free(key);
 	for (i = 0; i < s.nterms; i++) {
 		regfree(&s.terms[i].re);
 		free(s.terms[i].lower);

@@ -31,6 +31,8 @@
 #include <unistd.h>
 
 #define RTT_N		4000
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+#define UNCACHED	100	/* distinct requests: more than omg caches */
 #define TPUT_SECS	1.0
 
 static uint64_t
@@ -192,8 +194,9 @@ cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Round trips cycling through nr requests (1: the same one repeated). */
 static void
-rtt(const char *path, const struct req *r, double *p50, double *p99)
+rtt(const char *path, const struct req *r, int nr, double *p50, double *p99)
 {
 	static uint64_t	 t[RTT_N];
 	static uint8_t	 buf[16 << 20];
@@ -202,11 +205,11 @@ rtt(const char *path, const struct req *r, double *p50, double *p99)
 
 	fd = dial(path);
 	for (i = 0; i < 200; i++)		/* warm up */
-		if (roundtrip(fd, r, buf, sizeof(buf)) == -1)
+		if (roundtrip(fd, &r[i % nr], buf, sizeof(buf)) == -1)
 			goto fail;
 	for (i = 0; i < RTT_N; i++) {
 		t0 = now_ns();
-		if (roundtrip(fd, r, buf, sizeof(buf)) == -1)
+		if (roundtrip(fd, &r[i % nr], buf, sizeof(buf)) == -1)
 			goto fail;
 		t[i] = now_ns() - t0;
 	}
@@ -320,6 +323,8 @@ int
 main(int argc, char **argv)
 {
 	struct req	 ops[10], echo_req, info, mix[4];
+	static struct req cyc[6][UNCACHED];
+	int		 ncyc[10];
 	char		 echo_path[128];
 	double		 e50, e99, p50, p99;
 	pid_t		 echo, dpid;
@@ -342,13 +347,29 @@ main(int argc, char **argv)
 	ops[nops++] = info = mkreq("info glibc", "info", "package", "glibc", 0);
 	ops[nops++] = mkreq("status", "status", NULL, NULL, 0);
 	ops[nops++] = mkreq("suggest fi", "suggest", "query", "fi", 0);
-	ops[nops++] = mkreq("search lib, limit 50", "search", "query", "lib",
+	ops[nops++] = mkreq("search lib, repeated", "search", "query", "lib",
 	    50);
-	ops[nops++] = mkreq("search rare (zstd)", "search", "query", "zstd", 0);
-	ops[nops++] = mkreq("search 2 terms", "search", "query",
-	    "python library", 0);
-	ops[nops++] = mkreq("search regex ^x.*font", "search", "query",
-	    "^x.*font", 0);
+	for (i = 0; i < nops; i++)
+		ncyc[i] = 1;
+	/* Searches that miss omg's result cache: limits 101..200. */
+	{
+		static const char *q[][2] = {
+			{ "search lib, uncached", "lib" },
+			{ "search rare (zstd), uncached", "zstd" },
+			{ "search 2 terms, uncached", "python library" },
+			{ "search regex, uncached", "^x.*font" },
+		};
+		size_t	j;
+		int	k;
+
+		for (j = 0; j < NELEM(q); j++) {
+			for (k = 0; k < UNCACHED; k++)
+				cyc[j][k] = mkreq(q[j][0], "search", "query",
+				    q[j][1], 101 + k);
+			ops[nops] = cyc[j][0];
+			ncyc[nops++] = -(int)j - 1;
+		}
+	}
 
 	printf("%-26s %10s %10s %8s\n", "round trip (1 client)", "p50 us",
 	    "p99 us", "x echo");
@@ -361,11 +382,15 @@ main(int argc, char **argv)
 		pin(dpid, cpu);
 		printf("-- %s\n", pinned ? "client and server pinned to CPU 0" :
 		    "unpinned");
-		rtt(echo_path, &echo_req, &e50, &e99);
+		rtt(echo_path, &echo_req, 1, &e50, &e99);
 		printf("%-26s %10.1f %10.1f %8s\n", "raw echo (baseline)", e50,
 		    e99, "1.00");
 		for (i = 0; i < nops; i++) {
-			rtt(argv[1], &ops[i], &p50, &p99);
+			if (ncyc[i] > 0)
+				rtt(argv[1], &ops[i], 1, &p50, &p99);
+			else
+				rtt(argv[1], cyc[-ncyc[i] - 1], UNCACHED, &p50,
+				    &p99);
 			snprintf(label, sizeof(label), "%s", ops[i].name);
 			printf("%-26s %10.1f %10.1f %8.2f\n", label, p50, p99,
 			    p50 / e50);
