@@ -722,22 +722,6 @@ json_only_opts(int argc, char **argv, const char *cmd, int *json)
 	return 0;
 }
 
-/* "42 s", "5 min", "3 h", "2 days" */
-static void
-age(char *s, size_t len, time_t secs)
-{
-	if (secs < 0)
-		secs = 0;
-	if (secs < 120)
-		snprintf(s, len, "%lld s", (long long)secs);
-	else if (secs < 7200)
-		snprintf(s, len, "%lld min", (long long)secs / 60);
-	else if (secs < 172800)
-		snprintf(s, len, "%lld h", (long long)secs / 3600);
-	else
-		snprintf(s, len, "%lld days", (long long)secs / 86400);
-}
-
 static int
 cmd_status(struct client_opts *o, int argc, char **argv)
 {
@@ -782,7 +766,7 @@ cmd_status(struct client_opts *o, int argc, char **argv)
 		c = (uint32_t)(cache - a.doc.v);
 		s = field(&a.doc, c, "state");
 		built = (time_t)num(&a.doc, c, "built_at");
-		age(tbuf, sizeof(tbuf), time(NULL) - built);
+		fmt_age(tbuf, sizeof(tbuf), (long long)(time(NULL) - built));
 		printf("Cache           : %s, generation %lld, %lld packages, "
 		    "built %s ago in %lld ms\n", s ? s : "?",
 		    (long long)num(&a.doc, c, "generation"),

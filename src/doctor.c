@@ -35,19 +35,14 @@ say(const char *level, const char *fmt, ...)
 	putchar('\n');
 }
 
+/* "5 min ago" */
 static const char *
 ago(time_t t, char *buf, size_t len)
 {
-	time_t	d = time(NULL) - t;
+	char	age[48];
 
-	if (d < 120)
-		snprintf(buf, len, "%lld s ago", (long long)d);
-	else if (d < 7200)
-		snprintf(buf, len, "%lld min ago", (long long)d / 60);
-	else if (d < 172800)
-		snprintf(buf, len, "%lld h ago", (long long)d / 3600);
-	else
-		snprintf(buf, len, "%lld days ago", (long long)d / 86400);
+	fmt_age(age, sizeof(age), (long long)(time(NULL) - t));
+	snprintf(buf, len, "%s ago", age);
 	return buf;
 }
 

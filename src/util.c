@@ -188,6 +188,21 @@ be32_put(uint8_t *p, uint32_t v)
 	p[3] = v;
 }
 
+void
+fmt_age(char *s, size_t len, long long secs)
+{
+	if (secs < 0)
+		secs = 0;
+	if (secs < 120)
+		snprintf(s, len, "%lld s", secs);
+	else if (secs < 7200)
+		snprintf(s, len, "%lld min", secs / 60);
+	else if (secs < 172800)
+		snprintf(s, len, "%lld h", secs / 3600);
+	else
+		snprintf(s, len, "%lld days", secs / 86400);
+}
+
 uint64_t
 now_usec(void)
 {

@@ -46,6 +46,9 @@ void		be32_put(uint8_t *, uint32_t);
 /* Monotonic time in microseconds. */
 uint64_t	now_usec(void);
 
+/* A duration for people: "42 s", "5 min", "3 h", "2 days" (>= 0). */
+void		fmt_age(char *, size_t, long long);
+
 /* A NULL-terminated, growable vector of owned strings. */
 struct strv {
 	char	**v;
