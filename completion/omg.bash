@@ -49,7 +49,7 @@ _omg()
 			    --no-daemon --daemon --omg-conf --verbose --version
 			    --help" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W "search info status suggest ping audit doctor" \
+			COMPREPLY=($(compgen -W "search info status suggest ping audit doctor refresh watch" \
 			    -- "$cur"))
 		fi
 		return
@@ -59,7 +59,8 @@ _omg()
 	search)		opts="-q --quiet --json --limit --sort" ;;
 	info)		opts="--json" ;;
 	suggest)	opts="--json --limit" ;;
-	status|ping|audit)	opts="--json" ;;
+	status|ping|audit|watch)	opts="--json" ;;
+	refresh)	opts="-q --quiet --json" ;;
 	doctor)		opts="" ;;
 	esac
 	if [[ $cur == -* ]]; then

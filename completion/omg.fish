@@ -22,7 +22,7 @@ function __omg_packages
 	omg (__omg_globals) suggest --limit 100 -- (commandline -ct) 2>/dev/null
 end
 
-set -l cmds search info status suggest ping audit doctor
+set -l cmds search info status suggest ping audit doctor refresh watch
 complete -c omg -f
 complete -c omg -n "not __fish_seen_subcommand_from $cmds" -l socket -r -F -d 'daemon socket'
 complete -c omg -n "not __fish_seen_subcommand_from $cmds" -l config -r -F -d 'pacman.conf'
@@ -39,8 +39,11 @@ complete -c omg -n "not __fish_seen_subcommand_from $cmds" -a suggest -d 'names 
 complete -c omg -n "not __fish_seen_subcommand_from $cmds" -a ping -d 'is the daemon there'
 complete -c omg -n "not __fish_seen_subcommand_from $cmds" -a audit -d 'security advisories'
 complete -c omg -n "not __fish_seen_subcommand_from $cmds" -a doctor -d 'check the setup'
+complete -c omg -n "not __fish_seen_subcommand_from $cmds" -a refresh -d 'rebuild the cache now'
+complete -c omg -n "not __fish_seen_subcommand_from $cmds" -a watch -d 'follow the cache'
 complete -c omg -n "__fish_seen_subcommand_from $cmds" -l json -d 'JSON output'
 complete -c omg -n "__fish_seen_subcommand_from search" -s q -l quiet -d 'names only'
+complete -c omg -n "__fish_seen_subcommand_from refresh" -s q -l quiet -d 'no progress'
 complete -c omg -n "__fish_seen_subcommand_from search suggest" -l limit -x -d 'at most N'
 complete -c omg -n "__fish_seen_subcommand_from search" -l sort -x -a 'relevance repo' -d 'order'
 complete -c omg -n "__fish_seen_subcommand_from info" -a '(__omg_packages)'

@@ -283,10 +283,27 @@ cache_info_free(struct cache_info *ci)
 
 /* Rebuild */
 
+#define PROGRESS_EVERY	50000	/* microseconds between progress reports */
+
 struct writer {
-	sqlite3_stmt	*ins;
-	uint64_t	 rows;
+	sqlite3_stmt			*ins;
+	uint64_t			 rows;
+	const struct cache_progress	*progress;
+	uint64_t			 told;	/* when progress was last told */
 };
+
+static void
+tell(struct writer *w, const char *stage, const char *repo, uint64_t done,
+    uint64_t total)
+{
+	char	name[128];
+
+	if (w->progress == NULL || w->progress->fn == NULL)
+		return;
+	snprintf(name, sizeof(name), "%s%s", stage, repo);
+	w->progress->fn(w->progress->arg, name, done, total);
+	w->told = now_usec();
+}
 
 static void
 bind_text(sqlite3_stmt *st, int i, const char *s)
@@ -304,6 +321,8 @@ insert_pkg(void *arg, const struct feed_pkg *p)
 	sqlite3_stmt	*st = w->ins;
 	int		 rc;
 
+	if (p->db_nth == 0)
+		tell(w, "read ", p->repo, 0, p->db_count);
 	sqlite3_bind_int(st, 1, p->repo_ord);
 	bind_text(st, 2, p->repo);
 	bind_text(st, 3, p->name);
@@ -334,6 +353,9 @@ insert_pkg(void *arg, const struct feed_pkg *p)
 	if (rc != SQLITE_DONE)
 		return -1;
 	w->rows++;
+	if (p->db_nth + 1 == p->db_count || (w->progress != NULL &&
+	    now_usec() - w->told >= PROGRESS_EVERY))
+		tell(w, "read ", p->repo, p->db_nth + 1, p->db_count);
 	return 0;
 }
 
@@ -358,10 +380,10 @@ meta_set(sqlite3 *db, const char *key, const char *text, int64_t num)
 
 static int
 rebuild(struct cache *c, const struct conf *conf, const char *stamp,
-    char *err, size_t errlen)
+    const struct cache_progress *progress, char *err, size_t errlen)
 {
 	struct cache_info	 ci;
-	struct writer		 w = { NULL, 0 };
+	struct writer		 w = { NULL, 0, progress, 0 };
 	uint64_t		 t0 = now_usec();
 	char			*now = NULL;
 	int			 rc = -1;
@@ -399,10 +421,12 @@ rebuild(struct cache *c, const struct conf *conf, const char *stamp,
 		rc = CACHE_BUSY;
 		goto done;
 	}
+	tell(&w, "write cache", "", 0, 1);
 	if (sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		seterr(err, errlen, c->db, "cannot commit the rebuild");
 		goto done;
 	}
+	tell(&w, "write cache", "", 1, 1);
 	rc = CACHE_REBUILT;
 done:
 	free(now);
@@ -415,8 +439,8 @@ done:
 #define WRITER_WAIT_MS	60000	/* for another process's rebuild */
 
 int
-cache_refresh(struct cache *c, const struct conf *conf, int force, char *err,
-    size_t errlen)
+cache_refresh(struct cache *c, const struct conf *conf, int force,
+    const struct cache_progress *progress, char *err, size_t errlen)
 {
 	char	*lockpath, *stamp = NULL;
 	int	 fd, rc = -1, waited = 0;
@@ -448,7 +472,7 @@ cache_refresh(struct cache *c, const struct conf *conf, int force, char *err,
 	if (!force && cache_fresh(c, stamp))
 		rc = CACHE_FRESH;
 	else
-		rc = rebuild(c, conf, stamp, err, errlen);
+		rc = rebuild(c, conf, stamp, progress, err, errlen);
 done:
 	free(stamp);
 	close(fd);	/* releases the flock */

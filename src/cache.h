@@ -71,6 +71,16 @@ const char	*cache_damaged(const struct cache *);
 /* 1 when the cache holds a complete build whose stamp equals stamp. */
 int		 cache_fresh(struct cache *, const char *);
 
+/*
+ * How a rebuild goes: fn(arg, stage, done, total) with stage "read REPO"
+ * (done of total packages; 0 first and total last, every 50 ms between)
+ * for each database in order, then "write cache" (0 of 1, then 1 of 1).
+ */
+struct cache_progress {
+	void	(*fn)(void *, const char *, uint64_t, uint64_t);
+	void	 *arg;
+};
+
 #define CACHE_FRESH	0	/* nothing to do */
 #define CACHE_REBUILT	1
 #define CACHE_BUSY	2	/* pacman holds db.lck, or changed the
@@ -81,10 +91,11 @@ int		 cache_fresh(struct cache *, const char *);
  * daemon and embedded clients never rebuild at once; one that waited
  * finds the cache fresh.  The rebuild is one transaction, committed only
  * if the databases still have the stamp they had when it began and
- * pacman does not hold its lock.  Returns CACHE_* or -1 with err.
+ * pacman does not hold its lock.  progress may be NULL.  Returns CACHE_*
+ * or -1 with err.
  */
-int		 cache_refresh(struct cache *, const struct conf *, int, char *,
-		    size_t);
+int		 cache_refresh(struct cache *, const struct conf *, int,
+		    const struct cache_progress *, char *, size_t);
 /* Fill info; returns -1 when the cache holds no build yet. */
 int		 cache_info(struct cache *, struct cache_info *);
 void		 cache_info_free(struct cache_info *);

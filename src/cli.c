@@ -35,6 +35,8 @@ static int	cmd_suggest(struct client_opts *, int, char **);
 static int	cmd_ping(struct client_opts *, int, char **);
 static int	cmd_audit(struct client_opts *, int, char **);
 static int	cmd_doctor(struct client_opts *, int, char **);
+static int	cmd_refresh(struct client_opts *, int, char **);
+static int	cmd_watch(struct client_opts *, int, char **);
 
 static const struct cmd cmds[] = {
 	{ "search", cmd_search,
@@ -46,6 +48,8 @@ static const struct cmd cmds[] = {
 	{ "ping", cmd_ping, "ping [--json]" },
 	{ "audit", cmd_audit, "audit [--json]" },
 	{ "doctor", cmd_doctor, "doctor" },
+	{ "refresh", cmd_refresh, "refresh [-q|--quiet] [--json]" },
+	{ "watch", cmd_watch, "watch [--json]" },
 };
 
 static void
@@ -62,8 +66,8 @@ usage(FILE *fp)
 	fprintf(fp, "       omg --daemon [--socket PATH] [--config PATH] "
 	    "[--cache PATH] [--omg-conf PATH] [--advisories PATH]\n"
 	    "                  [--verbose]\n"
-	    "       omg --rebuild-cache --config PATH --cache PATH [--force]"
-	    "   (the daemon's rebuilder)\n"
+	    "       omg --rebuild-cache --config PATH --cache PATH [--force]\n"
+	    "                       [--progress-fd N]   (the daemon's rebuilder)\n"
 	    "       omg --version | --help\n");
 }
 
@@ -219,6 +223,23 @@ error_exit(int code)
 	return EXIT_NOANSWER;
 }
 
+/* The error an answer holds, said in one line: its exit status. */
+static int
+error_of(const struct pv_doc *doc)
+{
+	const struct pv	*e, *m, *code;
+
+	if ((e = pv_get(doc, 0, "error")) != NULL &&
+	    (m = pv_get(doc, (uint32_t)(e - doc->v), "message")) &&
+	    (code = pv_get(doc, (uint32_t)(e - doc->v), "code")) &&
+	    m->type == PV_STR && code->type == PV_NEGINT) {
+		warnx("%.*s", (int)m->n, m->x.s);
+		return error_exit(-1 - (int)code->x.u);
+	}
+	warnx("protocol error: the answer has neither result nor error");
+	return EXIT_NOANSWER;
+}
+
 /*
  * Send the request and check the response: 0 with a->result set, or an
  * exit status after printing one line.
@@ -226,7 +247,7 @@ error_exit(int code)
 static int
 ask(struct client_opts *o, struct buf *req, struct answer *a)
 {
-	const struct pv	*res, *e, *m, *code;
+	const struct pv	*res;
 	char		 err[512];
 
 	memset(a, 0, sizeof(*a));
@@ -244,15 +265,7 @@ ask(struct client_opts *o, struct buf *req, struct answer *a)
 		a->result = (uint32_t)(res - a->doc.v);
 		return 0;
 	}
-	if ((e = pv_get(&a->doc, 0, "error")) != NULL &&
-	    (m = pv_get(&a->doc, (uint32_t)(e - a->doc.v), "message")) &&
-	    (code = pv_get(&a->doc, (uint32_t)(e - a->doc.v), "code")) &&
-	    m->type == PV_STR && code->type == PV_NEGINT) {
-		warnx("%.*s", (int)m->n, m->x.s);
-		return error_exit(-1 - (int)code->x.u);
-	}
-	warnx("protocol error: the answer has neither result nor error");
-	return EXIT_NOANSWER;
+	return error_of(&a->doc);
 }
 
 static void
@@ -936,6 +949,205 @@ done:
 	buf_free(&b);
 	answer_free(&a);
 	return rc;
+}
+
+/* refresh and watch: one request, many messages */
+
+#define BAR_WIDTH	30
+
+struct follow {
+	int	 json, quiet, tty;
+	int	 open;		/* a progress bar is on the line */
+	int	 rc;		/* the exit status, once it is known */
+};
+
+static void
+end_bar(struct follow *f)
+{
+	if (f->open)
+		putchar('\n');
+	f->open = 0;
+}
+
+static void
+show_progress(struct follow *f, const struct pv_doc *doc, uint32_t p)
+{
+	char		 bar[BAR_WIDTH + 1], *stage;
+	uint64_t	 done, total;
+	unsigned	 pct;
+	size_t		 fill;
+
+	if (f->quiet)
+		return;
+	if (f->json) {
+		print_json(doc, 0);
+		return;
+	}
+	stage = field(doc, p, "stage");
+	done = (uint64_t)num(doc, p, "done");
+	total = (uint64_t)num(doc, p, "total");
+	if (!f->tty)
+		printf("%s %llu/%llu\n", stage ? stage : "?",
+		    (unsigned long long)done, (unsigned long long)total);
+	else {
+		pct = total == 0 || done >= total ? 100 :
+		    (unsigned)(done * 100 / total);
+		fill = pct * BAR_WIDTH / 100;
+		memset(bar, '#', fill);
+		memset(bar + fill, '-', BAR_WIDTH - fill);
+		bar[BAR_WIDTH] = '\0';
+		printf("\r%-20.20s %7llu/%-7llu [%s] %3u%%", stage ? stage : "?",
+		    (unsigned long long)done, (unsigned long long)total, bar,
+		    pct);
+		f->open = 1;
+		if (pct == 100)
+			end_bar(f);
+	}
+	fflush(stdout);
+	free(stage);
+}
+
+static int
+refresh_msg(void *arg, const uint8_t *p, size_t len)
+{
+	struct follow	*f = arg;
+	struct pv_doc	 doc;
+	const struct pv	*v;
+	uint32_t	 r;
+	char		 err[256];
+
+	if (proto_parse(p, len, &proto_resp_limits, &doc, err,
+	    sizeof(err)) == -1) {
+		warnx("protocol error: %s", err);
+		f->rc = EXIT_NOANSWER;
+		return -1;
+	}
+	if ((v = pv_get(&doc, 0, "progress")) != NULL && v->type == PV_MAP) {
+		show_progress(f, &doc, (uint32_t)(v - doc.v));
+		pv_doc_free(&doc);
+		return 0;
+	}
+	end_bar(f);
+	if ((v = pv_get(&doc, 0, "result")) == NULL) {
+		f->rc = error_of(&doc);
+		pv_doc_free(&doc);
+		return -1;
+	}
+	r = (uint32_t)(v - doc.v);
+	if (f->json)
+		print_json(&doc, r);
+	else
+		printf("cache generation %lld: %lld packages from %lld repos, "
+		    "rebuilt in %lld ms\n", (long long)num(&doc, r, "generation"),
+		    (long long)num(&doc, r, "packages"),
+		    (long long)num(&doc, r, "repos"),
+		    (long long)num(&doc, r, "duration_ms"));
+	f->rc = EXIT_ANSWERED;
+	pv_doc_free(&doc);
+	return 1;
+}
+
+/* Send op; each message goes to fn; one line when it all goes wrong. */
+static int
+follow(struct client_opts *o, const char *op, client_msg_fn fn,
+    struct follow *f)
+{
+	struct buf	req = { 0 };
+	char		err[512];
+
+	proto_enc_map(&req, 2);
+	proto_enc_str(&req, "id");
+	proto_enc_uint(&req, 1);
+	proto_enc_str(&req, "op");
+	proto_enc_str(&req, op);
+	f->rc = -1;
+	if (client_stream(o, req.data, req.len, fn, f, err,
+	    sizeof(err)) == -1 && f->rc == -1) {
+		end_bar(f);
+		warnx("%s", err);
+		f->rc = EXIT_NOANSWER;
+	}
+	buf_free(&req);
+	return f->rc;
+}
+
+static int
+cmd_refresh(struct client_opts *o, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct follow	f;
+	int		ch;
+
+	memset(&f, 0, sizeof(f));
+	while ((ch = getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
+		if (ch == 'q')
+			f.quiet = 1;
+		else if (ch == 'j')
+			f.json = 1;
+		else
+			return usage_error("unknown refresh option '%s'",
+			    argv[optind - 1]);
+	}
+	if (optind != argc)
+		return usage_error("refresh takes no arguments");
+	f.tty = isatty(STDOUT_FILENO);
+	return follow(o, "refresh", refresh_msg, &f);
+}
+
+static int
+watch_msg(void *arg, const uint8_t *p, size_t len)
+{
+	struct follow	*f = arg;
+	struct pv_doc	 doc;
+	const struct pv	*v;
+	uint32_t	 r = 0;
+	char		 err[256], *state;
+
+	if (proto_parse(p, len, &proto_resp_limits, &doc, err,
+	    sizeof(err)) == -1) {
+		warnx("protocol error: %s", err);
+		f->rc = EXIT_NOANSWER;
+		return -1;
+	}
+	if ((v = pv_get(&doc, 0, "result")) != NULL)
+		r = (uint32_t)(v - doc.v);
+	else if (pv_get(&doc, 0, "event") == NULL) {
+		f->rc = error_of(&doc);
+		pv_doc_free(&doc);
+		return -1;
+	}
+	if (f->json)
+		print_json(&doc, r);
+	else {
+		state = field(&doc, r, "state");
+		printf("state=%s generation=%lld\n", state ? state : "?",
+		    (long long)num(&doc, r, "generation"));
+		free(state);
+	}
+	pv_doc_free(&doc);
+	if (fflush(stdout) == EOF) {
+		f->rc = EXIT_NOANSWER;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cmd_watch(struct client_opts *o, int argc, char **argv)
+{
+	struct follow	f;
+	int		rc;
+
+	memset(&f, 0, sizeof(f));
+	if ((rc = json_only_opts(argc, argv, "watch", &f.json)) != 0)
+		return rc;
+	o->timeout_ms = 0;	/* events come when they come */
+	rc = follow(o, "subscribe", watch_msg, &f);
+	return rc == EXIT_ANSWERED ? EXIT_NOANSWER : rc;
 }
 
 int

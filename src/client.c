@@ -68,45 +68,130 @@ xfer(int fd, void *p, size_t n, int out, uint64_t deadline)
 	return 0;
 }
 
-/* 1 answered, 0 no daemon, -1 the daemon failed us. */
+/* Read one frame's payload into resp; -1 with err. */
 static int
-via_daemon(const struct client_opts *o, const uint8_t *req, size_t len,
-    struct buf *resp, char *err, size_t errlen)
+read_frame(const struct client_opts *o, int fd, struct buf *resp,
+    uint64_t deadline, char *err, size_t errlen)
 {
 	uint8_t		hdr[4];
-	uint64_t	deadline;
 	uint32_t	n;
-	int		fd, rc = -1;
 
-	if ((fd = connect_socket(o->socket)) == -1)
-		return 0;
-	deadline = now_usec() + (uint64_t)o->timeout_ms * 1000;
-	be32_put(hdr, (uint32_t)len);
-	if (xfer(fd, hdr, 4, 1, deadline) == -1 ||
-	    xfer(fd, (void *)(uintptr_t)req, len, 1, deadline) == -1 ||
-	    xfer(fd, hdr, 4, 0, deadline) == -1) {
+	if (xfer(fd, hdr, 4, 0, deadline) == -1) {
 		snprintf(err, errlen, "the daemon on %s did not answer",
 		    o->socket);
-		goto done;
+		return -1;
 	}
 	n = be32_get(hdr);
 	if (n == 0 || n > PROTO_RESP_MAX) {
 		snprintf(err, errlen, "protocol error: response length %u",
 		    (unsigned)n);
-		goto done;
+		return -1;
 	}
 	buf_reset(resp);
 	buf_reserve(resp, n);
 	if (xfer(fd, resp->data, n, 0, deadline) == -1) {
 		snprintf(err, errlen, "the daemon on %s hung up mid-answer",
 		    o->socket);
-		goto done;
+		return -1;
 	}
 	resp->len = n;
-	rc = 1;
-done:
+	return 0;
+}
+
+static uint64_t
+deadline_of(const struct client_opts *o)
+{
+	return o->timeout_ms > 0 ? now_usec() + (uint64_t)o->timeout_ms * 1000 :
+	    UINT64_MAX;
+}
+
+/* Connect and send; the fd, -2 when no daemon listens, -1 with err. */
+static int
+send_request(const struct client_opts *o, const uint8_t *req, size_t len,
+    char *err, size_t errlen)
+{
+	uint8_t		hdr[4];
+	uint64_t	deadline;
+	int		fd;
+
+	if ((fd = connect_socket(o->socket)) == -1)
+		return -2;
+	deadline = deadline_of(o);
+	be32_put(hdr, (uint32_t)len);
+	if (xfer(fd, hdr, 4, 1, deadline) == -1 ||
+	    xfer(fd, (void *)(uintptr_t)req, len, 1, deadline) == -1) {
+		snprintf(err, errlen, "the daemon on %s did not answer",
+		    o->socket);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* 1 answered, 0 no daemon, -1 the daemon failed us. */
+static int
+via_daemon(const struct client_opts *o, const uint8_t *req, size_t len,
+    struct buf *resp, char *err, size_t errlen)
+{
+	int	fd, rc;
+
+	if ((fd = send_request(o, req, len, err, errlen)) == -2)
+		return 0;
+	if (fd == -1)
+		return -1;
+	rc = read_frame(o, fd, resp, deadline_of(o), err, errlen) == 0 ? 1 :
+	    -1;
 	close(fd);
 	return rc;
+}
+
+struct opened {
+	struct conf	*conf;
+	struct cache	*cache;
+};
+
+static int
+open_cache(const struct client_opts *o, struct opened *op, char *err,
+    size_t errlen)
+{
+	if ((op->conf = conf_load(o->config, err, errlen)) == NULL)
+		return -1;
+	if ((op->cache = cache_open(o->cache, 0, err, errlen)) == NULL) {
+		conf_free(op->conf);
+		return -1;
+	}
+	if (cache_damaged(op->cache) != NULL)
+		fprintf(stderr, "omg: the cache was damaged: moved to %s, "
+		    "rebuilding\n", cache_damaged(op->cache));
+	return 0;
+}
+
+static void
+close_cache(struct opened *op)
+{
+	cache_close(op->cache);
+	conf_free(op->conf);
+}
+
+/* query_frame over an opened cache, in embedded mode. */
+static void
+answer_here(const struct client_opts *o, struct opened *op,
+    const uint8_t *req, size_t len, struct buf *frames,
+    void (*emit)(void *, const uint8_t *, size_t), void *arg)
+{
+	struct query	q;
+	uint64_t	id;
+
+	memset(&q, 0, sizeof(q));
+	q.cache = op->cache;
+	q.conf = op->conf;
+	q.mode = "embedded";
+	q.cache_path = o->cache;
+	q.advisories_path = o->advisories;
+	q.emit = emit;
+	q.emit_arg = arg;
+	(void)query_frame(&q, req, len, frames, &id);
+	query_done(&q);
 }
 
 static int
@@ -114,50 +199,33 @@ embedded(const struct client_opts *o, const uint8_t *req, size_t len,
     struct buf *resp, char *err, size_t errlen)
 {
 	struct cache_info	 ci;
-	struct query		 q;
-	struct conf		*conf;
-	struct cache		*cache;
+	struct opened		 op;
 	struct buf		 frame = { 0 };
 	char			 why[256];
 	int			 rc = -1;
 
-	if ((conf = conf_load(o->config, err, errlen)) == NULL)
+	if (open_cache(o, &op, err, errlen) == -1)
 		return -1;
-	if ((cache = cache_open(o->cache, 0, err, errlen)) == NULL) {
-		conf_free(conf);
-		return -1;
-	}
-	if (cache_damaged(cache) != NULL)
-		fprintf(stderr, "omg: the cache was damaged: moved to %s, "
-		    "rebuilding\n", cache_damaged(cache));
-	switch (cache_refresh(cache, conf, 0, why, sizeof(why))) {
+	switch (cache_refresh(op.cache, op.conf, 0, NULL, why, sizeof(why))) {
 	case CACHE_FRESH:
 	case CACHE_REBUILT:
 		break;
 	default:
 		/* An old build still answers; no build at all cannot. */
-		if (cache_info(cache, &ci) == -1) {
+		if (cache_info(op.cache, &ci) == -1) {
 			snprintf(err, errlen, "cannot build the cache: %s", why);
 			goto done;
 		}
 		cache_info_free(&ci);
 		fprintf(stderr, "omg: answering from the last cache: %s\n", why);
 	}
-	memset(&q, 0, sizeof(q));
-	q.cache = cache;
-	q.conf = conf;
-	q.mode = "embedded";
-	q.cache_path = o->cache;
-	q.advisories_path = o->advisories;
-	query_frame(&q, req, len, &frame);
-	query_done(&q);
+	answer_here(o, &op, req, len, &frame, NULL, NULL);
 	buf_reset(resp);
 	buf_add(resp, frame.data + 4, frame.len - 4);
 	rc = 0;
 done:
 	buf_free(&frame);
-	cache_close(cache);
-	conf_free(conf);
+	close_cache(&op);
 	return rc;
 }
 
@@ -188,4 +256,80 @@ client_request(const struct client_opts *o, const uint8_t *req, size_t len,
 		snprintf(err, errlen, "no daemon on %s and no usable cache: %s",
 		    o->socket, why);
 	return -1;
+}
+
+/* Streams */
+
+struct here {
+	client_msg_fn	 fn;
+	void		*arg;
+	int		 rc;
+};
+
+/* An embedded refresh's progress frame, as it comes. */
+static void
+here_emit(void *arg, const uint8_t *frame, size_t len)
+{
+	struct here	*h = arg;
+
+	if (h->rc == 0 && len > 4)
+		h->rc = h->fn(h->arg, frame + 4, len - 4);
+}
+
+static int
+stream_here(const struct client_opts *o, const uint8_t *req, size_t len,
+    client_msg_fn fn, void *arg, char *err, size_t errlen)
+{
+	struct opened	 op;
+	struct here	 h = { fn, arg, 0 };
+	struct buf	 frames = { 0 };
+	size_t		 off = 0, n;
+
+	if (open_cache(o, &op, err, errlen) == -1)
+		return -1;
+	answer_here(o, &op, req, len, &frames, here_emit, &h);
+	/* The frames the query did not emit: the answer. */
+	while (h.rc == 0 && proto_frame_peek(frames.data + off,
+	    frames.len - off, PROTO_RESP_MAX, &n) == 1) {
+		h.rc = fn(arg, frames.data + off + 4, n);
+		off += 4 + n;
+	}
+	buf_free(&frames);
+	close_cache(&op);
+	if (h.rc == 0) {
+		snprintf(err, errlen, "the answer ended early");
+		return -1;
+	}
+	return h.rc == 1 ? 0 : -1;
+}
+
+int
+client_stream(const struct client_opts *o, const uint8_t *req, size_t len,
+    client_msg_fn fn, void *arg, char *err, size_t errlen)
+{
+	struct buf	msg = { 0 };
+	int		fd, rc = 0;
+
+	if (o->no_daemon)
+		return stream_here(o, req, len, fn, arg, err, errlen);
+	if ((fd = send_request(o, req, len, err, errlen)) == -1)
+		return -1;
+	if (fd == -2) {
+		if (isatty(STDERR_FILENO))
+			fprintf(stderr, "omg: no daemon on %s; working on the "
+			    "cache here\n", o->socket);
+		return stream_here(o, req, len, fn, arg, err, errlen);
+	}
+	while (rc == 0) {
+		if (read_frame(o, fd, &msg, deadline_of(o), err,
+		    errlen) == -1) {
+			rc = -1;
+			break;
+		}
+		if ((rc = fn(arg, msg.data, msg.len)) == -1)
+			snprintf(err, errlen, "stopped");
+	}
+	buf_free(&msg);
+	close(fd);
+	return rc == 1 ? 0 : -1;
 }

@@ -17,7 +17,7 @@ struct client_opts {
 	const char	*cache;
 	const char	*advisories;
 	int		 no_daemon;
-	int		 timeout_ms;
+	int		 timeout_ms;	/* for each message; 0: none */
 };
 
 /*
@@ -27,5 +27,18 @@ struct client_opts {
  */
 int	client_request(const struct client_opts *, const uint8_t *, size_t,
 	    struct buf *, char *, size_t);
+
+/* A message's payload; 1 when it was the last, 0 for more, -1 to stop. */
+typedef int	(*client_msg_fn)(void *, const uint8_t *, size_t);
+
+/*
+ * For the ops answered with more than one message (refresh, subscribe):
+ * send the request and hand each message to fn as it comes, until fn
+ * returns 1.  Without a daemon, the query runs in this process: a
+ * refresh rebuilds the cache here, telling its progress the same way.
+ * Returns 0, or -1 with a one-line reason in err (or fn's -1).
+ */
+int	client_stream(const struct client_opts *, const uint8_t *, size_t,
+	    client_msg_fn, void *, char *, size_t);
 
 #endif

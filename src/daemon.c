@@ -9,6 +9,11 @@
  * and libalpm is never loaded into the daemon.  inotify (watch.c) says when
  * to look; a debounce timer says when to act.
  *
+ * The child tells how its work goes, one line per step on a pipe; those
+ * become progress messages to the clients that asked for a refresh.  Every
+ * change of the cache's state or generation becomes an event to the
+ * subscribers.
+ *
  * Start reading at daemon_main, then server.c for connections and query.c
  * for what each request does.
  */
@@ -41,6 +46,8 @@
 #include "watch.h"
 
 #define DEBOUNCE	0.2	/* seconds of quiet before a check */
+#define PROGRESS_FD	3	/* the rebuilder's end of the progress pipe */
+#define PROGRESS_LINE	512	/* longest progress line */
 #define SAFETY_CHECK	30.0	/* seconds between checks without events */
 
 /* Exit statuses of omg --rebuild-cache */
@@ -73,8 +80,16 @@ struct daemon {
 	ev_child	 child;
 	pid_t		 child_pid;
 	uint64_t	 child_t0;
+	int		 child_forced;
 	int		 again;		/* events came during a rebuild */
 	int		 force;		/* the next rebuild must not be skipped */
+	int		 progress_fd;	/* the child's progress, or -1 */
+	ev_io		 progress_io;
+	struct buf	 progress;	/* a line not yet whole */
+	int		 refresh;	/* clients wait for a refresh */
+	ev_timer	 refresh_now;
+	uint64_t	 told_gen;	/* the last event's generation */
+	const char	*told_state;	/* and state */
 	ev_signal	 sigint, sigterm, sighup;
 	ev_prepare	 prepare;
 	ev_check	 check;
@@ -122,7 +137,21 @@ load_settings(struct daemon *d, int explicit)
 	d->slim.burst = s.rate_burst;
 }
 
-/* The rebuilder: omg --rebuild-cache --config C --cache P [--force] */
+/* The rebuilder's side of the progress pipe: "done total stage\n". */
+static void
+tell_progress(void *arg, const char *stage, uint64_t done, uint64_t total)
+{
+	int	*fd = arg;
+
+	/* Shorter than PIPE_BUF: one atomic write.  A gone daemon's
+	   SIGPIPE ends us, and the rebuild rolls back. */
+	if (dprintf(*fd, "%llu %llu %.*s\n", (unsigned long long)done,
+	    (unsigned long long)total, PROGRESS_LINE - 48, stage) < 0)
+		*fd = -1;
+}
+
+/* The rebuilder: omg --rebuild-cache --config C --cache P [--force]
+   [--progress-fd N] */
 int
 daemon_rebuild_main(int argc, char **argv)
 {
@@ -132,10 +161,15 @@ daemon_rebuild_main(int argc, char **argv)
 	int		 i, force = 0, rc;
 	const char	*cpath = NULL, *kpath = NULL;
 	uint64_t	 t0 = now_usec();
+	struct cache_progress	 pr = { tell_progress, NULL };
+	int		 fd = -1;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--force") == 0)
 			force = 1;
+		else if (strcmp(argv[i], "--progress-fd") == 0 &&
+		    i + 1 < argc)
+			fd = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
 			cpath = argv[++i];
 		else if (strcmp(argv[i], "--cache") == 0 && i + 1 < argc)
@@ -154,7 +188,9 @@ daemon_rebuild_main(int argc, char **argv)
 		conf_free(conf);
 		return RB_FAILED;
 	}
-	rc = cache_refresh(cache, conf, force, err, sizeof(err));
+	pr.arg = &fd;
+	rc = cache_refresh(cache, conf, force, fd >= 0 ? &pr : NULL, err,
+	    sizeof(err));
 	if (rc == -1 || rc == CACHE_BUSY)
 		log_warnx("rebuild: %s", err);
 	else if (rc == CACHE_REBUILT)
@@ -166,12 +202,13 @@ daemon_rebuild_main(int argc, char **argv)
 	    RB_REBUILT : rc == CACHE_BUSY ? RB_BUSY : RB_FAILED;
 }
 
+/* Start the rebuilder; with progress, its steps come on d->progress_fd. */
 static pid_t
-spawn_rebuild(struct daemon *d, int force)
+spawn_rebuild(struct daemon *d, int force, int progress)
 {
-	char	*argv[8];
+	char	*argv[10], fdarg[16];
 	pid_t	 pid;
-	int	 i = 0;
+	int	 i = 0, p[2] = { -1, -1 };
 
 	argv[i++] = d->self;
 	argv[i++] = "--rebuild-cache";
@@ -181,32 +218,139 @@ spawn_rebuild(struct daemon *d, int force)
 	argv[i++] = d->cache_path;
 	if (force)
 		argv[i++] = "--force";
+	if (progress) {
+		if (d->progress_fd != -1) {
+			ev_io_stop(d->loop, &d->progress_io);
+			close(d->progress_fd);
+			d->progress_fd = -1;
+		}
+		if (pipe2(p, O_CLOEXEC) == -1) {
+			log_warn("pipe2");
+			return -1;
+		}
+		snprintf(fdarg, sizeof(fdarg), "%d", PROGRESS_FD);
+		argv[i++] = "--progress-fd";
+		argv[i++] = fdarg;
+	}
 	argv[i] = NULL;
 	if ((pid = fork()) == -1) {
 		log_warn("fork");
+		if (progress) {
+			close(p[0]);
+			close(p[1]);
+		}
 		return -1;
 	}
 	if (pid == 0) {
-		/* Our fds are the daemon's: sockets, SQLite, inotify. */
-		if (close_range(3, ~0U, 0) == -1) {
+		/* The pipe's end becomes fd 3, open across exec. */
+		if (progress && (p[1] == PROGRESS_FD ?
+		    fcntl(p[1], F_SETFD, 0) : dup2(p[1], PROGRESS_FD)) == -1)
+			_exit(RB_FAILED);
+		/* The rest of our fds are the daemon's: sockets, SQLite... */
+		if (close_range(progress ? PROGRESS_FD + 1 : PROGRESS_FD, ~0U,
+		    0) == -1) {
 			long	fd, max = sysconf(_SC_OPEN_MAX);
 
-			for (fd = 3; fd < max; fd++)
+			for (fd = progress ? PROGRESS_FD + 1 : PROGRESS_FD;
+			    fd < max; fd++)
 				(void)close((int)fd);
 		}
 		signal(SIGPIPE, SIG_DFL);
 		execv(d->self, argv);
 		_exit(RB_FAILED);
 	}
+	if (progress) {
+		close(p[1]);
+		(void)fcntl(p[0], F_SETFL, O_NONBLOCK);
+		d->progress_fd = p[0];
+		buf_reset(&d->progress);
+		ev_io_set(&d->progress_io, p[0], EV_READ);
+		ev_io_start(d->loop, &d->progress_io);
+	}
 	return pid;
 }
 
+/* Read the child's progress lines and pass them on to who waits. */
+static void
+progress_read(struct daemon *d)
+{
+	unsigned long long	 done, total;
+	char			 chunk[4096], *line, *nl;
+	ssize_t			 n;
+	int			 at, end = 0;
+
+	if (d->progress_fd == -1)
+		return;
+	for (;;) {
+		n = read(d->progress_fd, chunk, sizeof(chunk));
+		if (n > 0)
+			buf_add(&d->progress, chunk, (size_t)n);
+		else if (n == -1 && errno == EINTR)
+			continue;
+		else {
+			end = n == 0 || errno != EAGAIN;
+			break;
+		}
+	}
+	line = buf_cstr(&d->progress);
+	while ((nl = strchr(line, '\n')) != NULL) {
+		*nl = '\0';
+		if (sscanf(line, "%llu %llu %n", &done, &total, &at) == 2)
+			server_progress(d->server, line + at, done, total);
+		line = nl + 1;
+	}
+	buf_consume(&d->progress, (size_t)(line - (char *)d->progress.data));
+	if (d->progress.len > PROGRESS_LINE)
+		buf_reset(&d->progress);
+	if (end) {
+		ev_io_stop(d->loop, &d->progress_io);
+		close(d->progress_fd);
+		d->progress_fd = -1;
+	}
+}
+
+static void
+progress_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	progress_read(w->data);
+}
+
+/* Answer every refresh that waits. */
+static void
+refreshed(struct daemon *d, int code, const char *msg)
+{
+	if (!d->refresh)
+		return;
+	d->refresh = 0;
+	server_refreshed(d->server, code, msg, code == 0 ?
+	    (now_usec() - d->child_t0) / 1000 : 0);
+}
+
+/* The cache's state; subscribers hear of every change of it or of the
+   generation. */
 static void
 set_state(struct daemon *d, const char *state)
 {
+	struct cache_info	ci;
+	uint64_t		gen = 0;
+
 	if (d->query.state == NULL || strcmp(d->query.state, state) != 0)
 		log_debug("cache state: %s", state);
 	d->query.state = state;
+	if (d->server == NULL)
+		return;
+	if (cache_info(d->cache, &ci) == 0) {
+		gen = ci.generation;
+		cache_info_free(&ci);
+	}
+	if (d->told_state != NULL && strcmp(d->told_state, state) == 0 &&
+	    d->told_gen == gen)
+		return;
+	d->told_state = state;
+	d->told_gen = gen;
+	server_event(d->server);
 }
 
 static void
@@ -218,6 +362,7 @@ child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	(void)revents;
 	ev_child_stop(loop, w);
 	d->child_pid = 0;
+	progress_read(d);	/* the last lines, up to the end */
 	code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 	switch (code) {
 	case RB_REBUILT:
@@ -228,10 +373,20 @@ child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	case RB_FRESH:
 		set_state(d, feed_lock_state(d->conf) == FEED_LOCK_STALE ?
 		    "stale" : "fresh");
+		/* A refresh that came during a lesser check waits for its
+		   own rebuild, next. */
+		if (code == RB_FRESH && d->refresh && d->force) {
+			d->again = 0;
+			look(d, 1);
+			return;
+		}
+		refreshed(d, 0, NULL);
 		break;
 	case RB_BUSY:
 		/* pacman is at work: its lock going away will wake us. */
 		set_state(d, "locked");
+		refreshed(d, PROTO_E_BUSY, "pacman holds its database lock; "
+		    "try again when it is done");
 		d->again = 1;
 		break;
 	default:
@@ -239,6 +394,8 @@ child_cb(struct ev_loop *loop, ev_child *w, int revents)
 		    WIFSIGNALED(st) ? "signal" : "status",
 		    WIFSIGNALED(st) ? WTERMSIG(st) : code);
 		set_state(d, "stale");
+		refreshed(d, PROTO_E_INTERNAL, "the rebuild failed; serving "
+		    "the last cache");
 	}
 	if (d->again) {
 		d->again = 0;
@@ -263,6 +420,8 @@ look(struct daemon *d, int force)
 	lk = feed_lock_state(d->conf);
 	if (lk == FEED_LOCKED) {
 		set_state(d, "locked");
+		refreshed(d, PROTO_E_BUSY, "pacman holds its database lock; "
+		    "try again when it is done");
 		return;
 	}
 	stamp = feed_stamp(d->conf);
@@ -270,21 +429,51 @@ look(struct daemon *d, int force)
 	free(stamp);
 	if (fresh && !force) {
 		set_state(d, lk == FEED_LOCK_STALE ? "stale" : "fresh");
+		refreshed(d, 0, NULL);
 		return;
 	}
 	if (lk == FEED_LOCK_STALE)
 		log_warnx("db.lck is older than this boot or %d minutes; "
 		    "not waiting for it", FEED_LOCK_MAXAGE / 60);
 	d->force = 0;
-	if ((d->child_pid = spawn_rebuild(d, force)) == -1) {
+	d->child_t0 = now_usec();
+	if ((d->child_pid = spawn_rebuild(d, force, 1)) == -1) {
 		d->child_pid = 0;
 		set_state(d, "stale");
+		refreshed(d, PROTO_E_INTERNAL, "cannot start a rebuild");
 		return;
 	}
-	d->child_t0 = now_usec();
+	d->child_forced = force;
 	ev_child_set(&d->child, d->child_pid, 0);
 	ev_child_start(d->loop, &d->child);
 	set_state(d, "rebuilding");
+}
+
+/* server.c: a client asks for a rebuild now. */
+static void
+refresh_cb(void *arg)
+{
+	struct daemon	*d = arg;
+
+	d->refresh = 1;
+	if (d->child_pid != 0) {
+		/* A forced rebuild is one; a check is followed by one. */
+		if (!d->child_forced) {
+			d->force = 1;
+			d->again = 1;
+		}
+		return;
+	}
+	/* From the loop, not from inside the connection's callback. */
+	ev_timer_start(d->loop, &d->refresh_now);
+}
+
+static void
+refresh_now_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	look(w->data, 1);
 }
 
 static void
@@ -522,7 +711,7 @@ first_build(struct daemon *d)
 		cache_info_free(&ci);
 		return;
 	}
-	if ((pid = spawn_rebuild(d, 1)) == -1)
+	if ((pid = spawn_rebuild(d, 1, 0)) == -1)
 		fatalx("cannot start the first build");
 	while (waitpid(pid, &st, 0) == -1)
 		if (errno != EINTR)
@@ -552,6 +741,7 @@ daemon_main(int argc, char **argv)
 
 	memset(&d, 0, sizeof(d));
 	d.lock_fd = -1;
+	d.progress_fd = -1;
 	while ((ch = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
@@ -624,8 +814,14 @@ daemon_main(int argc, char **argv)
 	d.query.cache_path = d.cache_path;
 	d.query.limits = &d.plim;
 	d.query.advisories_path = d.adv_path;
+	d.query.defer = 1;
 	d.loop = ev_default_loop(EVFLAG_AUTO);
 	d.server = server_new(d.loop, fd, &d.query, &d.slim);
+	server_on_refresh(d.server, refresh_cb, &d);
+	ev_init(&d.progress_io, progress_cb);
+	d.progress_io.data = &d;
+	ev_timer_init(&d.refresh_now, refresh_now_cb, 0., 0.);
+	d.refresh_now.data = &d;
 	ev_signal_init(&d.sigint, stop_cb, SIGINT);
 	ev_signal_init(&d.sigterm, stop_cb, SIGTERM);
 	ev_signal_init(&d.sighup, hup_cb, SIGHUP);
@@ -662,6 +858,9 @@ daemon_main(int argc, char **argv)
 		kill(d.child_pid, SIGTERM);
 		(void)waitpid(d.child_pid, NULL, 0);
 	}
+	if (d.progress_fd != -1)
+		close(d.progress_fd);
+	buf_free(&d.progress);
 	if (d.own_socket && unlink(d.sock_path) == -1)
 		log_warn("unlink %s", d.sock_path);
 	if (unlink(d.lock_path) == -1)

@@ -41,7 +41,7 @@
 	X(alpm_pkg_get_replaces) X(alpm_pkg_get_validation)		\
 	X(alpm_dep_compute_string) X(alpm_pkg_compute_requiredby)	\
 	X(alpm_pkg_compute_optionalfor) X(alpm_sync_get_new_version)	\
-	X(alpm_pkg_should_ignore) X(alpm_list_free)
+	X(alpm_pkg_should_ignore) X(alpm_list_free) X(alpm_list_count)
 
 #define DECLARE(f)	static __typeof__(f) *p_##f;
 ALPM_FUNCS(DECLARE)
@@ -165,7 +165,7 @@ pkg_free_lists(struct feed_pkg *fp)
 
 static int
 emit_pkg(alpm_handle_t *h, alpm_pkg_t *pkg, const char *repo, int ord,
-    feed_emit_fn emit, void *arg)
+    size_t nth, size_t count, feed_emit_fn emit, void *arg)
 {
 	struct feed_pkg	 fp;
 	alpm_pkg_t	*newer;
@@ -175,6 +175,8 @@ emit_pkg(alpm_handle_t *h, alpm_pkg_t *pkg, const char *repo, int ord,
 	memset(&fp, 0, sizeof(fp));
 	fp.repo = repo;
 	fp.repo_ord = ord;
+	fp.db_nth = nth;
+	fp.db_count = count;
 	fp.name = p_alpm_pkg_get_name(pkg);
 	fp.version = p_alpm_pkg_get_version(pkg);
 	fp.desc = (s = p_alpm_pkg_get_desc(pkg)) ? s : "";
@@ -209,13 +211,25 @@ emit_pkg(alpm_handle_t *h, alpm_pkg_t *pkg, const char *repo, int ord,
 	return rc;
 }
 
+static int
+emit_db(alpm_handle_t *h, alpm_db_t *db, const char *repo, int ord,
+    feed_emit_fn emit, void *arg)
+{
+	alpm_list_t	*l, *pkgs = p_alpm_db_get_pkgcache(db);
+	size_t		 i, n = p_alpm_list_count(pkgs);
+
+	for (i = 0, l = pkgs; l != NULL; l = l->next, i++)
+		if (emit_pkg(h, l->data, repo, ord, i, n, emit, arg) == -1)
+			return -1;
+	return 0;
+}
+
 int
 feed_read(const struct conf *conf, feed_emit_fn emit, void *arg, char *err,
     size_t errlen)
 {
 	alpm_handle_t	*h;
 	alpm_errno_t	 e;
-	alpm_db_t	*db;
 	alpm_list_t	*l;
 	size_t		 i;
 	int		 rc = -1;
@@ -241,24 +255,17 @@ feed_read(const struct conf *conf, feed_emit_fn emit, void *arg, char *err,
 			goto done;
 		}
 	}
-	for (i = 0, l = p_alpm_get_syncdbs(h); l != NULL; l = l->next, i++) {
-		alpm_list_t	*p;
-
-		db = l->data;
-		for (p = p_alpm_db_get_pkgcache(db); p != NULL; p = p->next)
-			if (emit_pkg(h, p->data, conf->repos.v[i], (int)i, emit,
-			    arg) == -1) {
-				snprintf(err, errlen, "cannot store packages");
-				goto done;
-			}
-	}
-	db = p_alpm_get_localdb(h);
-	for (l = p_alpm_db_get_pkgcache(db); l != NULL; l = l->next)
-		if (emit_pkg(h, l->data, "local", FEED_LOCAL_ORD, emit,
+	for (i = 0, l = p_alpm_get_syncdbs(h); l != NULL; l = l->next, i++)
+		if (emit_db(h, l->data, conf->repos.v[i], (int)i, emit,
 		    arg) == -1) {
 			snprintf(err, errlen, "cannot store packages");
 			goto done;
 		}
+	if (emit_db(h, p_alpm_get_localdb(h), "local", FEED_LOCAL_ORD, emit,
+	    arg) == -1) {
+		snprintf(err, errlen, "cannot store packages");
+		goto done;
+	}
 	rc = 0;
 done:
 	p_alpm_release(h);

@@ -18,6 +18,8 @@
 struct feed_pkg {
 	const char	*repo;		/* sync repo name, or "local" */
 	int		 repo_ord;	/* index in pacman.conf, or FEED_LOCAL_ORD */
+	size_t		 db_nth;	/* its place in its database, from 0 */
+	size_t		 db_count;	/* packages in its database */
 	const char	*name;
 	const char	*version;
 	const char	*desc;

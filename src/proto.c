@@ -388,6 +388,7 @@ static const struct {
 	{ "ping", OP_PING }, { "search", OP_SEARCH }, { "info", OP_INFO },
 	{ "status", OP_STATUS }, { "suggest", OP_SUGGEST },
 	{ "batch", OP_BATCH }, { "audit", OP_AUDIT },
+	{ "refresh", OP_REFRESH }, { "subscribe", OP_SUBSCRIBE },
 };
 
 static int __attribute__((format(printf, 3, 4)))
@@ -508,6 +509,13 @@ req_from(const struct pv_doc *doc, uint32_t root, size_t batch,
 	case OP_PING:
 	case OP_STATUS:
 	case OP_AUDIT:
+		return 0;
+	case OP_REFRESH:
+	case OP_SUBSCRIBE:
+		/* Their answers are more than one message. */
+		if (nested)
+			return req_fail(req, PROTO_E_PARAMS,
+			    "\"%s\" cannot be part of a batch", ops[i].name);
 		return 0;
 	case OP_SEARCH:
 		if (req_str(req, pv_get(doc, root, "query"), "query", 1,
@@ -665,6 +673,35 @@ proto_enc_error(struct buf *b, uint64_t id, int code, const char *msg)
 	proto_enc_int(b, code);
 	proto_enc_str(b, "message");
 	proto_enc_str(b, msg);
+}
+
+void
+proto_enc_progress(struct buf *b, uint64_t id, const char *stage,
+    uint64_t done, uint64_t total)
+{
+	proto_enc_map(b, 2);
+	proto_enc_str(b, "id");
+	proto_enc_uint(b, id);
+	proto_enc_str(b, "progress");
+	proto_enc_map(b, 3);
+	proto_enc_str(b, "stage");
+	proto_enc_str(b, stage);
+	proto_enc_str(b, "done");
+	proto_enc_uint(b, done);
+	proto_enc_str(b, "total");
+	proto_enc_uint(b, total);
+}
+
+void
+proto_enc_event(struct buf *b, uint64_t generation, const char *state)
+{
+	proto_enc_map(b, 3);
+	proto_enc_str(b, "event");
+	proto_enc_str(b, "cache");
+	proto_enc_str(b, "generation");
+	proto_enc_uint(b, generation);
+	proto_enc_str(b, "state");
+	proto_enc_str(b, state);
 }
 
 size_t

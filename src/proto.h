@@ -27,6 +27,8 @@
 #define PROTO_E_INTERNAL	(-32603)
 #define PROTO_E_NOTFOUND	(-1001)
 #define PROTO_E_RATE		(-1002)
+#define PROTO_E_BUSY		(-1003)	/* pacman holds db.lck: later */
+#define PROTO_E_NODAEMON	(-1004)	/* only a daemon can do that */
 
 enum pv_type {
 	PV_UINT, PV_NEGINT, PV_BYTES, PV_STR, PV_ARRAY, PV_MAP,
@@ -80,7 +82,8 @@ const struct pv	*pv_get(const struct pv_doc *, uint32_t, const char *);
 int		 pv_streq(const struct pv *, const char *);
 
 enum proto_op {
-	OP_PING, OP_SEARCH, OP_INFO, OP_STATUS, OP_SUGGEST, OP_BATCH, OP_AUDIT
+	OP_PING, OP_SEARCH, OP_INFO, OP_STATUS, OP_SUGGEST, OP_BATCH, OP_AUDIT,
+	OP_REFRESH, OP_SUBSCRIBE
 };
 
 enum proto_sort { SORT_RELEVANCE, SORT_REPO };
@@ -116,6 +119,11 @@ void	proto_enc_bool(struct buf *, int);
 /* { "id": id, "result": <the next item the caller writes> } */
 void	proto_enc_result(struct buf *, uint64_t);
 void	proto_enc_error(struct buf *, uint64_t, int, const char *);
+/* { "id": id, "progress": { "stage": s, "done": d, "total": t } } */
+void	proto_enc_progress(struct buf *, uint64_t, const char *, uint64_t,
+	    uint64_t);
+/* { "event": "cache", "generation": g, "state": s } */
+void	proto_enc_event(struct buf *, uint64_t, const char *);
 
 /* Frames: reserve the length, write the payload, then patch the length. */
 size_t	proto_frame_begin(struct buf *);

@@ -16,6 +16,7 @@
 #include "feed.h"
 #include "proto.h"
 #include "query.h"
+#include "trigram.h"
 
 #define OMG_VERSION_STR		"0.1.0"
 #define SEARCH_LIMIT		50
@@ -33,6 +34,8 @@ struct row {
 	int	 ord;
 	char	*repo, *name, *version, *desc, *groups, *installed;
 	char	*provnames;			/* '\n'-joined */
+	char	*lower;				/* the four below, NUL-separated */
+	size_t	 lowerlen;
 	char	*lname, *ldesc, *lprov, *lgroups;
 };
 
@@ -58,6 +61,7 @@ struct query_snap {
 	struct row		*v;
 	size_t			 n, cap;
 	int			 have_rows;
+	struct trigram		*tri;		/* over each row's lower */
 	struct name		*names;
 	size_t			 nnames, capnames;
 	int			 have_names;
@@ -76,9 +80,10 @@ enum rank {
 };
 
 struct term {
-	regex_t	 re;
+	regex_t	 re;		/* regex terms only */
 	char	*text;
 	char	*lower;		/* literal terms: lower case; else NULL */
+	char	*need;		/* lower-case text every match holds, or NULL */
 };
 
 struct match {
@@ -98,6 +103,17 @@ static char *
 lower_dup(const char *s)
 {
 	char	*p, *l = xstrdup(s);
+
+	for (p = l; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p += 'a' - 'A';
+	return l;
+}
+
+static char *
+lower_dup_n(const char *s, size_t n)
+{
+	char	*l = xstrndup(s, n), *p;
 
 	for (p = l; *p != '\0'; p++)
 		if (*p >= 'A' && *p <= 'Z')
@@ -128,6 +144,30 @@ provide_names(const char *list)
 	return s;
 }
 
+/* One allocation for the lower-case copies the literal search reads. */
+static void
+lower_fields(struct row *r)
+{
+	const char	*f[4] = { r->name, r->desc, r->provnames, r->groups };
+	char		**to[4] = { &r->lname, &r->ldesc, &r->lprov, &r->lgroups };
+	char		*p;
+	size_t		 i, n, len = 0;
+
+	for (i = 0; i < 4; i++)
+		len += strlen(f[i]) + 1;
+	r->lower = p = xmalloc(len);
+	r->lowerlen = len;
+	for (i = 0; i < 4; i++) {
+		*to[i] = p;
+		n = strlen(f[i]) + 1;
+		memcpy(p, f[i], n);
+		for (; *p != '\0'; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p += 'a' - 'A';
+		p++;
+	}
+}
+
 static int
 snap_add(void *arg, const struct cache_hit *h)
 {
@@ -147,10 +187,7 @@ snap_add(void *arg, const struct cache_hit *h)
 	r->groups = xstrdup(h->groups);
 	r->installed = h->installed ? xstrdup(h->installed) : NULL;
 	r->provnames = provide_names(h->provides);
-	r->lname = lower_dup(h->name);
-	r->ldesc = lower_dup(h->desc);
-	r->lprov = lower_dup(r->provnames);
-	r->lgroups = lower_dup(h->groups);
+	lower_fields(r);
 	return 0;
 }
 
@@ -184,12 +221,10 @@ snap_free(struct query_snap *sn)
 		free(r->groups);
 		free(r->installed);
 		free(r->provnames);
-		free(r->lname);
-		free(r->ldesc);
-		free(r->lprov);
-		free(r->lgroups);
+		free(r->lower);
 	}
 	free(sn->v);
+	trigram_free(sn->tri);
 	free(sn);
 }
 
@@ -213,9 +248,21 @@ snap_rows(struct query *q)
 {
 	struct query_snap	*sn = snap_get(q);
 
+	const char		**text;
+	size_t			 *len, i;
+
 	if (!sn->have_rows) {
 		if (cache_scan_sync(q->cache, snap_add, sn) == -1)
 			return NULL;
+		text = xreallocarray(NULL, sn->n + 1, sizeof(*text));
+		len = xreallocarray(NULL, sn->n + 1, sizeof(*len));
+		for (i = 0; i < sn->n; i++) {
+			text[i] = sn->v[i].lower;
+			len[i] = sn->v[i].lowerlen;
+		}
+		sn->tri = trigram_build(text, len, sn->n);
+		free(text);
+		free(len);
 		sn->have_rows = 1;
 	}
 	return sn;
@@ -306,6 +353,76 @@ is_literal(const char *t)
 }
 
 /*
+ * The longest run of plain characters that every match of the regex must
+ * hold (lower case), for the trigram index; NULL when it cannot tell or
+ * the run is too short.  Conservative: an alternation gives up, groups,
+ * brackets, escapes, '.', anchors and optional characters break runs.  A
+ * field matching the regex, or holding the term as plain text, holds the
+ * run.
+ */
+static char *
+required_run(const char *re)
+{
+	const char	*p, *best = NULL, *run = NULL;
+	size_t		 bestlen = 0, len;
+	int		 depth = 0;
+
+	if (strchr(re, '|') != NULL)
+		return NULL;
+	for (p = re; ; p++) {
+		int	plain = *p != '\0' && depth == 0 &&
+			    (isalnum((unsigned char)*p) || *p == '-' || *p == '_');
+
+		/* A character that may be absent ends the run before it. */
+		if (plain && (p[1] == '*' || p[1] == '?' || p[1] == '{'))
+			plain = 0;
+		if (plain) {
+			if (run == NULL)
+				run = p;
+			/* "x+": x is there, but what follows may repeat it. */
+			if (p[1] != '+')
+				continue;
+			p++;
+			len = (size_t)(p - run);
+		} else
+			len = run != NULL ? (size_t)(p - run) : 0;
+		if (len > bestlen) {
+			best = run;
+			bestlen = len;
+		}
+		run = NULL;
+		if (*p == '\0')
+			break;
+		if (*p == '\\' && p[1] != '\0')
+			p++;
+		else if (*p == '[') {
+			/* "[]...]" and "[^]...]" hold a literal ']'. */
+			p++;
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			while (*p != '\0' && *p != ']')
+				p++;
+			if (*p == '\0')
+				break;
+		} else if (*p == '{') {
+			/* A bound's digits are not text. */
+			while (*p != '\0' && *p != '}')
+				p++;
+			if (*p == '\0')
+				break;
+		} else if (*p == '(')
+			depth++;
+		else if (*p == ')' && depth > 0)
+			depth--;
+	}
+	if (bestlen < TRIGRAM_MIN)
+		return NULL;
+	return lower_dup_n(best, bestlen);
+}
+
+/*
  * Whether the term hits the name the way pacman decides it (regex, or the
  * term as plain case-sensitive text), then how well: RANK_OTHER for a miss.
  */
@@ -373,14 +490,23 @@ search_row(struct search *s, const struct row *r, size_t seq)
 	m->row = r;
 }
 
-static int
-match_cmp(const void *a, const void *b)
+/* Matches come in scan order; relevance is by rank, then that order: a
+   stable counting sort. */
+static void
+rank_sort(struct search *s)
 {
-	const struct match	*x = a, *y = b;
+	struct match	*sorted;
+	size_t		 at[RANK_OTHER + 2] = { 0 }, i;
 
-	if (x->rank != y->rank)
-		return x->rank < y->rank ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	for (i = 0; i < s->n; i++)
+		at[s->m[i].rank + 1]++;
+	for (i = 1; i < NELEM(at); i++)
+		at[i] += at[i - 1];
+	sorted = xreallocarray(NULL, s->n, sizeof(*sorted));
+	for (i = 0; i < s->n; i++)
+		sorted[at[s->m[i].rank]++] = s->m[i];
+	free(s->m);
+	s->m = sorted;
 }
 
 static size_t
@@ -449,8 +575,10 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 	struct query_snap	*sn;
 	const struct buf	*hit;
 	struct search		 s;
+	const char		**need;
 	char			*copy, *p, *w, msg[200], *key;
-	size_t			 i, limit, shown, at;
+	uint32_t		*cand;
+	size_t			 i, limit, shown, at, nneed = 0, ncand;
 	int			 rc;
 
 	limit = req->limit ? req->limit : SEARCH_LIMIT;
@@ -467,7 +595,16 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 	for (p = copy; (w = strsep(&p, " \t\n")) != NULL; ) {
 		if (*w == '\0')
 			continue;
-		/* Compiled even when literal: pacman refuses what regcomp does. */
+		s.terms[s.nterms].text = w;
+		/* A literal is a valid regex; any other term must compile
+		   (pacman refuses what regcomp refuses). */
+		if (is_literal(w)) {
+			s.terms[s.nterms].lower = lower_dup(w);
+			if (strlen(w) >= TRIGRAM_MIN)
+				s.terms[s.nterms].need = lower_dup(w);
+			s.nterms++;
+			continue;
+		}
 		rc = regcomp(&s.terms[s.nterms].re, w,
 		    REG_EXTENDED | REG_ICASE | REG_NEWLINE);
 		if (rc != 0) {
@@ -479,8 +616,7 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 			proto_enc_error(out, req->id, PROTO_E_PARAMS, msg);
 			goto done;
 		}
-		s.terms[s.nterms].text = w;
-		s.terms[s.nterms].lower = is_literal(w) ? lower_dup(w) : NULL;
+		s.terms[s.nterms].need = required_run(w);
 		s.nterms++;
 	}
 	if ((sn = snap_rows(q)) == NULL) {
@@ -488,10 +624,23 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 		    "cannot read the cache");
 		goto done;
 	}
-	for (i = 0; i < sn->n; i++)
-		search_row(&s, &sn->v[i], i);
+	/* Only the rows that hold what every term needs, when that is known;
+	   in scan order either way. */
+	need = xcalloc(s.nterms + 1, sizeof(*need));
+	for (i = 0; i < s.nterms; i++)
+		if (s.terms[i].need != NULL)
+			need[nneed++] = s.terms[i].need;
+	if (nneed > 0) {
+		cand = trigram_find(sn->tri, need, nneed, &ncand);
+		for (i = 0; i < ncand; i++)
+			search_row(&s, &sn->v[cand[i]], cand[i]);
+		free(cand);
+	} else
+		for (i = 0; i < sn->n; i++)
+			search_row(&s, &sn->v[i], i);
+	free(need);
 	if (req->sort == SORT_RELEVANCE && s.n > 1)
-		qsort(s.m, s.n, sizeof(*s.m), match_cmp);
+		rank_sort(&s);
 	shown = s.n < limit ? s.n : limit;
 	proto_enc_result(out, req->id);
 	at = out->len;
@@ -523,8 +672,10 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 done:
 	free(key);
 	for (i = 0; i < s.nterms; i++) {
-		regfree(&s.terms[i].re);
+		if (s.terms[i].lower == NULL)
+			regfree(&s.terms[i].re);
 		free(s.terms[i].lower);
+		free(s.terms[i].need);
 	}
 	free(s.m);
 	free(s.terms);
@@ -1175,6 +1326,126 @@ do_status(struct query *q, const struct proto_req *req, struct buf *out)
 	enc_kv_int(out, "loop_stall_max_us", (int64_t)q->stall_max_us);
 }
 
+/* Refresh and subscribe: the daemon's (q->defer), else done here */
+
+static uint64_t
+generation(struct query *q)
+{
+	struct cache_info	ci;
+	uint64_t		g;
+
+	if (cache_info(q->cache, &ci) == -1)
+		return 0;
+	g = ci.generation;
+	cache_info_free(&ci);
+	return g;
+}
+
+static const char *
+state(const struct query *q)
+{
+	return q->state != NULL ? q->state : "fresh";
+}
+
+void
+query_progress(uint64_t id, const char *stage, uint64_t done, uint64_t total,
+    struct buf *out)
+{
+	size_t	off = proto_frame_begin(out);
+
+	proto_enc_progress(out, id, stage, done, total);
+	proto_frame_end(out, off);
+}
+
+void
+query_refreshed(struct query *q, uint64_t id, int code, const char *msg,
+    uint64_t ms, struct buf *out)
+{
+	struct cache_info	ci;
+	size_t			off = proto_frame_begin(out);
+
+	if (code == 0 && cache_info(q->cache, &ci) == -1) {
+		code = PROTO_E_INTERNAL;
+		msg = "cannot read the cache";
+	}
+	if (code != 0)
+		proto_enc_error(out, id, code, msg);
+	else {
+		proto_enc_result(out, id);
+		proto_enc_map(out, 5);
+		enc_kv_int(out, "generation", (int64_t)ci.generation);
+		enc_kv_int(out, "packages", (int64_t)ci.packages);
+		enc_kv_int(out, "repos", (int64_t)q->conf->repos.n);
+		enc_kv_int(out, "duration_ms", (int64_t)ms);
+		enc_kv_str(out, "state", state(q));
+		cache_info_free(&ci);
+	}
+	proto_frame_end(out, off);
+}
+
+void
+query_subscribed(struct query *q, uint64_t id, struct buf *out)
+{
+	size_t	off = proto_frame_begin(out);
+
+	proto_enc_result(out, id);
+	proto_enc_map(out, 2);
+	enc_kv_int(out, "generation", (int64_t)generation(q));
+	enc_kv_str(out, "state", state(q));
+	proto_frame_end(out, off);
+}
+
+void
+query_event(struct query *q, struct buf *out)
+{
+	size_t	off = proto_frame_begin(out);
+
+	proto_enc_event(out, generation(q), state(q));
+	proto_frame_end(out, off);
+}
+
+struct here {
+	struct query	*q;
+	uint64_t	 id;
+	struct buf	*out;
+};
+
+static void
+here_progress(void *arg, const char *stage, uint64_t done, uint64_t total)
+{
+	struct here	*h = arg;
+	struct buf	 b = { 0 };
+
+	if (h->q->emit == NULL) {
+		query_progress(h->id, stage, done, total, h->out);
+		return;
+	}
+	query_progress(h->id, stage, done, total, &b);
+	h->q->emit(h->q->emit_arg, b.data, b.len);
+	buf_free(&b);
+}
+
+/* Embedded mode: rebuild in this process, telling how it goes. */
+static void
+refresh_here(struct query *q, uint64_t id, struct buf *out)
+{
+	struct here		 h = { q, id, out };
+	struct cache_progress	 pr = { here_progress, &h };
+	uint64_t		 t0 = now_usec();
+	char			 err[256];
+	int			 rc;
+
+	rc = cache_refresh(q->cache, q->conf, 1, &pr, err, sizeof(err));
+	query_reset(q);
+	if (rc == CACHE_BUSY)
+		query_refreshed(q, id, PROTO_E_BUSY, "pacman holds its "
+		    "database lock; try again when it is done", 0, out);
+	else if (rc == -1)
+		query_refreshed(q, id, PROTO_E_INTERNAL, err, 0, out);
+	else
+		query_refreshed(q, id, 0, NULL, (now_usec() - t0) / 1000, out);
+}
+
 /* Dispatch */
 
 static void
@@ -1206,6 +1477,13 @@ answer(struct query *q, const struct proto_req *req, struct buf *out)
 	case OP_AUDIT:
 		do_audit(q, req, out);
 		break;
+	case OP_REFRESH:
+	case OP_SUBSCRIBE:
+		/* Only query_frame's caller can follow these up. */
+		proto_enc_error(out, req->id, PROTO_E_NODAEMON,
+		    "no daemon to follow (systemctl --user enable --now "
+		    "omgd.socket starts one)");
+		break;
 	case OP_BATCH:
 		proto_enc_result(out, req->id);
 		proto_enc_array(out, req->nsub);
@@ -1221,13 +1499,28 @@ limits(const struct query *q)
 	return q->limits != NULL ? q->limits : &proto_req_limits;
 }
 
-void
-query_frame(struct query *q, const uint8_t *p, size_t len, struct buf *out)
+int
+query_frame(struct query *q, const uint8_t *p, size_t len, struct buf *out,
+    uint64_t *id)
 {
 	struct proto_req	req;
 	size_t			off;
+	int			rc = QUERY_ANSWERED;
 
 	proto_req_decode(p, len, limits(q), &req);
+	*id = req.id;
+	if (req.err == 0 && req.op == OP_SUBSCRIBE && q->defer) {
+		proto_req_free(&req);
+		return QUERY_SUBSCRIBE;
+	}
+	if (req.err == 0 && req.op == OP_REFRESH) {
+		if (q->defer)
+			rc = QUERY_REFRESH;
+		else
+			refresh_here(q, req.id, out);
+		proto_req_free(&req);
+		return rc;
+	}
 	off = proto_frame_begin(out);
 	answer(q, &req, out);
 	if (out->len - off - 4 > limits(q)->response) {
@@ -1237,6 +1530,7 @@ query_frame(struct query *q, const uint8_t *p, size_t len, struct buf *out)
 	}
 	proto_frame_end(out, off);
 	proto_req_free(&req);
+	return rc;
 }
 
 void

@@ -28,13 +28,36 @@ struct query {
 	const struct proto_limits *limits;	/* NULL: proto_req_limits */
 	const char		*advisories_path; /* NULL: none */
 	struct query_adv	*adv;		/* the last good advisories */
+	int			 defer;		/* refresh and subscribe are
+						   the caller's (the daemon) */
+	/* Embedded refresh: each progress frame as it comes; NULL: in out. */
+	void			(*emit)(void *, const uint8_t *, size_t);
+	void			*emit_arg;
 };
 
-/* Answer the request payload req[0..len) by appending one frame to out. */
-void	query_frame(struct query *, const uint8_t *, size_t, struct buf *);
+#define QUERY_ANSWERED	0	/* out has the answer */
+#define QUERY_REFRESH	1	/* with defer: out untouched, *id to answer */
+#define QUERY_SUBSCRIBE	2	/* likewise */
+
+/*
+ * Answer the request payload req[0..len) by appending its frame to out
+ * (an embedded refresh: its progress frames, then its answer).  *id is
+ * the request's id.  Returns QUERY_*.
+ */
+int	query_frame(struct query *, const uint8_t *, size_t, struct buf *,
+	    uint64_t *);
 /* Answer with an error of our own (code, msg) to the request payload. */
 void	query_refuse(struct query *, const uint8_t *, size_t, int,
 	    const char *, struct buf *);
+/* The frames the daemon sends for refresh and subscribe. */
+void	query_progress(uint64_t, const char *, uint64_t, uint64_t,
+	    struct buf *);
+/* Refresh's answer: code 0 and how long it took, or code and msg. */
+void	query_refreshed(struct query *, uint64_t, int, const char *,
+	    uint64_t, struct buf *);
+/* Subscribe's answer, then an event at every change. */
+void	query_subscribed(struct query *, uint64_t, struct buf *);
+void	query_event(struct query *, struct buf *);
 /* Forget what was read from the cache: call after every rebuild. */
 void	query_reset(struct query *);
 /* Free everything the query holds, before it goes away. */

@@ -10,6 +10,12 @@
  *
  * One timer, running only while there are connections, closes those past
  * a deadline: first frame, gap inside a frame, idle, write stall.
+ *
+ * Refresh and subscribe are answered later, from the daemon: a refresh's
+ * id waits on its connection for progress and the answer; a subscriber
+ * gets every event.  Those messages are queued like answers, under the
+ * same output limits, and never close a connection from outside its own
+ * callback: they only make sure it will be written.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -29,6 +35,7 @@
 #define READ_CHUNK	65536
 #define ACCEPT_PAUSE	1.0	/* seconds to wait out EMFILE */
 #define SWEEP		0.25	/* seconds between deadline checks */
+#define REFRESH_MAX	8	/* refreshes waiting on one connection */
 
 struct conn {
 	TAILQ_ENTRY(conn)	 entry;
@@ -45,6 +52,9 @@ struct conn {
 	struct buf		 in;
 	struct buf		 out;
 	size_t			 out_off;	/* bytes of out already sent */
+	int			 subscribed;
+	uint64_t		 refresh[REFRESH_MAX];	/* waiting ids */
+	size_t			 nrefresh;
 };
 
 struct server {
@@ -58,6 +68,8 @@ struct server {
 	TAILQ_HEAD(, conn)	 conns;
 	size_t			 nconns;
 	size_t			 nfresh;
+	void			(*refresh_fn)(void *);
+	void			*refresh_arg;
 };
 
 static size_t
@@ -102,6 +114,35 @@ conn_allowed(struct conn *c, ev_tstamp now)
 	return 1;
 }
 
+static void
+conn_request(struct conn *c, const uint8_t *req, size_t len)
+{
+	struct server	*srv = c->srv;
+	uint64_t	 id;
+
+	switch (query_frame(srv->query, req, len, &c->out, &id)) {
+	case QUERY_SUBSCRIBE:
+		c->subscribed = 1;
+		query_subscribed(srv->query, id, &c->out);
+		break;
+	case QUERY_REFRESH:
+		if (srv->refresh_fn == NULL) {
+			query_refuse(srv->query, req, len, PROTO_E_NODAEMON,
+			    "no rebuilder here", &c->out);
+			break;
+		}
+		if (c->nrefresh == REFRESH_MAX) {
+			query_refuse(srv->query, req, len, PROTO_E_PARAMS,
+			    "too many refreshes waiting on this connection",
+			    &c->out);
+			break;
+		}
+		c->refresh[c->nrefresh++] = id;
+		srv->refresh_fn(srv->refresh_arg);
+		break;
+	}
+}
+
 /*
  * Answer the complete frames in the input while the output queue has
  * room; -1 when the peer broke the framing.
@@ -122,8 +163,7 @@ conn_process(struct conn *c)
 			srv->nfresh--;
 		}
 		if (conn_allowed(c, now))
-			query_frame(srv->query, c->in.data + off + 4, len,
-			    &c->out);
+			conn_request(c, c->in.data + off + 4, len);
 		else
 			query_refuse(srv->query, c->in.data + off + 4, len,
 			    PROTO_E_RATE, "rate limited: slow down", &c->out);
@@ -176,7 +216,7 @@ conn_update(struct conn *c)
 		events |= EV_READ;
 	if (pending(c) > 0)
 		events |= EV_WRITE;
-	if (events == 0) {
+	if (events == 0 && c->nrefresh == 0) {
 		/* EOF and everything answered and sent, or no room left. */
 		if (c->eof || c->in.len == 0) {
 			conn_close(c, NULL);
@@ -238,7 +278,11 @@ sweep_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	for (c = TAILQ_FIRST(&srv->conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
-		if (c->fresh && now - c->born > l->first_frame)
+		if (pending(c) > l->out_max)
+			/* Events and progress pile up on a peer that does
+			   not read: its own callback may never run again. */
+			conn_close(c, "output over the limit");
+		else if (c->fresh && now - c->born > l->first_frame)
 			conn_close(c, "no first frame in time");
 		else if (c->in.len > 0 && pending(c) == 0 &&
 		    now - c->heard > l->gap)
@@ -246,6 +290,7 @@ sweep_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		else if (pending(c) > 0 && now - c->wrote > l->write_stall)
 			conn_close(c, "peer stopped reading");
 		else if (c->in.len == 0 && pending(c) == 0 &&
+		    !c->subscribed && c->nrefresh == 0 &&
 		    now - c->heard > l->idle)
 			conn_close(c, "idle");
 	}
@@ -355,6 +400,84 @@ server_new(struct ev_loop *loop, int fd, struct query *q,
 	srv->sweep.data = srv;
 	ev_io_start(loop, &srv->accept_io);
 	return srv;
+}
+
+void
+server_on_refresh(struct server *srv, void (*fn)(void *), void *arg)
+{
+	srv->refresh_fn = fn;
+	srv->refresh_arg = arg;
+}
+
+/* Output queued from outside the connection's callback: write it soon. */
+static void
+conn_kick(struct conn *c)
+{
+	if (pending(c) == 0 || (c->io.events & EV_WRITE))
+		return;
+	ev_io_stop(c->srv->loop, &c->io);
+	ev_io_set(&c->io, c->fd, c->io.events | EV_WRITE);
+	ev_io_start(c->srv->loop, &c->io);
+}
+
+void
+server_progress(struct server *srv, const char *stage, uint64_t done,
+    uint64_t total)
+{
+	struct conn	*c;
+	size_t		 i;
+
+	TAILQ_FOREACH(c, &srv->conns, entry) {
+		for (i = 0; i < c->nrefresh; i++)
+			query_progress(c->refresh[i], stage, done, total,
+			    &c->out);
+		if (c->nrefresh > 0)
+			conn_kick(c);
+	}
+}
+
+void
+server_refreshed(struct server *srv, int code, const char *msg, uint64_t ms)
+{
+	struct conn	*c;
+	size_t		 i;
+
+	TAILQ_FOREACH(c, &srv->conns, entry) {
+		for (i = 0; i < c->nrefresh; i++)
+			query_refreshed(srv->query, c->refresh[i], code, msg,
+			    ms, &c->out);
+		if (c->nrefresh > 0)
+			conn_kick(c);
+		c->nrefresh = 0;
+	}
+}
+
+int
+server_refreshing(const struct server *srv)
+{
+	const struct conn	*c;
+
+	TAILQ_FOREACH(c, &srv->conns, entry)
+		if (c->nrefresh > 0)
+			return 1;
+	return 0;
+}
+
+void
+server_event(struct server *srv)
+{
+	struct conn	*c;
+	struct buf	 ev = { 0 };
+
+	TAILQ_FOREACH(c, &srv->conns, entry) {
+		if (!c->subscribed)
+			continue;
+		if (ev.len == 0)
+			query_event(srv->query, &ev);
+		buf_add(&c->out, ev.data, ev.len);
+		conn_kick(c);
+	}
+	buf_free(&ev);
 }
 
 void

@@ -29,6 +29,17 @@ struct server_limits {
 /* Serve listen_fd (non-blocking) on loop, answering through q. */
 struct server	*server_new(struct ev_loop *, int, struct query *,
 		    const struct server_limits *);
+/* fn(arg) is told of each refresh request; answer with server_refreshed. */
+void		 server_on_refresh(struct server *, void (*)(void *), void *);
+/* To every refresh waiting: a progress message; the answer (query.h). */
+void		 server_progress(struct server *, const char *, uint64_t,
+		    uint64_t);
+void		 server_refreshed(struct server *, int, const char *,
+		    uint64_t);
+/* 1 while some refresh waits for its answer. */
+int		 server_refreshing(const struct server *);
+/* To every subscriber: the cache's generation and state now. */
+void		 server_event(struct server *);
 /* Close every connection and stop accepting; the fd stays the caller's. */
 void		 server_free(struct server *);
 

@@ -42,6 +42,16 @@ libc++
 C++
 [[:upper:]]
 ^.{3}$
+fire+fox
+firefo?x
+fire(fox)?
+x{2}d
+g{1,2}libc
+FIRE.*I18N
+x{0}bash
+[]x]xd
+firefoxx?
+zs{1,100}h
 EOF
 cat > "$T/a19.queries" <<'EOF'
 linux
@@ -62,6 +72,10 @@ firmware
 nomatchxyz
 ^(core|base)
 kernel headers
+x{0}org
+lib+x
+gtk[23]
+^py.*3$
 EOF
 
 # check CONF SOCK QUERIES LABEL

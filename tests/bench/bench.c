@@ -2,6 +2,7 @@
  * bench.c - omg's daemon next to a raw baseline measured in the same run.
  *
  *   bench DAEMON-SOCKET DAEMON-PID
+ *   bench --scale DAEMON-SOCKET DAEMON-PID	(one line for the scale rows)
  *   bench --exec N COMMAND [ARG...]	(median wall time of N runs, ms)
  *
  * The baseline is an echo server (forked here) with the same framing,
@@ -33,6 +34,7 @@
 #define RTT_N		4000
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define UNCACHED	100	/* distinct requests: more than omg caches */
+#define MAXSPACES	(UNCACHED - 1)
 #define TPUT_SECS	1.0
 
 static uint64_t
@@ -124,7 +126,7 @@ echo_server(const char *path)
 /* Requests: CBOR maps built by hand (the bench links nothing of omg). */
 struct req {
 	const char	*name;
-	uint8_t		 b[256];
+	uint8_t		 b[320];
 	size_t		 len;
 };
 
@@ -170,6 +172,22 @@ mkreq(const char *name, const char *op, const char *key, const char *val,
 	r.b[2] = (uint8_t)((r.len - 4) >> 8);
 	r.b[3] = (uint8_t)(r.len - 4);
 	return r;
+}
+
+/*
+ * UNCACHED searches for the same terms, limit 50, that miss omg's result
+ * cache: k leading spaces (ignored by the search, not by the cache key).
+ */
+static void
+uncached(struct req *out, const char *name, const char *query)
+{
+	static char	q[UNCACHED][MAXSPACES + 64];
+	int		k;
+
+	for (k = 0; k < UNCACHED; k++) {
+		snprintf(q[k], sizeof(q[k]), "%*s%s", k, "", query);
+		out[k] = mkreq(name, "search", "query", q[k], 50);
+	}
 }
 
 /* One request, one answer; the answer is read and thrown away. */
@@ -319,6 +337,47 @@ exec_median(int n, char **argv)
 	return 0;
 }
 
+/*
+ * The scale rows, pinned: echo p50, then p50 of an uncached common
+ * search, a rare one, a regex, and suggest, in microseconds.
+ */
+static int
+scale(const char *sock, pid_t dpid)
+{
+	static struct req	cyc[3][UNCACHED];
+	struct req		echo_req, sug;
+	char			echo_path[128];
+	double			p50, p99;
+	pid_t			echo;
+	int			i;
+
+	snprintf(echo_path, sizeof(echo_path), "%s.echo", sock);
+	echo = echo_server(echo_path);
+	usleep(100000);
+	pin(0, 0);
+	pin(echo, 0);
+	pin(dpid, 0);
+	echo_req = mkreq("echo", "ping", NULL, NULL, 0);
+	rtt(echo_path, &echo_req, 1, &p50, &p99);
+	printf("%.1f", p50);
+	uncached(cyc[0], "search lib", "lib");
+	uncached(cyc[1], "search zstd", "zstd");
+	uncached(cyc[2], "search regex", "^x.*font");
+	for (i = 0; i < 3; i++) {
+		rtt(sock, cyc[i], UNCACHED, &p50, &p99);
+		printf(" %.1f", p50);
+	}
+	sug = mkreq("suggest fi", "suggest", "query", "fi", 0);
+	rtt(sock, &sug, 1, &p50, &p99);
+	printf(" %.1f\n", p50);
+	pin(0, -1);
+	pin(dpid, -1);
+	kill(echo, SIGTERM);
+	waitpid(echo, NULL, 0);
+	unlink(echo_path);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -333,6 +392,8 @@ main(int argc, char **argv)
 
 	if (argc > 3 && strcmp(argv[1], "--exec") == 0)
 		return exec_median(atoi(argv[2]), argv + 3);
+	if (argc == 4 && strcmp(argv[1], "--scale") == 0)
+		return scale(argv[2], (pid_t)atol(argv[3]));
 	if (argc != 3) {
 		fprintf(stderr, "usage: bench DAEMON-SOCKET DAEMON-PID\n");
 		return 2;
@@ -351,7 +412,7 @@ main(int argc, char **argv)
 	    50);
 	for (i = 0; i < nops; i++)
 		ncyc[i] = 1;
-	/* Searches that miss omg's result cache: limits 101..200. */
+	/* Searches that miss omg's result cache. */
 	{
 		static const char *q[][2] = {
 			{ "search lib, uncached", "lib" },
@@ -360,12 +421,9 @@ main(int argc, char **argv)
 			{ "search regex, uncached", "^x.*font" },
 		};
 		size_t	j;
-		int	k;
 
 		for (j = 0; j < NELEM(q); j++) {
-			for (k = 0; k < UNCACHED; k++)
-				cyc[j][k] = mkreq(q[j][0], "search", "query",
-				    q[j][1], 101 + k);
+			uncached(cyc[j], q[j][0], q[j][1]);
 			ops[nops] = cyc[j][0];
 			ncyc[nops++] = -(int)j - 1;
 		}

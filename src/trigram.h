@@ -1,0 +1,36 @@
+/*
+ * trigram.h - which rows may contain a string: an index of the 3-byte
+ * substrings of each row's text, so that a search looks at the few rows
+ * that can match instead of all of them.
+ *
+ * Trigrams are hashed into buckets; a bucket's rows are a superset of the
+ * rows holding any one of its trigrams, so candidates are a superset of
+ * the rows that hold the string, and the caller checks each.
+ */
+#ifndef OMG_TRIGRAM_H
+#define OMG_TRIGRAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TRIGRAM_MIN	3	/* shorter strings cannot be looked up */
+
+struct trigram;
+
+/*
+ * Index n rows: text[i] holds row i's len[i] bytes, fields separated by
+ * NUL bytes (trigrams never span a NUL).
+ */
+struct trigram	*trigram_build(const char *const *, const size_t *, size_t);
+void		 trigram_free(struct trigram *);
+
+/*
+ * The rows that may contain every one of the k strings s[] (each at least
+ * TRIGRAM_MIN bytes), ascending, in a new array of *n (caller frees).
+ */
+uint32_t	*trigram_find(const struct trigram *, const char *const *,
+		    size_t, size_t *);
+/* Bytes the index holds, for status and the bench. */
+size_t		 trigram_size(const struct trigram *);
+
+#endif
