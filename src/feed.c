@@ -39,9 +39,9 @@
 	X(alpm_pkg_get_depends) X(alpm_pkg_get_optdepends)		\
 	X(alpm_pkg_get_provides) X(alpm_pkg_get_conflicts)		\
 	X(alpm_pkg_get_replaces) X(alpm_pkg_get_validation)		\
-	X(alpm_dep_compute_string) X(alpm_pkg_compute_requiredby)	\
-	X(alpm_pkg_compute_optionalfor) X(alpm_sync_get_new_version)	\
-	X(alpm_pkg_should_ignore) X(alpm_list_free) X(alpm_list_count)
+	X(alpm_dep_compute_string) X(alpm_sync_get_new_version)	\
+	X(alpm_pkg_should_ignore) X(alpm_list_free) X(alpm_list_count)	\
+	X(alpm_pkg_vercmp)
 
 #define DECLARE(f)	static __typeof__(f) *p_##f;
 ALPM_FUNCS(DECLARE)
@@ -110,18 +110,175 @@ join_deps(alpm_list_t *l)
 	return s;
 }
 
-/* Join and free a list libalpm computed for us. */
-static char *
-join_owned(alpm_list_t *l)
-{
-	alpm_list_t	*i;
-	char		*s;
+/*
+ * Reverse dependencies of the installed packages: what pacman -Qi says in
+ * "Required By" and "Optional For".  libalpm's compute_requiredby scans
+ * every installed package for each one (quadratic: 14 s for 8,000); this
+ * is the same rule (lib/libalpm/package.c find_requiredby, deps.c
+ * _alpm_depcmp) in one pass, through a table from each name a package
+ * answers to (its own, its provides) to the packages.
+ */
+struct answer {
+	const char		*name;
+	uint32_t		 pkg;
+	const alpm_depend_t	*prov;		/* NULL: the package's name */
+	int32_t			 next;
+};
 
-	s = join_strings(l);
-	for (i = l; i != NULL; i = i->next)
-		free(i->data);
-	p_alpm_list_free(l);
-	return s;
+struct rdeps {
+	alpm_pkg_t	**pkg;
+	size_t		  n;
+	struct answer	 *a;
+	size_t		  na, capa;
+	int32_t		 *head;
+	size_t		  mask;
+	struct buf	 *req, *opt;	/* '\n'-joined names, per package */
+	uint32_t	 *lastreq, *lastopt;
+};
+
+static uint64_t	fnv(const void *, size_t, uint64_t);
+
+static uint64_t
+name_hash(const char *s)
+{
+	return fnv(s, strlen(s), 14695981039346656037ULL);
+}
+
+static void
+answer_add(struct rdeps *r, const char *name, uint32_t pkg,
+    const alpm_depend_t *prov)
+{
+	size_t	h = name_hash(name) & r->mask;
+
+	if (r->na == r->capa) {
+		r->capa = r->capa ? r->capa * 2 : 1024;
+		r->a = xreallocarray(r->a, r->capa, sizeof(*r->a));
+	}
+	r->a[r->na].name = name;
+	r->a[r->na].pkg = pkg;
+	r->a[r->na].prov = prov;
+	r->a[r->na].next = r->head[h];
+	r->head[h] = (int32_t)r->na++;
+}
+
+/* libalpm's dep_vercmp. */
+static int
+dep_vercmp(const char *v1, alpm_depmod_t mod, const char *v2)
+{
+	int	cmp;
+
+	if (mod == ALPM_DEP_MOD_ANY)
+		return 1;
+	cmp = p_alpm_pkg_vercmp(v1, v2);
+	switch (mod) {
+	case ALPM_DEP_MOD_EQ:
+		return cmp == 0;
+	case ALPM_DEP_MOD_GE:
+		return cmp >= 0;
+	case ALPM_DEP_MOD_LE:
+		return cmp <= 0;
+	case ALPM_DEP_MOD_LT:
+		return cmp < 0;
+	case ALPM_DEP_MOD_GT:
+		return cmp > 0;
+	default:
+		return 1;
+	}
+}
+
+/* Does the answer satisfy dep, as _alpm_depcmp decides? */
+static int
+satisfies(const struct rdeps *r, const struct answer *a,
+    const alpm_depend_t *dep)
+{
+	if (strcmp(a->name, dep->name) != 0)
+		return 0;
+	if (a->prov == NULL)
+		return dep_vercmp(p_alpm_pkg_get_version(r->pkg[a->pkg]),
+		    dep->mod, dep->version);
+	if (dep->mod == ALPM_DEP_MOD_ANY)
+		return 1;
+	return a->prov->mod == ALPM_DEP_MOD_EQ &&
+	    dep_vercmp(a->prov->version, dep->mod, dep->version);
+}
+
+/* Package q needs dep: it is in the list of each package that answers. */
+static void
+rdeps_need(struct rdeps *r, uint32_t q, const alpm_depend_t *dep,
+    struct buf *list, uint32_t *last)
+{
+	int32_t		 i;
+	uint32_t	 p;
+
+	for (i = r->head[name_hash(dep->name) & r->mask]; i != -1;
+	    i = r->a[i].next) {
+		p = r->a[i].pkg;
+		if (last[p] == q || !satisfies(r, &r->a[i], dep))
+			continue;
+		last[p] = q;
+		if (list[p].len > 0)
+			buf_add(&list[p], "\n", 1);
+		buf_addstr(&list[p], p_alpm_pkg_get_name(r->pkg[q]));
+	}
+}
+
+static void
+rdeps_build(struct rdeps *r, alpm_list_t *pkgs)
+{
+	alpm_list_t	*l, *d;
+	size_t		 i, nh;
+
+	memset(r, 0, sizeof(*r));
+	r->n = p_alpm_list_count(pkgs);
+	r->pkg = xcalloc(r->n + 1, sizeof(*r->pkg));
+	for (i = 0, l = pkgs; l != NULL; l = l->next, i++)
+		r->pkg[i] = l->data;
+	for (nh = 64; nh < r->n * 4; nh *= 2)
+		;
+	r->mask = nh - 1;
+	r->head = xreallocarray(NULL, nh, sizeof(*r->head));
+	memset(r->head, 0xff, nh * sizeof(*r->head));
+	for (i = 0; i < r->n; i++) {
+		answer_add(r, p_alpm_pkg_get_name(r->pkg[i]), (uint32_t)i,
+		    NULL);
+		for (d = p_alpm_pkg_get_provides(r->pkg[i]); d != NULL;
+		    d = d->next)
+			answer_add(r, ((alpm_depend_t *)d->data)->name,
+			    (uint32_t)i, d->data);
+	}
+	r->req = xcalloc(r->n + 1, sizeof(*r->req));
+	r->opt = xcalloc(r->n + 1, sizeof(*r->opt));
+	r->lastreq = xreallocarray(NULL, r->n + 1, sizeof(*r->lastreq));
+	r->lastopt = xreallocarray(NULL, r->n + 1, sizeof(*r->lastopt));
+	memset(r->lastreq, 0xff, (r->n + 1) * sizeof(*r->lastreq));
+	memset(r->lastopt, 0xff, (r->n + 1) * sizeof(*r->lastopt));
+	/* In the package cache's order, as find_requiredby adds them. */
+	for (i = 0; i < r->n; i++) {
+		for (d = p_alpm_pkg_get_depends(r->pkg[i]); d != NULL;
+		    d = d->next)
+			rdeps_need(r, (uint32_t)i, d->data, r->req, r->lastreq);
+		for (d = p_alpm_pkg_get_optdepends(r->pkg[i]); d != NULL;
+		    d = d->next)
+			rdeps_need(r, (uint32_t)i, d->data, r->opt, r->lastopt);
+	}
+}
+
+static void
+rdeps_free(struct rdeps *r)
+{
+	size_t	i;
+
+	for (i = 0; i < r->n; i++) {
+		buf_free(&r->req[i]);
+		buf_free(&r->opt[i]);
+	}
+	free(r->req);
+	free(r->opt);
+	free(r->lastreq);
+	free(r->lastopt);
+	free(r->head);
+	free(r->a);
+	free(r->pkg);
 }
 
 /* How pacman -Si/-Qi words alpm_pkg_get_validation. */
@@ -165,7 +322,7 @@ pkg_free_lists(struct feed_pkg *fp)
 
 static int
 emit_pkg(alpm_handle_t *h, alpm_pkg_t *pkg, const char *repo, int ord,
-    size_t nth, size_t count, feed_emit_fn emit, void *arg)
+    size_t nth, size_t count, struct rdeps *rd, feed_emit_fn emit, void *arg)
 {
 	struct feed_pkg	 fp;
 	alpm_pkg_t	*newer;
@@ -197,9 +354,8 @@ emit_pkg(alpm_handle_t *h, alpm_pkg_t *pkg, const char *repo, int ord,
 	if (ord == FEED_LOCAL_ORD) {
 		fp.installdate = p_alpm_pkg_get_installdate(pkg);
 		fp.reason = p_alpm_pkg_get_reason(pkg) == ALPM_PKG_REASON_DEPEND;
-		fp.required_by = join_owned(p_alpm_pkg_compute_requiredby(pkg));
-		fp.optional_for =
-		    join_owned(p_alpm_pkg_compute_optionalfor(pkg));
+		fp.required_by = xstrdup(buf_cstr(&rd->req[nth]));
+		fp.optional_for = xstrdup(buf_cstr(&rd->opt[nth]));
 		newer = p_alpm_sync_get_new_version(pkg,
 		    p_alpm_get_syncdbs(h));
 		fp.new_version = newer ? p_alpm_pkg_get_version(newer) : NULL;
@@ -217,11 +373,17 @@ emit_db(alpm_handle_t *h, alpm_db_t *db, const char *repo, int ord,
 {
 	alpm_list_t	*l, *pkgs = p_alpm_db_get_pkgcache(db);
 	size_t		 i, n = p_alpm_list_count(pkgs);
+	struct rdeps	 rd;
+	int		 rc = 0;
 
-	for (i = 0, l = pkgs; l != NULL; l = l->next, i++)
-		if (emit_pkg(h, l->data, repo, ord, i, n, emit, arg) == -1)
-			return -1;
-	return 0;
+	if (ord == FEED_LOCAL_ORD)
+		rdeps_build(&rd, pkgs);
+	for (i = 0, l = pkgs; l != NULL && rc == 0; l = l->next, i++)
+		rc = emit_pkg(h, l->data, repo, ord, i, n,
+		    ord == FEED_LOCAL_ORD ? &rd : NULL, emit, arg);
+	if (ord == FEED_LOCAL_ORD)
+		rdeps_free(&rd);
+	return rc;
 }
 
 int
