@@ -5,18 +5,18 @@
 include config.mk
 
 SRC = src/main.c src/cli.c src/doctor.c src/client.c src/daemon.c \
-	src/server.c \
-	src/proto.c src/query.c src/cache.c src/feed.c src/conf.c \
-	src/watch.c src/vercmp.c src/audit.c src/trigram.c src/paths.c src/util.c \
-	src/log.c
+	src/server.c src/proto.c src/query.c src/trigram.c src/image.c \
+	src/cache.c src/feed.c src/conf.c src/watch.c src/vercmp.c \
+	src/audit.c src/paths.c src/util.c src/log.c
 OBJ = $(SRC:.c=.o)
 HDR = src/cache.h src/cli.h src/client.h src/conf.h src/daemon.h src/doctor.h \
 	src/feed.h src/log.h src/paths.h src/proto.h src/query.h \
 	src/server.h src/util.h src/watch.h src/vercmp.h src/audit.h \
-	src/trigram.h
+	src/trigram.h src/image.h
 
 # unit test programs: the pure modules without the daemon
-UNIT = tests/unit/proto tests/unit/conf tests/unit/fuzzy tests/unit/vercmp
+UNIT = tests/unit/proto tests/unit/conf tests/unit/fuzzy tests/unit/vercmp \
+	tests/unit/image
 UNIT_OBJ = src/proto.o src/util.o src/conf.o src/log.o
 
 all: omg
@@ -41,8 +41,13 @@ tests/unit/vercmp: tests/unit/vercmp.c src/vercmp.o src/util.o
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ tests/unit/vercmp.c \
 		src/vercmp.o src/util.o $(LDFLAGS) $(LDLIBS)
 
-QUERY_OBJ = src/query.o src/trigram.o src/audit.o src/vercmp.o src/cache.o \
-	src/feed.o
+tests/unit/image: tests/unit/image.c tests/unit/tap.h src/image.o \
+	src/trigram.o src/util.o
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ tests/unit/image.c \
+		src/image.o src/trigram.o src/util.o $(LDFLAGS) $(LDLIBS)
+
+QUERY_OBJ = src/query.o src/trigram.o src/image.o src/audit.o \
+	src/vercmp.o src/cache.o src/feed.o
 
 tests/unit/fuzzy: tests/unit/fuzzy.c tests/unit/tap.h $(QUERY_OBJ) \
 	$(UNIT_OBJ)
@@ -65,8 +70,9 @@ tests/fuzz/replay-server: tests/fuzz/fuzz_server.c tests/fuzz/replay.c \
 
 # libFuzzer builds (clang): make fuzz, then e.g.
 #   tests/fuzz/fuzz-request -max_total_time=600 tests/fuzz/corpus/request
-FUZZ_SRC = src/server.c src/query.c src/trigram.c src/audit.c src/vercmp.c src/cache.c \
-	src/feed.c src/proto.c src/util.c src/conf.c src/log.c
+FUZZ_SRC = src/server.c src/query.c src/trigram.c src/image.c \
+	src/audit.c src/vercmp.c src/cache.c src/feed.c src/proto.c \
+	src/util.c src/conf.c src/log.c
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
 fuzz:

@@ -12,16 +12,70 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <dlfcn.h>
 #include <sqlite3.h>
 
 #include "cache.h"
 #include "feed.h"
+#include "image.h"
 
 #define COLS_PKG							\
 	"ord, repo, name, version, desc, url, arch, packager, builddate, " \
 	"installdate, isize, csize, reason, licenses, groups, depends, " \
 	"optdepends, provides, conflicts, replaces, validation, " \
 	"required_by, optional_for, new_version, ignored"
+
+#ifndef SQLITE_SONAME
+#define SQLITE_SONAME	"libsqlite3.so.0"
+#endif
+
+/*
+ * libsqlite3 is loaded with dlopen(3) when a cache is first opened: a
+ * client whose daemon answers never maps it (nor its relocations).  One
+ * pointer per function, typed from sqlite3.h.
+ */
+#define SQLITE_FUNCS(X)							\
+	X(sqlite3_open_v2) X(sqlite3_close) X(sqlite3_exec)		\
+	X(sqlite3_prepare_v2) X(sqlite3_prepare_v3) X(sqlite3_step)	\
+	X(sqlite3_reset) X(sqlite3_finalize) X(sqlite3_bind_text)	\
+	X(sqlite3_bind_int) X(sqlite3_bind_int64) X(sqlite3_bind_null)	\
+	X(sqlite3_bind_blob64) X(sqlite3_column_text)			\
+	X(sqlite3_column_int) X(sqlite3_column_int64)			\
+	X(sqlite3_column_type) X(sqlite3_errmsg)				\
+	X(sqlite3_clear_bindings) X(sqlite3_busy_timeout)		\
+	X(sqlite3_blob_open) X(sqlite3_blob_bytes) X(sqlite3_blob_read)	\
+	X(sqlite3_blob_close)
+
+#define DECLARE(f)	static __typeof__(f) *p_##f;
+SQLITE_FUNCS(DECLARE)
+#undef DECLARE
+
+static int
+sqlite_load(char *err, size_t errlen)
+{
+	static void	*lib;
+	const char	*missing = NULL;
+
+	if (lib != NULL)
+		return 0;
+	if ((lib = dlopen(SQLITE_SONAME, RTLD_LAZY | RTLD_LOCAL)) == NULL) {
+		snprintf(err, errlen, "cannot load %s: %s", SQLITE_SONAME,
+		    dlerror());
+		return -1;
+	}
+#define RESOLVE(f)							\
+	if ((*(void **)&p_##f = dlsym(lib, #f)) == NULL && missing == NULL) \
+		missing = #f;
+	SQLITE_FUNCS(RESOLVE)
+#undef RESOLVE
+	if (missing != NULL) {
+		snprintf(err, errlen, "%s has no %s", SQLITE_SONAME, missing);
+		dlclose(lib);
+		lib = NULL;
+		return -1;
+	}
+	return 0;
+}
 
 static const char schema[] =
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;"
@@ -34,7 +88,8 @@ static const char schema[] =
 	" provides TEXT, conflicts TEXT, replaces TEXT, validation TEXT,"
 	" required_by TEXT, optional_for TEXT, new_version TEXT,"
 	" ignored INTEGER);"
-	"CREATE INDEX pkg_name ON pkg(name, ord);";
+	"CREATE INDEX pkg_name ON pkg(name, ord);"
+	"CREATE TABLE image(id INTEGER PRIMARY KEY, data BLOB NOT NULL);";
 
 struct cache {
 	sqlite3		*db;
@@ -48,7 +103,7 @@ static int
 seterr(char *err, size_t errlen, sqlite3 *db, const char *what)
 {
 	snprintf(err, errlen, "cache: %s: %s", what,
-	    db ? sqlite3_errmsg(db) : "out of memory");
+	    db ? p_sqlite3_errmsg(db) : "out of memory");
 	return -1;
 }
 
@@ -79,14 +134,14 @@ user_version(sqlite3 *db, int *v)
 	sqlite3_stmt	*st;
 	int		 rc;
 
-	if ((rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st,
+	if ((rc = p_sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st,
 	    NULL)) != SQLITE_OK)
 		return rc;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*v = sqlite3_column_int(st, 0);
+	if ((rc = p_sqlite3_step(st)) == SQLITE_ROW) {
+		*v = p_sqlite3_column_int(st, 0);
 		rc = SQLITE_OK;
 	}
-	sqlite3_finalize(st);
+	p_sqlite3_finalize(st);
 	return rc;
 }
 
@@ -97,17 +152,18 @@ reset_schema(sqlite3 *db)
 	char	sql[64];
 	int	rc;
 
-	rc = sqlite3_exec(db, "BEGIN IMMEDIATE; DROP TABLE IF EXISTS meta;"
-	    "DROP TABLE IF EXISTS pkg;", NULL, NULL, NULL);
+	rc = p_sqlite3_exec(db, "BEGIN IMMEDIATE; DROP TABLE IF EXISTS meta;"
+	    "DROP TABLE IF EXISTS pkg; DROP TABLE IF EXISTS image;", NULL, NULL,
+	    NULL);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, schema, NULL, NULL, NULL);
+		rc = p_sqlite3_exec(db, schema, NULL, NULL, NULL);
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", CACHE_SCHEMA);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+		rc = p_sqlite3_exec(db, sql, NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+		rc = p_sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	else
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		p_sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
 }
 
@@ -117,14 +173,14 @@ quick_check(sqlite3 *db)
 	sqlite3_stmt	*st;
 	int		 rc;
 
-	if ((rc = sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st,
+	if ((rc = p_sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st,
 	    NULL)) != SQLITE_OK)
 		return rc;
-	rc = sqlite3_step(st);
+	rc = p_sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		rc = strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0 ?
+		rc = strcmp((const char *)p_sqlite3_column_text(st, 0), "ok") == 0 ?
 		    SQLITE_OK : SQLITE_CORRUPT;
-	sqlite3_finalize(st);
+	p_sqlite3_finalize(st);
 	return rc;
 }
 
@@ -134,12 +190,17 @@ open_db(const char *path, int flags, sqlite3 **out)
 	sqlite3	*db = NULL;
 	int	 rc, v = -1;
 
-	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
+	rc = p_sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc == SQLITE_OK) {
-		sqlite3_busy_timeout(db, 5000);
-		rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL;"
+		p_sqlite3_busy_timeout(db, 5000);
+		rc = p_sqlite3_exec(db, "PRAGMA journal_mode=WAL;"
 		    "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+	}
+	if (rc == SQLITE_OK && (flags & CACHE_MMAP)) {
+		/* The search image in one go, not page by page. */
+		rc = p_sqlite3_exec(db, "PRAGMA mmap_size=1073741824", NULL,
+		    NULL, NULL);
 	}
 	if (rc == SQLITE_OK && (flags & CACHE_CHECK))
 		rc = quick_check(db);
@@ -159,11 +220,13 @@ cache_open(const char *path, int flags, char *err, size_t errlen)
 	char		*aside, *damaged = NULL;
 	int		 rc;
 
+	if (sqlite_load(err, errlen) == -1)
+		return NULL;
 	make_parent(path);
 	rc = open_db(path, flags, &db);
 	if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT) {
 		/* Keep the bad file for a post-mortem; start a new one. */
-		sqlite3_close(db);
+		p_sqlite3_close(db);
 		aside = xasprintf("%s.corrupt", path);
 		if (rename(path, aside) == -1) {
 			snprintf(err, errlen, "cache: %s is damaged and cannot "
@@ -183,7 +246,7 @@ cache_open(const char *path, int flags, char *err, size_t errlen)
 	}
 	if (rc != SQLITE_OK) {
 		seterr(err, errlen, db, path);
-		sqlite3_close(db);
+		p_sqlite3_close(db);
 		free(damaged);
 		return NULL;
 	}
@@ -199,9 +262,9 @@ cache_close(struct cache *c)
 {
 	if (c == NULL)
 		return;
-	sqlite3_finalize(c->scan);
-	sqlite3_finalize(c->get);
-	sqlite3_close(c->db);
+	p_sqlite3_finalize(c->scan);
+	p_sqlite3_finalize(c->get);
+	p_sqlite3_close(c->db);
 	free(c->path);
 	free(c->damaged);
 	free(c);
@@ -213,14 +276,14 @@ meta_get(struct cache *c, const char *key)
 	sqlite3_stmt	*st;
 	char		*v = NULL;
 
-	if (sqlite3_prepare_v2(c->db, "SELECT value FROM meta WHERE key = ?",
+	if (p_sqlite3_prepare_v2(c->db, "SELECT value FROM meta WHERE key = ?",
 	    -1, &st, NULL) != SQLITE_OK)
 		return NULL;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_type(st, 0) != SQLITE_NULL)
-		v = xstrdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	p_sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (p_sqlite3_step(st) == SQLITE_ROW &&
+	    p_sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = xstrdup((const char *)p_sqlite3_column_text(st, 0));
+	p_sqlite3_finalize(st);
 	return v;
 }
 
@@ -250,27 +313,27 @@ cache_info(struct cache *c, struct cache_info *ci)
 	int		 rc = -1;
 
 	memset(ci, 0, sizeof(*ci));
-	if (sqlite3_prepare_v2(c->db, "SELECT key, value FROM meta", -1, &st,
+	if (p_sqlite3_prepare_v2(c->db, "SELECT key, value FROM meta", -1, &st,
 	    NULL) != SQLITE_OK)
 		return -1;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		k = (const char *)sqlite3_column_text(st, 0);
+	while (p_sqlite3_step(st) == SQLITE_ROW) {
+		k = (const char *)p_sqlite3_column_text(st, 0);
 		if (strcmp(k, "generation") == 0)
-			ci->generation = (uint64_t)sqlite3_column_int64(st, 1);
+			ci->generation = (uint64_t)p_sqlite3_column_int64(st, 1);
 		else if (strcmp(k, "built_at") == 0)
-			ci->built_at = sqlite3_column_int64(st, 1);
+			ci->built_at = p_sqlite3_column_int64(st, 1);
 		else if (strcmp(k, "build_ms") == 0)
-			ci->build_ms = (uint64_t)sqlite3_column_int64(st, 1);
+			ci->build_ms = (uint64_t)p_sqlite3_column_int64(st, 1);
 		else if (strcmp(k, "packages") == 0)
-			ci->packages = (uint64_t)sqlite3_column_int64(st, 1);
+			ci->packages = (uint64_t)p_sqlite3_column_int64(st, 1);
 		else if (strcmp(k, "stamp") == 0) {
 			free(ci->stamp);
 			ci->stamp = xstrdup((const char *)
-			    sqlite3_column_text(st, 1));
+			    p_sqlite3_column_text(st, 1));
 			rc = 0;
 		}
 	}
-	sqlite3_finalize(st);
+	p_sqlite3_finalize(st);
 	return rc;
 }
 
@@ -309,9 +372,9 @@ static void
 bind_text(sqlite3_stmt *st, int i, const char *s)
 {
 	if (s == NULL)
-		sqlite3_bind_null(st, i);
+		p_sqlite3_bind_null(st, i);
 	else
-		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+		p_sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
 }
 
 static int
@@ -323,7 +386,7 @@ insert_pkg(void *arg, const struct feed_pkg *p)
 
 	if (p->db_nth == 0)
 		tell(w, "read ", p->repo, 0, p->db_count);
-	sqlite3_bind_int(st, 1, p->repo_ord);
+	p_sqlite3_bind_int(st, 1, p->repo_ord);
 	bind_text(st, 2, p->repo);
 	bind_text(st, 3, p->name);
 	bind_text(st, 4, p->version);
@@ -331,11 +394,11 @@ insert_pkg(void *arg, const struct feed_pkg *p)
 	bind_text(st, 6, p->url);
 	bind_text(st, 7, p->arch);
 	bind_text(st, 8, p->packager);
-	sqlite3_bind_int64(st, 9, p->builddate);
-	sqlite3_bind_int64(st, 10, p->installdate);
-	sqlite3_bind_int64(st, 11, p->isize);
-	sqlite3_bind_int64(st, 12, p->csize);
-	sqlite3_bind_int(st, 13, p->reason);
+	p_sqlite3_bind_int64(st, 9, p->builddate);
+	p_sqlite3_bind_int64(st, 10, p->installdate);
+	p_sqlite3_bind_int64(st, 11, p->isize);
+	p_sqlite3_bind_int64(st, 12, p->csize);
+	p_sqlite3_bind_int(st, 13, p->reason);
 	bind_text(st, 14, p->licenses);
 	bind_text(st, 15, p->groups);
 	bind_text(st, 16, p->depends);
@@ -347,9 +410,9 @@ insert_pkg(void *arg, const struct feed_pkg *p)
 	bind_text(st, 22, p->required_by);
 	bind_text(st, 23, p->optional_for);
 	bind_text(st, 24, p->new_version);
-	sqlite3_bind_int(st, 25, p->ignored);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
+	p_sqlite3_bind_int(st, 25, p->ignored);
+	rc = p_sqlite3_step(st);
+	p_sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return -1;
 	w->rows++;
@@ -365,17 +428,49 @@ meta_set(sqlite3 *db, const char *key, const char *text, int64_t num)
 	sqlite3_stmt	*st;
 	int		 rc;
 
-	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+	if (p_sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta VALUES (?, ?)",
 	    -1, &st, NULL) != SQLITE_OK)
 		return -1;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	p_sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	if (text != NULL)
-		sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+		p_sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
 	else
-		sqlite3_bind_int64(st, 2, num);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+		p_sqlite3_bind_int64(st, 2, num);
+	rc = p_sqlite3_step(st);
+	p_sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int	scan_sync(struct cache *, cache_hit_fn, void *);
+
+static int
+image_row(void *arg, const struct cache_hit *h)
+{
+	image_add(arg, h->ord, h->repo, h->name, h->version, h->desc,
+	    h->provides, h->groups, h->installed);
+	return 0;
+}
+
+/* The sync rows just written, as one search image (image.h). */
+static int
+write_image(struct cache *c)
+{
+	struct buf	 b = { 0 };
+	sqlite3_stmt	*st = NULL;
+	int		 rc = -1;
+
+	image_begin(&b);
+	if (scan_sync(c, image_row, &b) == -1 ||
+	    p_sqlite3_prepare_v2(c->db, "INSERT INTO image VALUES (1, ?)", -1,
+	    &st, NULL) != SQLITE_OK)
+		goto done;
+	p_sqlite3_bind_blob64(st, 1, b.data, b.len, SQLITE_STATIC);
+	if (p_sqlite3_step(st) == SQLITE_DONE)
+		rc = 0;
+done:
+	p_sqlite3_finalize(st);
+	buf_free(&b);
+	return rc;
 }
 
 static int
@@ -390,12 +485,13 @@ rebuild(struct cache *c, const struct conf *conf, const char *stamp,
 
 	(void)cache_info(c, &ci);
 	cache_info_free(&ci);
-	if (sqlite3_exec(c->db, "BEGIN IMMEDIATE; DELETE FROM pkg; "
-	    "DELETE FROM meta", NULL, NULL, NULL) != SQLITE_OK) {
+	if (p_sqlite3_exec(c->db, "BEGIN IMMEDIATE; DELETE FROM pkg; "
+	    "DELETE FROM meta; DELETE FROM image", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
 		seterr(err, errlen, c->db, "cannot start a rebuild");
 		return -1;
 	}
-	if (sqlite3_prepare_v2(c->db, "INSERT INTO pkg(" COLS_PKG
+	if (p_sqlite3_prepare_v2(c->db, "INSERT INTO pkg(" COLS_PKG
 	    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
 	    " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
 	    -1, &w.ins, NULL) != SQLITE_OK) {
@@ -404,6 +500,10 @@ rebuild(struct cache *c, const struct conf *conf, const char *stamp,
 	}
 	if (feed_read(conf, insert_pkg, &w, err, errlen) == -1)
 		goto done;
+	if (write_image(c) == -1) {
+		seterr(err, errlen, c->db, "cannot write the search image");
+		goto done;
+	}
 	if (meta_set(c->db, "generation", NULL, (int64_t)ci.generation + 1) ||
 	    meta_set(c->db, "built_at", NULL, (int64_t)time(NULL)) ||
 	    meta_set(c->db, "build_ms", NULL,
@@ -422,7 +522,7 @@ rebuild(struct cache *c, const struct conf *conf, const char *stamp,
 		goto done;
 	}
 	tell(&w, "write cache", "", 0, 1);
-	if (sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+	if (p_sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		seterr(err, errlen, c->db, "cannot commit the rebuild");
 		goto done;
 	}
@@ -430,9 +530,9 @@ rebuild(struct cache *c, const struct conf *conf, const char *stamp,
 	rc = CACHE_REBUILT;
 done:
 	free(now);
-	sqlite3_finalize(w.ins);
+	p_sqlite3_finalize(w.ins);
 	if (rc != CACHE_REBUILT)
-		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+		p_sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
 }
 
@@ -484,38 +584,59 @@ done:
 static const char *
 col(sqlite3_stmt *st, int i)
 {
-	const char	*s = (const char *)sqlite3_column_text(st, i);
+	const char	*s = (const char *)p_sqlite3_column_text(st, i);
 
 	return s != NULL ? s : "";
 }
 
-int
-cache_scan_sync(struct cache *c, cache_hit_fn fn, void *arg)
+static int
+scan_sync(struct cache *c, cache_hit_fn fn, void *arg)
 {
 	struct cache_hit	 h;
 	int			 rc;
 
-	if (c->scan == NULL && sqlite3_prepare_v3(c->db,
+	if (c->scan == NULL && p_sqlite3_prepare_v3(c->db,
 	    "SELECT p.ord, p.repo, p.name, p.version, p.desc, p.provides,"
 	    " p.groups, l.version FROM pkg p LEFT JOIN pkg l"
 	    " ON l.name = p.name AND l.ord = -1"
 	    " WHERE p.ord >= 0 ORDER BY p.id", -1, SQLITE_PREPARE_PERSISTENT,
 	    &c->scan, NULL) != SQLITE_OK)
 		return -1;
-	while ((rc = sqlite3_step(c->scan)) == SQLITE_ROW) {
-		h.ord = sqlite3_column_int(c->scan, 0);
+	while ((rc = p_sqlite3_step(c->scan)) == SQLITE_ROW) {
+		h.ord = p_sqlite3_column_int(c->scan, 0);
 		h.repo = col(c->scan, 1);
 		h.name = col(c->scan, 2);
 		h.version = col(c->scan, 3);
 		h.desc = col(c->scan, 4);
 		h.provides = col(c->scan, 5);
 		h.groups = col(c->scan, 6);
-		h.installed = (const char *)sqlite3_column_text(c->scan, 7);
+		h.installed = (const char *)p_sqlite3_column_text(c->scan, 7);
 		if (fn(arg, &h) == -1)
 			break;
 	}
-	sqlite3_reset(c->scan);
+	p_sqlite3_reset(c->scan);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+cache_image(struct cache *c, struct buf *out)
+{
+	sqlite3_blob	*b;
+	int		 n, rc;
+
+	/* Read straight into out: no copy of a blob of many MiB. */
+	if (p_sqlite3_blob_open(c->db, "main", "image", "data", 1, 0, &b) !=
+	    SQLITE_OK)
+		return -1;
+	n = p_sqlite3_blob_bytes(b);
+	buf_reset(out);
+	buf_reserve(out, (size_t)n + 1);
+	rc = p_sqlite3_blob_read(b, out->data, n, 0);
+	p_sqlite3_blob_close(b);
+	if (rc != SQLITE_OK)
+		return -1;
+	out->len = (size_t)n;
+	return 0;
 }
 
 int
@@ -526,7 +647,7 @@ cache_pkg(struct cache *c, const char *repo, const char *name,
 	int		 rc;
 
 	memset(p, 0, sizeof(*p));
-	if (c->get == NULL && sqlite3_prepare_v3(c->db,
+	if (c->get == NULL && p_sqlite3_prepare_v3(c->db,
 	    "SELECT " COLS_PKG " FROM pkg WHERE name = ?1 AND"
 	    " (CASE WHEN ?2 IS NULL THEN ord >= 0"
 	    " WHEN ?2 = 'local' THEN ord = -1 ELSE repo = ?2 AND ord >= 0 END)"
@@ -534,10 +655,10 @@ cache_pkg(struct cache *c, const char *repo, const char *name,
 	    NULL) != SQLITE_OK)
 		return -1;
 	st = c->get;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	p_sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	bind_text(st, 2, repo);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		p->local = sqlite3_column_int(st, 0) == FEED_LOCAL_ORD;
+	if ((rc = p_sqlite3_step(st)) == SQLITE_ROW) {
+		p->local = p_sqlite3_column_int(st, 0) == FEED_LOCAL_ORD;
 		p->repo = xstrdup(col(st, 1));
 		p->name = xstrdup(col(st, 2));
 		p->version = xstrdup(col(st, 3));
@@ -545,11 +666,11 @@ cache_pkg(struct cache *c, const char *repo, const char *name,
 		p->url = xstrdup(col(st, 5));
 		p->arch = xstrdup(col(st, 6));
 		p->packager = xstrdup(col(st, 7));
-		p->builddate = sqlite3_column_int64(st, 8);
-		p->installdate = sqlite3_column_int64(st, 9);
-		p->isize = sqlite3_column_int64(st, 10);
-		p->csize = sqlite3_column_int64(st, 11);
-		p->reason = sqlite3_column_int(st, 12);
+		p->builddate = p_sqlite3_column_int64(st, 8);
+		p->installdate = p_sqlite3_column_int64(st, 9);
+		p->isize = p_sqlite3_column_int64(st, 10);
+		p->csize = p_sqlite3_column_int64(st, 11);
+		p->reason = p_sqlite3_column_int(st, 12);
 		p->licenses = xstrdup(col(st, 13));
 		p->groups = xstrdup(col(st, 14));
 		p->depends = xstrdup(col(st, 15));
@@ -560,12 +681,12 @@ cache_pkg(struct cache *c, const char *repo, const char *name,
 		p->validation = xstrdup(col(st, 20));
 		p->required_by = xstrdup(col(st, 21));
 		p->optional_for = xstrdup(col(st, 22));
-		if (sqlite3_column_type(st, 23) != SQLITE_NULL)
+		if (p_sqlite3_column_type(st, 23) != SQLITE_NULL)
 			p->new_version = xstrdup(col(st, 23));
-		p->ignored = sqlite3_column_int(st, 24);
+		p->ignored = p_sqlite3_column_int(st, 24);
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	p_sqlite3_reset(st);
+	p_sqlite3_clear_bindings(st);
 	if (rc == SQLITE_ROW)
 		return 1;
 	return rc == SQLITE_DONE ? 0 : -1;
@@ -603,20 +724,20 @@ cache_counts(struct cache *c, struct cache_counts *n)
 
 	memset(n, 0, sizeof(*n));
 	/* pacman -Qdt: a dependency nothing requires, optionally or not. */
-	if (sqlite3_prepare_v2(c->db, "SELECT count(*),"
+	if (p_sqlite3_prepare_v2(c->db, "SELECT count(*),"
 	    " coalesce(sum(reason = 0), 0),"
 	    " coalesce(sum(reason = 1 AND required_by = ''"
 	    " AND optional_for = ''), 0),"
 	    " coalesce(sum(new_version IS NOT NULL AND ignored = 0), 0)"
 	    " FROM pkg WHERE ord = -1", -1, &st, NULL) != SQLITE_OK)
 		return -1;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		n->total = (uint64_t)sqlite3_column_int64(st, 0);
-		n->explicit = (uint64_t)sqlite3_column_int64(st, 1);
-		n->orphans = (uint64_t)sqlite3_column_int64(st, 2);
-		n->updates = (uint64_t)sqlite3_column_int64(st, 3);
+	if ((rc = p_sqlite3_step(st)) == SQLITE_ROW) {
+		n->total = (uint64_t)p_sqlite3_column_int64(st, 0);
+		n->explicit = (uint64_t)p_sqlite3_column_int64(st, 1);
+		n->orphans = (uint64_t)p_sqlite3_column_int64(st, 2);
+		n->updates = (uint64_t)p_sqlite3_column_int64(st, 3);
 	}
-	sqlite3_finalize(st);
+	p_sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
@@ -627,15 +748,15 @@ cache_each_local(struct cache *c, const char *glob, cache_name_fn fn,
 	sqlite3_stmt	*st;
 	int		 rc;
 
-	if (sqlite3_prepare_v2(c->db, "SELECT name, version FROM pkg"
+	if (p_sqlite3_prepare_v2(c->db, "SELECT name, version FROM pkg"
 	    " WHERE ord = -1 AND name GLOB ? ORDER BY name", -1, &st,
 	    NULL) != SQLITE_OK)
 		return -1;
-	sqlite3_bind_text(st, 1, glob, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	p_sqlite3_bind_text(st, 1, glob, -1, SQLITE_STATIC);
+	while ((rc = p_sqlite3_step(st)) == SQLITE_ROW)
 		if (fn(arg, col(st, 0), col(st, 1)) == -1)
 			break;
-	sqlite3_finalize(st);
+	p_sqlite3_finalize(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -645,13 +766,13 @@ cache_each_name(struct cache *c, cache_name_fn fn, void *arg)
 	sqlite3_stmt	*st;
 	int		 rc;
 
-	if (sqlite3_prepare_v2(c->db, "SELECT DISTINCT name FROM pkg"
+	if (p_sqlite3_prepare_v2(c->db, "SELECT DISTINCT name FROM pkg"
 	    " ORDER BY name", -1, &st, NULL) != SQLITE_OK)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = p_sqlite3_step(st)) == SQLITE_ROW)
 		if (fn(arg, col(st, 0), NULL) == -1)
 			break;
-	sqlite3_finalize(st);
+	p_sqlite3_finalize(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -664,18 +785,18 @@ json_strings(sqlite3 *db, const char *json, struct strv *out)
 
 	if (json == NULL)
 		return 0;
-	if (sqlite3_prepare_v2(db, "SELECT type, value FROM json_each(?1)",
+	if (p_sqlite3_prepare_v2(db, "SELECT type, value FROM json_each(?1)",
 	    -1, &st, NULL) != SQLITE_OK)
 		return -1;
-	sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	p_sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
+	while ((rc = p_sqlite3_step(st)) == SQLITE_ROW) {
 		if (strcmp(col(st, 0), "text") != 0) {
 			bad = 1;
 			break;
 		}
 		strv_add(out, col(st, 1));
 	}
-	sqlite3_finalize(st);
+	p_sqlite3_finalize(st);
 	return bad || (rc != SQLITE_ROW && rc != SQLITE_DONE) ? -1 : 0;
 }
 
@@ -688,20 +809,20 @@ cache_parse_advisories(struct cache *c, const char *json, size_t len,
 	const char	*t;
 	int		 rc, n = 0, ret = -1;
 
-	if (sqlite3_prepare_v2(c->db, "SELECT json_type(?1)", -1, &st,
+	if (p_sqlite3_prepare_v2(c->db, "SELECT json_type(?1)", -1, &st,
 	    NULL) != SQLITE_OK)
 		return seterr(err, errlen, c->db, "advisories");
-	sqlite3_bind_text(st, 1, json, (int)len, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW || sqlite3_column_type(st, 0) == SQLITE_NULL ||
+	p_sqlite3_bind_text(st, 1, json, (int)len, SQLITE_STATIC);
+	rc = p_sqlite3_step(st);
+	if (rc != SQLITE_ROW || p_sqlite3_column_type(st, 0) == SQLITE_NULL ||
 	    strcmp(col(st, 0), "array") != 0) {
 		snprintf(err, errlen, "not a JSON array of advisories%s%s",
 		    rc == SQLITE_ROW ? "" : ": ",
-		    rc == SQLITE_ROW ? "" : sqlite3_errmsg(c->db));
+		    rc == SQLITE_ROW ? "" : p_sqlite3_errmsg(c->db));
 		goto done;
 	}
-	sqlite3_finalize(st);
-	if (sqlite3_prepare_v2(c->db, "SELECT key, json_type(value),"
+	p_sqlite3_finalize(st);
+	if (p_sqlite3_prepare_v2(c->db, "SELECT key, json_type(value),"
 	    " json_type(value, '$.name'), json_extract(value, '$.name'),"
 	    " json_type(value, '$.status'), json_extract(value, '$.status'),"
 	    " json_extract(value, '$.severity'), json_extract(value, '$.type'),"
@@ -712,9 +833,9 @@ cache_parse_advisories(struct cache *c, const char *json, size_t len,
 		seterr(err, errlen, c->db, "advisories");
 		goto done;
 	}
-	sqlite3_bind_text(st, 1, json, (int)len, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		n = sqlite3_column_int(st, 0);
+	p_sqlite3_bind_text(st, 1, json, (int)len, SQLITE_STATIC);
+	while ((rc = p_sqlite3_step(st)) == SQLITE_ROW) {
+		n = p_sqlite3_column_int(st, 0);
 		t = col(st, 8);
 		if (strcmp(col(st, 1), "object") != 0 ||
 		    strcmp(col(st, 2), "text") != 0 ||
@@ -728,9 +849,9 @@ cache_parse_advisories(struct cache *c, const char *json, size_t len,
 		}
 		strv_free(&pkgs);
 		strv_free(&cves);
-		if (json_strings(c->db, (const char *)sqlite3_column_text(st,
+		if (json_strings(c->db, (const char *)p_sqlite3_column_text(st,
 		    11), &pkgs) == -1 || json_strings(c->db,
-		    (const char *)sqlite3_column_text(st, 12), &cves) == -1) {
+		    (const char *)p_sqlite3_column_text(st, 12), &cves) == -1) {
 			snprintf(err, errlen, "advisory %d: packages and issues "
 			    "must be lists of strings", n);
 			goto done;
@@ -746,7 +867,7 @@ cache_parse_advisories(struct cache *c, const char *json, size_t len,
 	}
 	ret = 0;
 done:
-	sqlite3_finalize(st);
+	p_sqlite3_finalize(st);
 	strv_free(&pkgs);
 	strv_free(&cves);
 	return ret;

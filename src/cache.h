@@ -4,8 +4,9 @@
  *
  * One table holds every package row: sync rows in pacman.conf order then
  * name order (the order pacman -Ss prints), then the local db's rows.
- * A rebuild replaces all rows in one write transaction, so a reader sees
- * one generation or the next, never a mix.
+ * Beside them, the search image of the sync rows (image.h).  A rebuild
+ * replaces both in one write transaction, so a reader sees one generation
+ * or the next, never a mix.
  */
 #ifndef OMG_CACHE_H
 #define OMG_CACHE_H
@@ -13,8 +14,10 @@
 #include <stdint.h>
 
 #include "conf.h"
+#include "util.h"
 
-#define CACHE_SCHEMA	2	/* PRAGMA user_version of the layout below */
+#define CACHE_SCHEMA	3	/* PRAGMA user_version of the layout below,
+				   with image.h's */
 
 struct cache;
 
@@ -56,6 +59,8 @@ typedef int	(*cache_hit_fn)(void *, const struct cache_hit *);
 typedef int	(*cache_name_fn)(void *, const char *, const char *);
 
 #define CACHE_CHECK	0x1	/* cache_open: run PRAGMA quick_check */
+#define CACHE_MMAP	0x2	/* cache_open: read through mmap (one-shot
+				   processes: a daemon would keep the pages) */
 
 /*
  * Open (creating if needed) the cache at path.  A file that is not a
@@ -100,8 +105,8 @@ int		 cache_refresh(struct cache *, const struct conf *, int,
 int		 cache_info(struct cache *, struct cache_info *);
 void		 cache_info_free(struct cache_info *);
 
-/* Every sync package in pacman's order; fn returning -1 stops the scan. */
-int		 cache_scan_sync(struct cache *, cache_hit_fn, void *);
+/* The search image of the sync packages (image.h), whole, into out. */
+int		 cache_image(struct cache *, struct buf *);
 /*
  * Package name in repo ("local" for the local db, NULL for the first sync
  * repo that has it).  1 found, 0 not found, -1 error.

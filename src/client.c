@@ -156,7 +156,8 @@ open_cache(const struct client_opts *o, struct opened *op, char *err,
 {
 	if ((op->conf = conf_load(o->config, err, errlen)) == NULL)
 		return -1;
-	if ((op->cache = cache_open(o->cache, 0, err, errlen)) == NULL) {
+	if ((op->cache = cache_open(o->cache, CACHE_MMAP, err, errlen)) ==
+	    NULL) {
 		conf_free(op->conf);
 		return -1;
 	}

@@ -14,6 +14,7 @@
 
 #include "audit.h"
 #include "feed.h"
+#include "image.h"
 #include "proto.h"
 #include "query.h"
 #include "trigram.h"
@@ -25,19 +26,8 @@
 
 /* Search */
 
-/*
- * The searchable columns of every sync package, read once per cache
- * generation (query_reset drops them), with lower-case copies for the
- * literal fast path.  Provides hold names only: pacman matches those.
- */
-struct row {
-	int	 ord;
-	char	*repo, *name, *version, *desc, *groups, *installed;
-	char	*provnames;			/* '\n'-joined */
-	char	*lower;				/* the four below, NUL-separated */
-	size_t	 lowerlen;
-	char	*lname, *ldesc, *lprov, *lgroups;
-};
+/* A sync package as search reads it: a row of the search image. */
+#define row	image_row
 
 /* A search answer already encoded: the CBOR of its result, by key. */
 struct hit_cache {
@@ -58,10 +48,13 @@ struct name {
  * counts and runtimes for status.
  */
 struct query_snap {
+	struct buf		 image;		/* the rows point into it */
 	struct row		*v;
-	size_t			 n, cap;
+	size_t			 n;
 	int			 have_rows;
-	struct trigram		*tri;		/* over each row's lower */
+	int			 searches;
+	struct trigram		*tri;		/* over each row's lower case;
+						   from the second search on */
 	struct name		*names;
 	size_t			 nnames, capnames;
 	int			 have_names;
@@ -83,8 +76,29 @@ struct term {
 	regex_t	 re;		/* regex terms only */
 	char	*text;
 	char	*lower;		/* literal terms: lower case; else NULL */
+	size_t	 lowerlen;
 	char	*need;		/* lower-case text every match holds, or NULL */
 };
+
+/*
+ * Is the needle n[0..m) in h[0..len)?  For the short haystacks and
+ * needles of a search, a first-byte scan beats strstr's setup.
+ */
+static const char *
+find(const char *h, size_t len, const char *n, size_t m)
+{
+	const char	*p, *end;
+
+	if (m == 0)
+		return h;
+	if (len < m)
+		return NULL;
+	end = h + len - m + 1;
+	for (p = h; (p = memchr(p, n[0], (size_t)(end - p))) != NULL; p++)
+		if (memcmp(p + 1, n + 1, m - 1) == 0)
+			return p;
+	return NULL;
+}
 
 struct match {
 	int		 rank;
@@ -121,76 +135,6 @@ lower_dup_n(const char *s, size_t n)
 	return l;
 }
 
-/* "a>=1\nb=2" -> "a\nb": provides names, as pacman's search sees them. */
-static char *
-provide_names(const char *list)
-{
-	struct buf	 b = { 0 };
-	const char	*p = list;
-	size_t		 n;
-	char		*s;
-
-	while (*p != '\0') {
-		n = strcspn(p, "<>=\n");
-		if (b.len > 0)
-			buf_add(&b, "\n", 1);
-		buf_add(&b, p, n);
-		p += strcspn(p, "\n");
-		if (*p == '\n')
-			p++;
-	}
-	s = xstrdup(buf_cstr(&b));
-	buf_free(&b);
-	return s;
-}
-
-/* One allocation for the lower-case copies the literal search reads. */
-static void
-lower_fields(struct row *r)
-{
-	const char	*f[4] = { r->name, r->desc, r->provnames, r->groups };
-	char		**to[4] = { &r->lname, &r->ldesc, &r->lprov, &r->lgroups };
-	char		*p;
-	size_t		 i, n, len = 0;
-
-	for (i = 0; i < 4; i++)
-		len += strlen(f[i]) + 1;
-	r->lower = p = xmalloc(len);
-	r->lowerlen = len;
-	for (i = 0; i < 4; i++) {
-		*to[i] = p;
-		n = strlen(f[i]) + 1;
-		memcpy(p, f[i], n);
-		for (; *p != '\0'; p++)
-			if (*p >= 'A' && *p <= 'Z')
-				*p += 'a' - 'A';
-		p++;
-	}
-}
-
-static int
-snap_add(void *arg, const struct cache_hit *h)
-{
-	struct query_snap	*sn = arg;
-	struct row		*r;
-
-	if (sn->n == sn->cap) {
-		sn->cap = sn->cap ? sn->cap * 2 : 1024;
-		sn->v = xreallocarray(sn->v, sn->cap, sizeof(*sn->v));
-	}
-	r = &sn->v[sn->n++];
-	r->ord = h->ord;
-	r->repo = xstrdup(h->repo);
-	r->name = xstrdup(h->name);
-	r->version = xstrdup(h->version);
-	r->desc = xstrdup(h->desc);
-	r->groups = xstrdup(h->groups);
-	r->installed = h->installed ? xstrdup(h->installed) : NULL;
-	r->provnames = provide_names(h->provides);
-	lower_fields(r);
-	return 0;
-}
-
 static void
 snap_free(struct query_snap *sn)
 {
@@ -211,19 +155,8 @@ snap_free(struct query_snap *sn)
 	}
 	free(sn->results);
 	cache_info_free(&sn->info);
-	for (i = 0; i < sn->n; i++) {
-		struct row	*r = &sn->v[i];
-
-		free(r->repo);
-		free(r->name);
-		free(r->version);
-		free(r->desc);
-		free(r->groups);
-		free(r->installed);
-		free(r->provnames);
-		free(r->lower);
-	}
 	free(sn->v);
+	buf_free(&sn->image);
 	trigram_free(sn->tri);
 	free(sn);
 }
@@ -248,24 +181,39 @@ snap_rows(struct query *q)
 {
 	struct query_snap	*sn = snap_get(q);
 
-	const char		**text;
-	size_t			 *len, i;
 
 	if (!sn->have_rows) {
-		if (cache_scan_sync(q->cache, snap_add, sn) == -1)
+		if (cache_image(q->cache, &sn->image) == -1 ||
+		    (sn->v = image_rows((const char *)sn->image.data,
+		    sn->image.len, &sn->n)) == NULL)
 			return NULL;
-		text = xreallocarray(NULL, sn->n + 1, sizeof(*text));
-		len = xreallocarray(NULL, sn->n + 1, sizeof(*len));
-		for (i = 0; i < sn->n; i++) {
-			text[i] = sn->v[i].lower;
-			len[i] = sn->v[i].lowerlen;
-		}
-		sn->tri = trigram_build(text, len, sn->n);
-		free(text);
-		free(len);
 		sn->have_rows = 1;
 	}
 	return sn;
+}
+
+/*
+ * The trigram index pays from the second search of a generation on: one
+ * search alone (embedded mode, or right after a rebuild) scans the rows.
+ */
+static const struct trigram *
+snap_index(struct query_snap *sn)
+{
+	const char	**text;
+	size_t		 *len, i;
+
+	if (sn->tri != NULL || sn->searches++ == 0)
+		return sn->tri;
+	text = xreallocarray(NULL, sn->n + 1, sizeof(*text));
+	len = xreallocarray(NULL, sn->n + 1, sizeof(*len));
+	for (i = 0; i < sn->n; i++) {
+		text[i] = sn->v[i].lname;
+		len[i] = sn->v[i].lowerlen;
+	}
+	sn->tri = trigram_build(text, len, sn->n);
+	free(text);
+	free(len);
+	return sn->tri;
 }
 
 static int
@@ -434,7 +382,8 @@ rank_name(const struct term *t, const struct row *r)
 	size_t		 at;
 
 	if (t->lower != NULL) {
-		if ((hit = strstr(r->lname, t->lower)) == NULL)
+		if ((hit = find(r->lname, (size_t)(r->ldesc - r->lname) - 1,
+		    t->lower, t->lowerlen)) == NULL)
 			return RANK_OTHER;
 		at = (size_t)(hit - r->lname);
 	} else if (regexec(&t->re, r->name, 1, &rm, 0) == 0)
@@ -470,9 +419,10 @@ search_row(struct search *s, const struct row *r, size_t seq)
 			continue;
 		}
 		if (t->lower != NULL) {
-			if (strstr(r->ldesc, t->lower) != NULL ||
-			    strstr(r->lprov, t->lower) != NULL ||
-			    strstr(r->lgroups, t->lower) != NULL)
+			/* Description, provides and groups lie end to end,
+			   NUL-separated: one scan (the needle has no NUL). */
+			if (find(r->ldesc, r->lowerlen - (size_t)(r->ldesc -
+			    r->lname), t->lower, t->lowerlen) != NULL)
 				continue;
 		} else if (regexec(&t->re, r->desc, 0, NULL, 0) == 0 ||
 		    match_list(&t->re, r->provnames) ||
@@ -576,6 +526,7 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 	const struct buf	*hit;
 	struct search		 s;
 	const char		**need;
+	const struct trigram	*tri;
 	char			*copy, *p, *w, msg[200], *key;
 	uint32_t		*cand;
 	size_t			 i, limit, shown, at, nneed = 0, ncand;
@@ -600,6 +551,7 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 		   (pacman refuses what regcomp refuses). */
 		if (is_literal(w)) {
 			s.terms[s.nterms].lower = lower_dup(w);
+			s.terms[s.nterms].lowerlen = strlen(w);
 			if (strlen(w) >= TRIGRAM_MIN)
 				s.terms[s.nterms].need = lower_dup(w);
 			s.nterms++;
@@ -630,8 +582,8 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 	for (i = 0; i < s.nterms; i++)
 		if (s.terms[i].need != NULL)
 			need[nneed++] = s.terms[i].need;
-	if (nneed > 0) {
-		cand = trigram_find(sn->tri, need, nneed, &ncand);
+	if (nneed > 0 && (tri = snap_index(sn)) != NULL) {
+		cand = trigram_find(tri, need, nneed, &ncand);
 		for (i = 0; i < ncand; i++)
 			search_row(&s, &sn->v[cand[i]], cand[i]);
 		free(cand);

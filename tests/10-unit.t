@@ -1,7 +1,7 @@
 #!/bin/sh
 # The unit test programs (tests/unit/*.c), each a TAP stream of its own.
 . "$(dirname "$0")/lib.sh"
-for u in proto fuzzy; do
+for u in proto fuzzy image; do
 	echo "# tests/unit/$u"
 	"$TOP/tests/unit/$u" > "$T/$u.tap"
 	rc=$?
