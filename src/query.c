@@ -64,7 +64,7 @@ struct query_snap {
 	int			 have_status;
 	struct strv		 local;		/* name, version, ... */
 	int			 have_local;
-	struct hit_cache	*results;	/* search answers, by request */
+	struct hit_cache	*results;	/* search and info answers */
 	size_t			 nresults, next_result;
 };
 
@@ -887,9 +887,19 @@ static void
 do_info(struct query *q, const struct proto_req *req, struct buf *out)
 {
 	struct cache_pkg	 sync, local, *p;
-	char			*repo = NULL, *name, *slash;
+	const struct buf	*hit;
+	char			*repo = NULL, *name, *slash, *key;
+	size_t			 at;
 	int			 hs = 0, hl = 0, found;
 
+	/* The same package again in this generation: the same bytes. */
+	key = xasprintf("info %s", req->package);
+	if ((hit = result_get(snap_get(q), key)) != NULL) {
+		proto_enc_result(out, req->id);
+		buf_add(out, hit->data, hit->len);
+		free(key);
+		return;
+	}
 	/* "repo/name" picks a repo; "local/name" the installed package. */
 	name = req->package;
 	if ((slash = strchr(req->package, '/')) != NULL) {
@@ -914,6 +924,7 @@ do_info(struct query *q, const struct proto_req *req, struct buf *out)
 	}
 	p = hs ? &sync : &local;
 	proto_enc_result(out, req->id);
+	at = out->len;
 	proto_enc_map(out, 26);
 	enc_kv_str(out, "name", p->name);
 	enc_kv_str(out, "version", p->version);
@@ -948,7 +959,9 @@ do_info(struct query *q, const struct proto_req *req, struct buf *out)
 	enc_kv_str(out, "update", hl ? local.new_version : NULL);
 	proto_enc_str(out, "ignored");
 	proto_enc_bool(out, hl && local.ignored);
+	result_put(snap_get(q), key, out->data + at, out->len - at);
 done:
+	free(key);
 	cache_pkg_free(&sync);
 	cache_pkg_free(&local);
 }

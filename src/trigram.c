@@ -1,7 +1,9 @@
 /*
  * trigram.c - posting lists of row numbers per trigram bucket, built in
- * two passes over the rows (count, then fill) into one array, and
- * intersected smallest first.
+ * two passes over the rows (count, then fill) into one byte array, and
+ * intersected smallest first.  A list holds the gaps between its rows
+ * (ascending) as varints, 7 bits a byte: about a byte and a half a row
+ * instead of four.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +15,10 @@
 #define NBUCKETS	(1u << BUCKET_BITS)
 
 struct trigram {
-	uint32_t	*start;		/* NBUCKETS + 1 offsets into rows */
-	uint32_t	*rows;		/* every bucket's rows, ascending */
-	size_t		 nrows;
+	uint32_t	*start;		/* NBUCKETS + 1 offsets into lists */
+	uint8_t		*lists;		/* every bucket's gaps */
+	size_t		 size;
+	uint32_t	*last;		/* while building: a bucket's last row + 1 */
 };
 
 static uint32_t
@@ -27,10 +30,22 @@ bucket(const unsigned char *p)
 	return (h * 2654435761u) >> (32 - BUCKET_BITS);
 }
 
-/* Call fn(bucket) once for each distinct bucket of row r's text. */
+static size_t
+varint_len(uint32_t v)
+{
+	size_t	n = 1;
+
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+/* Call fn(bucket, gap) once for each distinct bucket of row r's text. */
 static void
-each_bucket(const unsigned char *t, size_t len, uint32_t r, uint32_t *last,
-    void (*fn)(struct trigram *, uint32_t, uint32_t), struct trigram *ix)
+each_bucket(struct trigram *ix, const unsigned char *t, size_t len,
+    uint32_t r, void (*fn)(struct trigram *, uint32_t, uint32_t))
 {
 	size_t		i;
 	uint32_t	b;
@@ -39,53 +54,58 @@ each_bucket(const unsigned char *t, size_t len, uint32_t r, uint32_t *last,
 		if (t[i] == '\0' || t[i + 1] == '\0' || t[i + 2] == '\0')
 			continue;
 		b = bucket(t + i);
-		if (last[b] == r + 1)
+		if (ix->last[b] == r + 1)
 			continue;
-		last[b] = r + 1;
-		fn(ix, b, r);
+		fn(ix, b, r + 1 - ix->last[b]);
+		ix->last[b] = r + 1;
 	}
 }
 
 static void
-count(struct trigram *ix, uint32_t b, uint32_t r)
+count(struct trigram *ix, uint32_t b, uint32_t gap)
 {
-	(void)r;
-	ix->start[b + 1]++;
+	ix->start[b + 1] += (uint32_t)varint_len(gap);
 }
 
 static void
-fill(struct trigram *ix, uint32_t b, uint32_t r)
+fill(struct trigram *ix, uint32_t b, uint32_t gap)
 {
 	/* start[b] runs ahead as the bucket fills; restored below. */
-	ix->rows[ix->start[b]++] = r;
+	uint8_t	*p = ix->lists + ix->start[b];
+
+	while (gap >= 0x80) {
+		*p++ = (uint8_t)(gap | 0x80);
+		gap >>= 7;
+	}
+	*p++ = (uint8_t)gap;
+	ix->start[b] = (uint32_t)(p - ix->lists);
 }
 
 struct trigram *
 trigram_build(const char *const *text, const size_t *len, size_t n)
 {
 	struct trigram	*ix;
-	uint32_t	*last;
 	size_t		 i;
 
 	ix = xcalloc(1, sizeof(*ix));
 	ix->start = xcalloc(NBUCKETS + 1, sizeof(*ix->start));
-	last = xcalloc(NBUCKETS, sizeof(*last));
+	ix->last = xcalloc(NBUCKETS, sizeof(*ix->last));
 	for (i = 0; i < n; i++)
-		each_bucket((const unsigned char *)text[i], len[i],
-		    (uint32_t)i, last, count, ix);
+		each_bucket(ix, (const unsigned char *)text[i], len[i],
+		    (uint32_t)i, count);
 	for (i = 0; i < NBUCKETS; i++)
 		ix->start[i + 1] += ix->start[i];
-	ix->nrows = ix->start[NBUCKETS];
-	ix->rows = xreallocarray(NULL, ix->nrows ? ix->nrows : 1,
-	    sizeof(*ix->rows));
-	memset(last, 0, NBUCKETS * sizeof(*last));
+	ix->size = ix->start[NBUCKETS];
+	ix->lists = xmalloc(ix->size ? ix->size : 1);
+	memset(ix->last, 0, NBUCKETS * sizeof(*ix->last));
 	for (i = 0; i < n; i++)
-		each_bucket((const unsigned char *)text[i], len[i],
-		    (uint32_t)i, last, fill, ix);
+		each_bucket(ix, (const unsigned char *)text[i], len[i],
+		    (uint32_t)i, fill);
 	/* Each start[b] now holds where bucket b ends: shift back. */
 	memmove(ix->start + 1, ix->start, NBUCKETS * sizeof(*ix->start));
 	ix->start[0] = 0;
-	free(last);
+	free(ix->last);
+	ix->last = NULL;
 	return ix;
 }
 
@@ -95,30 +115,61 @@ trigram_free(struct trigram *ix)
 	if (ix == NULL)
 		return;
 	free(ix->start);
-	free(ix->rows);
+	free(ix->lists);
+	free(ix->last);
 	free(ix);
 }
 
-size_t
-trigram_size(const struct trigram *ix)
+/* A bucket's rows, one at a time: the next, or -1 at the end. */
+struct cursor {
+	const uint8_t	*p, *end;
+	uint32_t	 row;	/* the last row + 1 */
+};
+
+static int64_t
+next_row(struct cursor *c)
 {
-	return (NBUCKETS + 1 + ix->nrows) * sizeof(uint32_t);
+	uint32_t	gap = 0;
+	int		shift = 0;
+
+	if (c->p == c->end)
+		return -1;
+	while (c->p < c->end && (*c->p & 0x80)) {
+		gap |= (uint32_t)(*c->p++ & 0x7f) << shift;
+		shift += 7;
+	}
+	if (c->p < c->end)
+		gap |= (uint32_t)*c->p++ << shift;
+	c->row += gap;
+	return (int64_t)c->row - 1;
 }
 
-/* Keep the rows of a[0..*na) that are also in b[0..nb). */
 static void
-intersect(uint32_t *a, size_t *na, const uint32_t *b, size_t nb)
+cursor_init(const struct trigram *ix, uint32_t b, struct cursor *c)
 {
-	size_t	i = 0, j = 0, k = 0;
+	c->p = ix->lists + ix->start[b];
+	c->end = ix->lists + ix->start[b + 1];
+	c->row = 0;
+}
 
-	while (i < *na && j < nb) {
-		if (a[i] < b[j])
+/* Keep the rows of a[0..*na) that bucket b also holds. */
+static void
+intersect(const struct trigram *ix, uint32_t b, uint32_t *a, size_t *na)
+{
+	struct cursor	c;
+	int64_t		r;
+	size_t		i = 0, k = 0;
+
+	cursor_init(ix, b, &c);
+	r = next_row(&c);
+	while (i < *na && r != -1) {
+		if (a[i] < r)
 			i++;
-		else if (a[i] > b[j])
-			j++;
+		else if (a[i] > r)
+			r = next_row(&c);
 		else {
 			a[k++] = a[i++];
-			j++;
+			r = next_row(&c);
 		}
 	}
 	*na = k;
@@ -129,10 +180,12 @@ trigram_find(const struct trigram *ix, const char *const *s, size_t k,
     size_t *n)
 {
 	const unsigned char	*p;
+	struct cursor		 c;
 	uint32_t		*out, b, best = 0;
 	size_t			 i, j, len, min = (size_t)-1;
+	int64_t			 r;
 
-	/* The smallest bucket first: the rest can only remove rows. */
+	/* The shortest list first: the rest can only remove rows. */
 	for (i = 0; i < k; i++) {
 		p = (const unsigned char *)s[i];
 		len = strlen(s[i]);
@@ -144,21 +197,21 @@ trigram_find(const struct trigram *ix, const char *const *s, size_t k,
 			}
 		}
 	}
-	if (min == (size_t)-1) {
-		*n = 0;
+	*n = 0;
+	if (min == (size_t)-1)
 		return xcalloc(1, sizeof(*out));
-	}
-	*n = min;
+	/* A list holds at most one row a byte. */
 	out = xreallocarray(NULL, min ? min : 1, sizeof(*out));
-	memcpy(out, ix->rows + ix->start[best], min * sizeof(*out));
+	cursor_init(ix, best, &c);
+	while ((r = next_row(&c)) != -1)
+		out[(*n)++] = (uint32_t)r;
 	for (i = 0; i < k && *n > 0; i++) {
 		p = (const unsigned char *)s[i];
 		len = strlen(s[i]);
 		for (j = 0; j + 3 <= len && *n > 0; j++) {
 			b = bucket(p + j);
 			if (b != best)
-				intersect(out, n, ix->rows + ix->start[b],
-				    ix->start[b + 1] - ix->start[b]);
+				intersect(ix, b, out, n);
 		}
 	}
 	return out;

@@ -30,7 +30,5 @@ void		 trigram_free(struct trigram *);
  */
 uint32_t	*trigram_find(const struct trigram *, const char *const *,
 		    size_t, size_t *);
-/* Bytes the index holds, for status and the bench. */
-size_t		 trigram_size(const struct trigram *);
 
 #endif
