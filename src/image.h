@@ -20,12 +20,14 @@
 
 #include "util.h"
 
+/* What a search scans comes first: one cache line. */
 struct image_row {
-	int32_t		 ord;
-	const char	*repo, *name, *version, *desc, *groups, *provnames;
-	const char	*installed;		/* NULL when not installed */
 	const char	*lname, *ldesc, *lprov, *lgroups;
 	size_t		 lowerlen;	/* lname to the end of lgroups' NUL */
+	const char	*name;
+	int32_t		 ord;
+	const char	*repo, *version, *desc, *groups, *provnames;
+	const char	*installed;		/* NULL when not installed */
 };
 
 /* Start an image in b (reset first). */

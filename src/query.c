@@ -78,6 +78,7 @@ struct term {
 	char	*lower;		/* literal terms: lower case; else NULL */
 	size_t	 lowerlen;
 	char	*need;		/* lower-case text every match holds, or NULL */
+	size_t	 needlen;
 };
 
 /*
@@ -87,16 +88,21 @@ struct term {
 static const char *
 find(const char *h, size_t len, const char *n, size_t m)
 {
-	const char	*p, *end;
+	const char	*end;
+	size_t		 i;
 
 	if (m == 0)
 		return h;
 	if (len < m)
 		return NULL;
-	end = h + len - m + 1;
-	for (p = h; (p = memchr(p, n[0], (size_t)(end - p))) != NULL; p++)
-		if (memcmp(p + 1, n + 1, m - 1) == 0)
-			return p;
+	for (end = h + len - m; h <= end; h++) {
+		if (*h != *n)
+			continue;
+		for (i = 1; i < m && h[i] == n[i]; i++)
+			;
+		if (i == m)
+			return h;
+	}
 	return NULL;
 }
 
@@ -374,6 +380,18 @@ required_run(const char *re)
  * Whether the term hits the name the way pacman decides it (regex, or the
  * term as plain case-sensitive text), then how well: RANK_OTHER for a miss.
  */
+/*
+ * Can a regex term match the lower-case field f (which ends, with its
+ * NUL, where next begins)?  Not without its required run: regexec only
+ * runs where the run is.
+ */
+static int
+holds(const struct term *t, const char *f, const char *next)
+{
+	return t->need == NULL || find(f, (size_t)(next - f) - 1, t->need,
+	    t->needlen) != NULL;
+}
+
 static int
 rank_name(const struct term *t, const struct row *r)
 {
@@ -386,13 +404,17 @@ rank_name(const struct term *t, const struct row *r)
 		    t->lower, t->lowerlen)) == NULL)
 			return RANK_OTHER;
 		at = (size_t)(hit - r->lname);
-	} else if (regexec(&t->re, r->name, 1, &rm, 0) == 0)
+	} else if (!holds(t, r->lname, r->ldesc))
+		/* Neither the regex nor the plain text can match. */
+		return RANK_OTHER;
+	else if (regexec(&t->re, r->name, 1, &rm, 0) == 0)
 		at = (size_t)rm.rm_so;
 	else if ((hit = strstr(r->name, t->text)) != NULL)
 		at = (size_t)(hit - r->name);
 	else
 		return RANK_OTHER;
-	if (strcasecmp(r->name, t->text) == 0)
+	if ((size_t)(r->ldesc - r->lname) - 1 == strlen(t->text) &&
+	    strcasecmp(r->name, t->text) == 0)
 		return RANK_EXACT;
 	if (ci_prefix(r->name, t->text))
 		return RANK_PREFIX;
@@ -424,9 +446,12 @@ search_row(struct search *s, const struct row *r, size_t seq)
 			if (find(r->ldesc, r->lowerlen - (size_t)(r->ldesc -
 			    r->lname), t->lower, t->lowerlen) != NULL)
 				continue;
-		} else if (regexec(&t->re, r->desc, 0, NULL, 0) == 0 ||
-		    match_list(&t->re, r->provnames) ||
-		    match_list(&t->re, r->groups))
+		} else if ((holds(t, r->ldesc, r->lprov) &&
+		    regexec(&t->re, r->desc, 0, NULL, 0) == 0) ||
+		    (holds(t, r->lprov, r->lgroups) &&
+		    match_list(&t->re, r->provnames)) ||
+		    (holds(t, r->lgroups, r->lname + r->lowerlen) &&
+		    match_list(&t->re, r->groups)))
 			continue;
 		return;
 	}
@@ -569,6 +594,9 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 			goto done;
 		}
 		s.terms[s.nterms].need = required_run(w);
+		if (s.terms[s.nterms].need != NULL)
+			s.terms[s.nterms].needlen =
+			    strlen(s.terms[s.nterms].need);
 		s.nterms++;
 	}
 	if ((sn = snap_rows(q)) == NULL) {
@@ -584,8 +612,15 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 			need[nneed++] = s.terms[i].need;
 	if (nneed > 0 && (tri = snap_index(sn)) != NULL) {
 		cand = trigram_find(tri, need, nneed, &ncand);
-		for (i = 0; i < ncand; i++)
+		for (i = 0; i < ncand; i++) {
+			/* Rows far apart miss the cache: ask for them (and
+			   then their text) ahead of time. */
+			if (i + 16 < ncand)
+				__builtin_prefetch(&sn->v[cand[i + 16]]);
+			if (i + 8 < ncand)
+				__builtin_prefetch(sn->v[cand[i + 8]].lname);
 			search_row(&s, &sn->v[cand[i]], cand[i]);
+		}
 		free(cand);
 	} else
 		for (i = 0; i < sn->n; i++)
