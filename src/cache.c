@@ -46,35 +46,20 @@
 	X(sqlite3_blob_open) X(sqlite3_blob_bytes) X(sqlite3_blob_read)	\
 	X(sqlite3_blob_close)
 
-#define DECLARE(f)	static __typeof__(f) *p_##f;
-SQLITE_FUNCS(DECLARE)
-#undef DECLARE
+SQLITE_FUNCS(UTIL_DL_DECLARE)
+static const char *const sqlite_names[] = { SQLITE_FUNCS(UTIL_DL_NAME) };
+static void **const sqlite_ptrs[] = { SQLITE_FUNCS(UTIL_DL_PTR) };
 
 static int
 sqlite_load(char *err, size_t errlen)
 {
-	static void	*lib;
-	const char	*missing = NULL;
+	static int	loaded;
 
-	if (lib != NULL)
-		return 0;
-	if ((lib = dlopen(SQLITE_SONAME, RTLD_LAZY | RTLD_LOCAL)) == NULL) {
-		snprintf(err, errlen, "cannot load %s: %s", SQLITE_SONAME,
-		    dlerror());
-		return -1;
-	}
-#define RESOLVE(f)							\
-	if ((*(void **)&p_##f = dlsym(lib, #f)) == NULL && missing == NULL) \
-		missing = #f;
-	SQLITE_FUNCS(RESOLVE)
-#undef RESOLVE
-	if (missing != NULL) {
-		snprintf(err, errlen, "%s has no %s", SQLITE_SONAME, missing);
-		dlclose(lib);
-		lib = NULL;
-		return -1;
-	}
-	return 0;
+	/* Lazy: a one-shot client binds only the functions it calls. */
+	if (!loaded && util_dlopen(SQLITE_SONAME, RTLD_LAZY, sqlite_names,
+	    sqlite_ptrs, NELEM(sqlite_names), err, errlen) == 0)
+		loaded = 1;
+	return loaded ? 0 : -1;
 }
 
 static const char schema[] =

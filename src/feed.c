@@ -43,36 +43,20 @@
 	X(alpm_pkg_should_ignore) X(alpm_list_free) X(alpm_list_count)	\
 	X(alpm_pkg_vercmp)
 
-#define DECLARE(f)	static __typeof__(f) *p_##f;
-ALPM_FUNCS(DECLARE)
-#undef DECLARE
+ALPM_FUNCS(UTIL_DL_DECLARE)
+static const char *const alpm_names[] = { ALPM_FUNCS(UTIL_DL_NAME) };
+static void **const alpm_ptrs[] = { ALPM_FUNCS(UTIL_DL_PTR) };
 
 static int
 alpm_load(char *err, size_t errlen)
 {
-	static void	*lib;
-	const char	*missing = NULL;
+	static int	loaded;
 
-	if (lib != NULL)
-		return 0;
 	/* Never closed: libalpm's dependencies do not expect dlclose. */
-	if ((lib = dlopen(ALPM_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		snprintf(err, errlen, "cannot load %s: %s", ALPM_SONAME,
-		    dlerror());
-		return -1;
-	}
-#define RESOLVE(f)							\
-	if ((*(void **)&p_##f = dlsym(lib, #f)) == NULL && missing == NULL) \
-		missing = #f;
-	ALPM_FUNCS(RESOLVE)
-#undef RESOLVE
-	if (missing != NULL) {
-		snprintf(err, errlen, "%s has no %s", ALPM_SONAME, missing);
-		dlclose(lib);
-		lib = NULL;
-		return -1;
-	}
-	return 0;
+	if (!loaded && util_dlopen(ALPM_SONAME, RTLD_NOW, alpm_names,
+	    alpm_ptrs, NELEM(alpm_names), err, errlen) == 0)
+		loaded = 1;
+	return loaded ? 0 : -1;
 }
 
 static char *

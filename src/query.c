@@ -778,14 +778,73 @@ query_fuzzy(const char *a, const char *b)
 	return best;
 }
 
-static void
-fuzzy_hit(struct cands *c, const struct name *nm)
+/*
+ * A cheap test before the distance: each edit removes at most one of the
+ * query's letters, so a name within maxdist holds all but maxdist of them
+ * in the part the query is aligned with (its first |query| + 1 letters
+ * when completing).  Counting each letter's presence can only say yes
+ * too often, never too rarely.
+ */
+static int
+may_be_near(const struct cands *c, const char *lname)
 {
-	unsigned	 d;
-	size_t		 i;
+	size_t	la = strlen(c->query), window, i, hits = 0;
 
-	d = c->whole ? osa(c->query, strlen(c->query), nm->name,
-	    strlen(nm->name)) : query_fuzzy(c->query, nm->name);
+	if (la > FUZZY_MAXLEN)
+		la = FUZZY_MAXLEN;
+	window = strlen(lname);
+	if (!c->whole && window > la + 1)
+		window = la + 1;
+	for (i = 0; i < la && hits + c->maxdist < la; i++)
+		hits += memchr(lname, c->query[i], window) != NULL;
+	return hits + c->maxdist >= la;
+}
+
+static unsigned
+distance(struct cands *c, const char *name, const char *lname)
+{
+	if (!may_be_near(c, lname))
+		return c->maxdist + 1;
+	return c->whole ? osa(c->query, strlen(c->query), name, strlen(name)) :
+	    query_fuzzy(c->query, name);
+}
+
+/*
+ * While completing, names that share their first |query| + 1 letters are
+ * the same distance from the query, and they lie together in the sorted
+ * names: the end of names[i]'s group, found by galloping.
+ */
+static size_t
+group_end(const struct query_snap *sn, size_t i, size_t n)
+{
+	const char	*p = sn->names[i].lname;
+	size_t		 lo, hi, step, mid;
+
+	if (strnlen(p, n) < n)
+		return i + 1;
+	for (step = 1, lo = i + 1; ; step *= 2) {
+		hi = lo + step;
+		if (hi > sn->nnames)
+			hi = sn->nnames;
+		if (hi == lo || strncmp(sn->names[hi - 1].lname, p, n) != 0)
+			break;
+		lo = hi;
+	}
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strncmp(sn->names[mid].lname, p, n) == 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void
+fuzzy_hit(struct cands *c, const struct name *nm, unsigned d)
+{
+	size_t	i;
+
 	if (d > c->maxdist)
 		return;
 	for (i = 0; c->exclude != NULL && i < c->exclude->n; i++)
@@ -806,7 +865,8 @@ suggest(struct query *q, const char *query, size_t limit, int whole,
 	struct query_snap	*sn;
 	struct cands		 fz;
 	char			*lq;
-	size_t			 i, len, lo, hi, mid;
+	size_t			 i, j, k, len, lo, hi, mid;
+	unsigned		 d;
 
 	memset(out, 0, sizeof(*out));
 	if ((sn = snap_names(q)) == NULL)
@@ -834,8 +894,13 @@ suggest(struct query *q, const char *query, size_t limit, int whole,
 		fz.maxdist = len < 6 ? 1 : 2;
 		fz.whole = whole;
 		fz.exclude = out;
-		for (i = 0; i < sn->nnames; i++)
-			fuzzy_hit(&fz, &sn->names[i]);
+		for (i = 0; i < sn->nnames; i = j) {
+			j = whole ? i + 1 : group_end(sn, i, len + 1);
+			d = distance(&fz, sn->names[i].name,
+			    sn->names[i].lname);
+			for (k = i; k < j; k++)
+				fuzzy_hit(&fz, &sn->names[k], d);
+		}
 		if (fz.n > 1)
 			qsort(fz.v, fz.n, sizeof(*fz.v), cand_cmp);
 		for (i = 0; i < fz.n && out->n < limit; i++)

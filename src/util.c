@@ -1,6 +1,7 @@
 /*
  * util.c - checked allocation and byte buffers.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -230,4 +231,24 @@ strv_free(struct strv *sv)
 	free(sv->v);
 	sv->v = NULL;
 	sv->n = 0;
+}
+
+int
+util_dlopen(const char *soname, int mode, const char *const *names,
+    void **const *ptrs, size_t n, char *err, size_t errlen)
+{
+	void	*lib;
+	size_t	 i;
+
+	if ((lib = dlopen(soname, mode | RTLD_LOCAL)) == NULL) {
+		snprintf(err, errlen, "cannot load %s: %s", soname, dlerror());
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if ((*ptrs[i] = dlsym(lib, names[i])) == NULL) {
+			snprintf(err, errlen, "%s has no %s", soname, names[i]);
+			dlclose(lib);
+			return -1;
+		}
+	return 0;
 }

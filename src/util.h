@@ -58,4 +58,17 @@ struct strv {
 void	strv_add(struct strv *, const char *);
 void	strv_free(struct strv *);
 
+/*
+ * dlopen(3) soname (RTLD_LOCAL) and resolve names[i] into *ptrs[i], for
+ * the libraries omg loads only when it needs them.  0, or -1 with a
+ * reason in err (the library closed again).
+ */
+int	util_dlopen(const char *, int, const char *const *, void **const *,
+	    size_t, char *, size_t);
+/* For an X-macro list of functions: a typed pointer p_f for each, and
+   the names and pointers util_dlopen fills. */
+#define UTIL_DL_DECLARE(f)	static __typeof__(f) *p_##f;
+#define UTIL_DL_NAME(f)		#f,
+#define UTIL_DL_PTR(f)		(void **)&p_##f,
+
 #endif

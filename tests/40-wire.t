@@ -3,96 +3,13 @@
 # independent CBOR implementation (below): framing, every op, pipelining,
 # batches, each error code, and bad frames that must close only their own
 # connection while the daemon keeps serving everyone else.
-import os, shutil, socket, struct, subprocess, sys, tempfile, time
+import os, shutil, socket, subprocess, sys, tempfile, time
 
-TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OMG = os.environ.get("OMG", os.path.join(TOP, "omg"))
-n = failed = 0
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import wire
+from wire import ok, enc, frame, recv_exact, read_msg, call, closed, TOP, OMG
 
-def ok(cond, name):
-    global n, failed
-    n += 1
-    print(("ok %d - %s" if cond else "not ok %d - %s") % (n, name))
-    if not cond:
-        failed += 1
-
-# CBOR, the subset the protocol uses (RFC 8949)
-def head(major, v):
-    if v < 24: return bytes([major << 5 | v])
-    for ai, fmt in ((24, ">B"), (25, ">H"), (26, ">I"), (27, ">Q")):
-        if v < 1 << (8 * struct.calcsize(fmt)):
-            return bytes([major << 5 | ai]) + struct.pack(fmt, v)
-
-def enc(x):
-    if x is None: return b"\xf6"
-    if x is True: return b"\xf5"
-    if x is False: return b"\xf4"
-    if isinstance(x, int):
-        return head(0, x) if x >= 0 else head(1, -1 - x)
-    if isinstance(x, str):
-        b = x.encode(); return head(3, len(b)) + b
-    if isinstance(x, bytes): return head(2, len(x)) + x
-    if isinstance(x, list): return head(4, len(x)) + b"".join(map(enc, x))
-    if isinstance(x, dict):
-        return head(5, len(x)) + b"".join(enc(k) + enc(v) for k, v in x.items())
-    raise TypeError(x)
-
-def dec(b, i=0):
-    ib = b[i]; major, ai = ib >> 5, ib & 31; i += 1
-    if ai < 24: v = ai
-    else:
-        size = {24: 1, 25: 2, 26: 4, 27: 8}[ai]
-        v = int.from_bytes(b[i:i + size], "big"); i += size
-    if major == 0: return v, i
-    if major == 1: return -1 - v, i
-    if major == 2: return b[i:i + v], i + v
-    if major == 3: return b[i:i + v].decode(), i + v
-    if major == 4:
-        out = []
-        for _ in range(v):
-            x, i = dec(b, i); out.append(x)
-        return out, i
-    if major == 5:
-        out = {}
-        for _ in range(v):
-            k, i = dec(b, i); x, i = dec(b, i); out[k] = x
-        return out, i
-    if major == 7: return {20: False, 21: True, 22: None}[ai], i
-    raise ValueError("unexpected major type %d" % major)
-
-def frame(payload): return struct.pack(">I", len(payload)) + payload
-
-def connect():
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(5)
-    s.connect(SOCK)
-    return s
-
-def recv_exact(s, k):
-    buf = b""
-    while len(buf) < k:
-        chunk = s.recv(k - len(buf))
-        if not chunk: return None
-        buf += chunk
-    return buf
-
-def read_msg(s):
-    h = recv_exact(s, 4)
-    if h is None: return None
-    body = recv_exact(s, struct.unpack(">I", h)[0])
-    x, end = dec(body)
-    assert end == len(body), "trailing bytes in a response"
-    return x
-
-def call(s, req):
-    s.sendall(frame(enc(req) if not isinstance(req, bytes) else req))
-    return read_msg(s)
-
-def closed(s):
-    try:
-        return s.recv(1) == b""
-    except (ConnectionResetError, socket.timeout):
-        return False
+def connect(): return wire.connect(SOCK)
 
 tmp = tempfile.mkdtemp(prefix="omg-wire.")
 os.chmod(tmp, 0o700)
@@ -236,5 +153,4 @@ finally:
     if daemon is not None and daemon.poll() is None:
         daemon.kill()
     shutil.rmtree(tmp, ignore_errors=True)
-print("1..%d" % n)
-sys.exit(1 if failed else 0)
+wire.done_testing()

@@ -8,19 +8,10 @@
 # hangs, not performance targets: latencies are printed, never judged.
 import os, pwd, resource, shutil, socket, struct, subprocess, sys, tempfile, time
 
-TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OMG = os.environ.get("OMG", os.path.join(TOP, "omg"))
-n = failed = 0
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import wire
+from wire import ok, frame, recv_exact, closed, TOP, OMG
 
-def ok(cond, name):
-    global n, failed
-    n += 1
-    print(("ok %d - %s" if cond else "not ok %d - %s") % (n, name))
-    if not cond:
-        failed += 1
-    sys.stdout.flush()
-
-def frame(payload): return struct.pack(">I", len(payload)) + payload
 # {"id": 1, "op": "ping"} and a search, as CBOR
 PING = frame(bytes.fromhex("a262696401626f706470696e67"))
 def search(q, i=1, limit=None):
@@ -30,14 +21,6 @@ def search(q, i=1, limit=None):
     if limit is not None:
         body += bytes([0x65]) + b"limit" + bytes([0x19]) + struct.pack(">H", limit)
     return frame(body)
-
-def recv_exact(s, k):
-    buf = b""
-    while len(buf) < k:
-        c = s.recv(k - len(buf))
-        if not c: return None
-        buf += c
-    return buf
 
 def read_frame(s):
     h = recv_exact(s, 4)
@@ -61,17 +44,6 @@ def ping_ms():
         return (time.perf_counter() - t0) * 1000 if r and b"pong" in r else None
     except OSError:
         return None
-
-def closed(s, wait=5):
-    s.settimeout(wait)
-    try:
-        while True:
-            d = s.recv(65536)
-            if not d: return True
-    except ConnectionResetError:
-        return True
-    except socket.timeout:
-        return False
 
 def error_code(payload):
     # the "code" of {"id":..,"error":{"code":int,...}}: find it after b"code"
@@ -368,5 +340,4 @@ finally:
     shutil.rmtree(tmp, ignore_errors=True)
     if created_user:
         subprocess.run(["userdel", created_user])
-print("1..%d" % n)
-sys.exit(1 if failed else 0)
+wire.done_testing()
