@@ -44,7 +44,7 @@
 	X(sqlite3_column_type) X(sqlite3_errmsg)				\
 	X(sqlite3_clear_bindings) X(sqlite3_busy_timeout)		\
 	X(sqlite3_blob_open) X(sqlite3_blob_bytes) X(sqlite3_blob_read)	\
-	X(sqlite3_blob_close)
+	X(sqlite3_blob_close) X(sqlite3_file_control)
 
 SQLITE_FUNCS(UTIL_DL_DECLARE)
 static const char *const sqlite_names[] = { SQLITE_FUNCS(UTIL_DL_NAME) };
@@ -173,11 +173,16 @@ static int
 open_db(const char *path, int flags, sqlite3 **out)
 {
 	sqlite3	*db = NULL;
-	int	 rc, v = -1;
+	int	 rc, v = -1, one = 1;
 
 	rc = p_sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc == SQLITE_OK) {
+		/* Every embedded client opens and closes the cache: keep the
+		   WAL file between them instead of creating and unlinking it
+		   each time. */
+		(void)p_sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL,
+		    &one);
 		p_sqlite3_busy_timeout(db, 5000);
 		rc = p_sqlite3_exec(db, "PRAGMA journal_mode=WAL;"
 		    "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
