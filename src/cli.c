@@ -631,6 +631,11 @@ cmd_info(struct client_opts *o, int argc, char **argv)
 	size_t		 i, n;
 	int		 ch, json = 0, rc, missing = 0;
 
+	/* Dates and sizes as pacman -Si prints them in this locale.  Only
+	   here: loading a locale is a tenth of a millisecond that the other
+	   commands, which print neither, need not pay. */
+	setlocale(LC_ALL, "");
+
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (ch != 'j')
 			return usage_error("unknown info option '%s'",
@@ -1159,7 +1164,6 @@ cli_main(int argc, char **argv)
 	size_t			 j;
 	int			 i, rc;
 
-	setlocale(LC_ALL, "");
 	opterr = 0;	/* our own one-line messages */
 	memset(&o, 0, sizeof(o));
 	o.config = PATHS_PACMAN_CONF;
