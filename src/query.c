@@ -1440,7 +1440,8 @@ query_refreshed(struct query *q, uint64_t id, int code, const char *msg,
 		proto_enc_map(out, 5);
 		enc_kv_int(out, "generation", (int64_t)ci.generation);
 		enc_kv_int(out, "packages", (int64_t)ci.packages);
-		enc_kv_int(out, "repos", (int64_t)q->conf->repos.n);
+		enc_kv_int(out, "repos", q->conf != NULL ?
+		    (int64_t)q->conf->repos.n : 0);
 		enc_kv_int(out, "duration_ms", (int64_t)ms);
 		enc_kv_str(out, "state", state(q));
 		cache_info_free(&ci);
@@ -1500,6 +1501,11 @@ refresh_here(struct query *q, uint64_t id, struct buf *out)
 	char			 err[256];
 	int			 rc;
 
+	if (q->conf == NULL) {
+		query_refreshed(q, id, PROTO_E_INTERNAL, "no pacman.conf", 0,
+		    out);
+		return;
+	}
 	rc = cache_refresh(q->cache, q->conf, 1, &pr, err, sizeof(err));
 	query_reset(q);
 	if (rc == CACHE_BUSY)

@@ -4,7 +4,9 @@
  * client in small pieces (sizes taken from the input itself) while the
  * loop runs; the client then half-closes and reads whatever comes back.
  * The cache is the fixture's when OMG_FUZZ_CONF names a pacman.conf,
- * else an empty one.
+ * else an empty one.  Refresh and subscribe are deferred as in the
+ * daemon; a refresh is answered from the loop, after progress and an
+ * event, as the daemon answers when its rebuilder ends.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -28,6 +30,26 @@ static struct ev_loop	*loop;
 static struct query	 q;
 static struct server	*srv;
 static char		 path[108];
+static ev_timer		 rebuilt;
+
+static void
+rebuilt_cb(struct ev_loop *l, ev_timer *w, int revents)
+{
+	(void)l;
+	(void)w;
+	(void)revents;
+	server_progress(srv, "read core", 0, 2);
+	server_progress(srv, "read core", 2, 2);
+	server_event(srv);
+	server_refreshed(srv, 0, NULL, 1);
+}
+
+static void
+refresh_cb(void *arg)
+{
+	(void)arg;
+	ev_timer_start(loop, &rebuilt);
+}
 
 static void
 setup(void)
@@ -57,6 +79,7 @@ setup(void)
 	q.conf = conf;
 	q.mode = "daemon";
 	q.cache_path = "fuzz";
+	q.defer = 1;
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	strcpy(sun.sun_path, path);
@@ -66,6 +89,8 @@ setup(void)
 		abort();
 	loop = ev_default_loop(0);
 	srv = server_new(loop, fd, &q, &lim);
+	ev_timer_init(&rebuilt, rebuilt_cb, 0., 0.);
+	server_on_refresh(srv, refresh_cb, NULL);
 }
 
 int
