@@ -18,6 +18,7 @@
 #include "cache.h"
 #include "feed.h"
 #include "image.h"
+#include "trigram.h"
 
 #define COLS_PKG							\
 	"ord, repo, name, version, desc, url, arch, packager, builddate, " \
@@ -441,25 +442,48 @@ image_row(void *arg, const struct cache_hit *h)
 	return 0;
 }
 
-/* The sync rows just written, as one search image (image.h). */
+static int
+put_blob(struct cache *c, int id, const struct buf *b)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (p_sqlite3_prepare_v2(c->db, "INSERT INTO image VALUES (?, ?)", -1,
+	    &st, NULL) != SQLITE_OK)
+		return -1;
+	p_sqlite3_bind_int(st, 1, id);
+	p_sqlite3_bind_blob64(st, 2, b->data, b->len, SQLITE_STATIC);
+	rc = p_sqlite3_step(st);
+	p_sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * The sync rows just written, as one search image (image.h, row 1), and
+ * the daemon's trigram index over it (trigram.h, row 2): built here, in
+ * the rebuilder, not in the daemon's loop.
+ */
 static int
 write_image(struct cache *c)
 {
-	struct buf	 b = { 0 };
-	sqlite3_stmt	*st = NULL;
-	int		 rc = -1;
+	struct buf		 b = { 0 }, t = { 0 };
+	struct image_row	*v = NULL;
+	struct trigram		*ix;
+	size_t			 n;
+	int			 rc = -1;
 
 	image_begin(&b);
-	if (scan_sync(c, image_row, &b) == -1 ||
-	    p_sqlite3_prepare_v2(c->db, "INSERT INTO image VALUES (1, ?)", -1,
-	    &st, NULL) != SQLITE_OK)
+	if (scan_sync(c, image_row, &b) == -1 || put_blob(c, 1, &b) == -1 ||
+	    (v = image_rows((const char *)b.data, b.len, &n)) == NULL)
 		goto done;
-	p_sqlite3_bind_blob64(st, 1, b.data, b.len, SQLITE_STATIC);
-	if (p_sqlite3_step(st) == SQLITE_DONE)
-		rc = 0;
+	ix = image_index(v, n);
+	trigram_save(ix, &t);
+	trigram_free(ix);
+	rc = put_blob(c, 2, &t);
 done:
-	p_sqlite3_finalize(st);
+	free(v);
 	buf_free(&b);
+	buf_free(&t);
 	return rc;
 }
 
@@ -608,14 +632,14 @@ scan_sync(struct cache *c, cache_hit_fn fn, void *arg)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
-int
-cache_image(struct cache *c, struct buf *out)
+static int
+get_blob(struct cache *c, int id, struct buf *out)
 {
 	sqlite3_blob	*b;
 	int		 n, rc;
 
 	/* Read straight into out: no copy of a blob of many MiB. */
-	if (p_sqlite3_blob_open(c->db, "main", "image", "data", 1, 0, &b) !=
+	if (p_sqlite3_blob_open(c->db, "main", "image", "data", id, 0, &b) !=
 	    SQLITE_OK)
 		return -1;
 	n = p_sqlite3_blob_bytes(b);
@@ -626,6 +650,16 @@ cache_image(struct cache *c, struct buf *out)
 	if (rc != SQLITE_OK)
 		return -1;
 	out->len = (size_t)n;
+	return 0;
+}
+
+int
+cache_image(struct cache *c, struct buf *image, struct buf *index)
+{
+	if (get_blob(c, 1, image) == -1)
+		return -1;
+	if (index != NULL && get_blob(c, 2, index) == -1)
+		buf_reset(index);	/* searches build their own */
 	return 0;
 }
 

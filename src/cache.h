@@ -105,8 +105,12 @@ int		 cache_refresh(struct cache *, const struct conf *, int,
 int		 cache_info(struct cache *, struct cache_info *);
 void		 cache_info_free(struct cache_info *);
 
-/* The search image of the sync packages (image.h), whole, into out. */
-int		 cache_image(struct cache *, struct buf *);
+/*
+ * The search image of the sync packages (image.h), whole, into image;
+ * with index, the trigram index the rebuild made of it (trigram.h), or
+ * nothing when there is none.
+ */
+int		 cache_image(struct cache *, struct buf *, struct buf *);
 /*
  * Package name in repo ("local" for the local db, NULL for the first sync
  * repo that has it).  1 found, 0 not found, -1 error.

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "image.h"
+#include "trigram.h"
 
 #define MAGIC		"omg-search-1"
 #define NSTRINGS	11
@@ -157,4 +158,23 @@ bad:
 	free(v);
 	*n = 0;
 	return NULL;
+}
+
+struct trigram *
+image_index(const struct image_row *v, size_t n)
+{
+	struct trigram	*ix;
+	const char	**text;
+	size_t		 *len, i;
+
+	text = xreallocarray(NULL, n + 1, sizeof(*text));
+	len = xreallocarray(NULL, n + 1, sizeof(*len));
+	for (i = 0; i < n; i++) {
+		text[i] = v[i].lname;
+		len[i] = v[i].lowerlen;
+	}
+	ix = trigram_build(text, len, n);
+	free(text);
+	free(len);
+	return ix;
 }

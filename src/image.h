@@ -41,4 +41,8 @@ void	image_add(struct buf *, int, const char *, const char *, const char *,
  */
 struct image_row	*image_rows(const char *, size_t, size_t *);
 
+struct trigram;
+/* A trigram index (trigram.h) over the rows' lower-case text. */
+struct trigram		*image_index(const struct image_row *, size_t);
+
 #endif

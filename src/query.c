@@ -49,12 +49,14 @@ struct name {
  */
 struct query_snap {
 	struct buf		 image;		/* the rows point into it */
+	struct buf		 index;		/* the daemon's: tri's bytes */
 	struct row		*v;
 	size_t			 n;
 	int			 have_rows;
 	int			 searches;
-	struct trigram		*tri;		/* over each row's lower case;
-						   from the second search on */
+	struct trigram		*tri;		/* over each row's lower case:
+						   the cache's (daemon), or
+						   built at the second search */
 	struct name		*names;
 	size_t			 nnames, capnames;
 	int			 have_names;
@@ -163,6 +165,7 @@ snap_free(struct query_snap *sn)
 	cache_info_free(&sn->info);
 	free(sn->v);
 	buf_free(&sn->image);
+	buf_free(&sn->index);
 	trigram_free(sn->tri);
 	free(sn);
 }
@@ -188,11 +191,18 @@ snap_rows(struct query *q)
 	struct query_snap	*sn = snap_get(q);
 
 
+	int			 lasting;
+
 	if (!sn->have_rows) {
-		if (cache_image(q->cache, &sn->image) == -1 ||
+		/* A daemon takes the index the rebuild made, too. */
+		lasting = strcmp(q->mode, "daemon") == 0;
+		if (cache_image(q->cache, &sn->image, lasting ? &sn->index :
+		    NULL) == -1 ||
 		    (sn->v = image_rows((const char *)sn->image.data,
 		    sn->image.len, &sn->n)) == NULL)
 			return NULL;
+		if (sn->index.len > 0)
+			sn->tri = trigram_load(sn->index.data, sn->index.len);
 		sn->have_rows = 1;
 	}
 	return sn;
@@ -205,20 +215,9 @@ snap_rows(struct query *q)
 static const struct trigram *
 snap_index(struct query_snap *sn)
 {
-	const char	**text;
-	size_t		 *len, i;
-
 	if (sn->tri != NULL || sn->searches++ == 0)
 		return sn->tri;
-	text = xreallocarray(NULL, sn->n + 1, sizeof(*text));
-	len = xreallocarray(NULL, sn->n + 1, sizeof(*len));
-	for (i = 0; i < sn->n; i++) {
-		text[i] = sn->v[i].lname;
-		len[i] = sn->v[i].lowerlen;
-	}
-	sn->tri = trigram_build(text, len, sn->n);
-	free(text);
-	free(len);
+	sn->tri = image_index(sn->v, sn->n);
 	return sn->tri;
 }
 
@@ -612,6 +611,9 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 			need[nneed++] = s.terms[i].need;
 	if (nneed > 0 && (tri = snap_index(sn)) != NULL) {
 		cand = trigram_find(tri, need, nneed, &ncand);
+		/* (A row past the last is a damaged index's.) */
+		while (ncand > 0 && cand[ncand - 1] >= sn->n)
+			ncand--;
 		for (i = 0; i < ncand; i++) {
 			/* Rows far apart miss the cache: ask for them (and
 			   then their text) ahead of time. */

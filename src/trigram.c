@@ -14,11 +14,15 @@
 #define BUCKET_BITS	18
 #define NBUCKETS	(1u << BUCKET_BITS)
 
+#define MAGIC		"omg-trigram1"	/* then NBUCKETS, 4 bytes: 16 */
+#define HEADER		16
+
 struct trigram {
 	uint32_t	*start;		/* NBUCKETS + 1 offsets into lists */
 	uint8_t		*lists;		/* every bucket's gaps */
 	size_t		 size;
 	uint32_t	*last;		/* while building: a bucket's last row + 1 */
+	int		 owned;		/* start and lists are ours to free */
 };
 
 static uint32_t
@@ -88,6 +92,7 @@ trigram_build(const char *const *text, const size_t *len, size_t n)
 	size_t		 i;
 
 	ix = xcalloc(1, sizeof(*ix));
+	ix->owned = 1;
 	ix->start = xcalloc(NBUCKETS + 1, sizeof(*ix->start));
 	ix->last = xcalloc(NBUCKETS, sizeof(*ix->last));
 	for (i = 0; i < n; i++)
@@ -114,10 +119,48 @@ trigram_free(struct trigram *ix)
 {
 	if (ix == NULL)
 		return;
-	free(ix->start);
-	free(ix->lists);
+	if (ix->owned) {
+		free(ix->start);
+		free(ix->lists);
+	}
 	free(ix->last);
 	free(ix);
+}
+
+void
+trigram_save(const struct trigram *ix, struct buf *b)
+{
+	uint32_t	nb = NBUCKETS;
+
+	buf_add(b, MAGIC, HEADER - sizeof(nb));
+	buf_add(b, &nb, sizeof(nb));
+	buf_add(b, ix->start, (NBUCKETS + 1) * sizeof(*ix->start));
+	buf_add(b, ix->lists, ix->size);
+}
+
+struct trigram *
+trigram_load(const uint8_t *p, size_t len)
+{
+	struct trigram	*ix;
+	const uint32_t	*start;
+	uint32_t	 nb;
+	size_t		 i, head = HEADER + (NBUCKETS + 1) * sizeof(uint32_t);
+
+	if (len < head || memcmp(p, MAGIC, HEADER - sizeof(nb)) != 0 ||
+	    ((uintptr_t)p & 3) != 0)
+		return NULL;
+	memcpy(&nb, p + HEADER - sizeof(nb), sizeof(nb));
+	start = (const uint32_t *)(const void *)(p + HEADER);
+	if (nb != NBUCKETS || start[0] != 0 || start[NBUCKETS] != len - head)
+		return NULL;
+	for (i = 0; i < NBUCKETS; i++)
+		if (start[i] > start[i + 1])
+			return NULL;
+	ix = xcalloc(1, sizeof(*ix));
+	ix->start = (uint32_t *)(uintptr_t)start;
+	ix->lists = (uint8_t *)(uintptr_t)(p + head);
+	ix->size = len - head;
+	return ix;
 }
 
 /* A bucket's rows, one at a time: the next, or -1 at the end. */

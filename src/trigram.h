@@ -5,13 +5,17 @@
  *
  * Trigrams are hashed into buckets; a bucket's rows are a superset of the
  * rows holding any one of its trigrams, so candidates are a superset of
- * the rows that hold the string, and the caller checks each.
+ * the rows that hold the string, and the caller checks each.  Rows
+ * a list names past the caller's last row (a damaged index) are the
+ * caller's to skip.
  */
 #ifndef OMG_TRIGRAM_H
 #define OMG_TRIGRAM_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "util.h"
 
 #define TRIGRAM_MIN	3	/* shorter strings cannot be looked up */
 
@@ -23,6 +27,14 @@ struct trigram;
  */
 struct trigram	*trigram_build(const char *const *, const size_t *, size_t);
 void		 trigram_free(struct trigram *);
+
+/*
+ * The index as bytes, to keep (appended to b), and an index over such
+ * bytes p[0..len), which must outlive it (and be 4-byte aligned): NULL
+ * when they are not an index.
+ */
+void		 trigram_save(const struct trigram *, struct buf *);
+struct trigram	*trigram_load(const uint8_t *, size_t);
 
 /*
  * The rows that may contain every one of the k strings s[] (each at least

@@ -155,6 +155,34 @@ main(void)
 		    nc, n, k);
 		free(cand);
 	}
+	{
+		const char	*qs[1] = { "fire" };
+		struct trigram	*lx;
+		uint32_t	*c2;
+		size_t		 n2, at;
+
+		buf_reset(&c);
+		trigram_save(ix, &c);
+		lx = trigram_load(c.data, c.len);
+		cand = trigram_find(ix, qs, 1, &nc);
+		c2 = lx ? trigram_find(lx, qs, 1, &n2) : NULL;
+		ok(lx != NULL && c2 != NULL && n2 == nc && nc > 0 &&
+		    memcmp(cand, c2, nc * sizeof(*cand)) == 0,
+		    "saved and loaded: the same candidates (%zu)", nc);
+		free(cand);
+		free(c2);
+		trigram_free(lx);
+		ok(trigram_load(c.data, c.len - 1) == NULL,
+		    "a truncated index is refused");
+		at = 16 + 4 * 1000;
+		c.data[at + 3] ^= 0x40;		/* an offset out of order */
+		ok(trigram_load(c.data, c.len) == NULL,
+		    "offsets out of order are refused");
+		c.data[at + 3] ^= 0x40;
+		c.data[0] ^= 1;
+		ok(trigram_load(c.data, c.len) == NULL,
+		    "a wrong magic is refused");
+	}
 	trigram_free(ix);
 	free(text);
 	free(len);
