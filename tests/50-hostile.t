@@ -27,11 +27,7 @@ def read_frame(s):
     if h is None: return None
     return recv_exact(s, struct.unpack(">I", h)[0])
 
-def connect(timeout=5):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(timeout)
-    s.connect(SOCK)
-    return s
+def connect(timeout=5): return wire.connect(SOCK, timeout)
 
 def ping_ms():
     """A well-behaved client: connect, ping, answer.  Returns ms or None."""

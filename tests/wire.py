@@ -83,10 +83,21 @@ def dec(b, i=0):
 def frame(payload): return struct.pack(">I", len(payload)) + payload
 
 def connect(path, timeout=5):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(timeout)
-    s.connect(path)
-    return s
+    """Connect as omg's client does: waiting while the listen queue is
+    full (Python's timeouts make connect non-blocking, and a Unix socket
+    then says EAGAIN at once), up to timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(timeout)
+        try:
+            s.connect(path)
+            return s
+        except BlockingIOError:
+            s.close()
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.005)
 
 def recv_exact(s, k):
     buf = b""
