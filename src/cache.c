@@ -540,6 +540,11 @@ rebuild(struct cache *c, const struct conf *conf, const char *stamp,
 		seterr(err, errlen, c->db, "cannot commit the rebuild");
 		goto done;
 	}
+	/* Move the new generation into the database file and empty the
+	   WAL: readers then take it from the file (mmap'd, for embedded
+	   clients), not frame by frame from the WAL.  Best effort. */
+	(void)p_sqlite3_exec(c->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL,
+	    NULL, NULL);
 	tell(&w, "write cache", "", 1, 1);
 	rc = CACHE_REBUILT;
 done:
