@@ -338,13 +338,3 @@ settings_load(const char *path, int must_exist, struct settings *s,
 	fclose(fp);
 	return rc;
 }
-
-void
-settings_print(const struct settings *s, FILE *fp)
-{
-	size_t	i;
-
-	for (i = 0; i < NELEM(settings_table); i++)
-		fprintf(fp, "%s = %g\n", settings_table[i].name,
-		    *(const double *)((const char *)s + settings_table[i].off));
-}

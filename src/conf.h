@@ -58,7 +58,5 @@ void	settings_default(struct settings *);
  * must_exist.  -1 with a one-line reason in err on a bad line.
  */
 int	settings_load(const char *, int, struct settings *, char *, size_t);
-/* Print every setting and its value as omg.conf lines. */
-void	settings_print(const struct settings *, FILE *);
 
 #endif

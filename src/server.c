@@ -452,17 +452,6 @@ server_refreshed(struct server *srv, int code, const char *msg, uint64_t ms)
 	}
 }
 
-int
-server_refreshing(const struct server *srv)
-{
-	const struct conn	*c;
-
-	TAILQ_FOREACH(c, &srv->conns, entry)
-		if (c->nrefresh > 0)
-			return 1;
-	return 0;
-}
-
 void
 server_event(struct server *srv)
 {

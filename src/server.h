@@ -36,8 +36,6 @@ void		 server_progress(struct server *, const char *, uint64_t,
 		    uint64_t);
 void		 server_refreshed(struct server *, int, const char *,
 		    uint64_t);
-/* 1 while some refresh waits for its answer. */
-int		 server_refreshing(const struct server *);
 /* To every subscriber: the cache's generation and state now. */
 void		 server_event(struct server *);
 /* Close every connection and stop accepting; the fd stays the caller's. */
