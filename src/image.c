@@ -33,14 +33,6 @@ put_len(struct buf *b, size_t n)
 	} while (n != 0);
 }
 
-static void
-lower(char *p)
-{
-	for (; *p != '\0'; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p += 'a' - 'A';
-}
-
 /* "a>=1\nb=2" -> "a\nb": the names pacman's search matches. */
 static char *
 provnames(const char *p)
@@ -78,7 +70,7 @@ image_add(struct buf *b, int ord, const char *repo, const char *name,
 	l[2] = xstrdup(pn);
 	l[3] = xstrdup(groups);
 	for (i = 0; i < 4; i++)
-		lower(l[i]);
+		str_lower(l[i]);
 	s[0] = repo;
 	s[1] = name;
 	s[2] = version;

@@ -124,22 +124,18 @@ struct search {
 static char *
 lower_dup(const char *s)
 {
-	char	*p, *l = xstrdup(s);
+	char	*l = xstrdup(s);
 
-	for (p = l; *p != '\0'; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p += 'a' - 'A';
+	str_lower(l);
 	return l;
 }
 
 static char *
 lower_dup_n(const char *s, size_t n)
 {
-	char	*l = xstrndup(s, n), *p;
+	char	*l = xstrndup(s, n);
 
-	for (p = l; *p != '\0'; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p += 'a' - 'A';
+	str_lower(l);
 	return l;
 }
 
@@ -577,7 +573,8 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 			s.terms[s.nterms].lower = lower_dup(w);
 			s.terms[s.nterms].lowerlen = strlen(w);
 			if (strlen(w) >= TRIGRAM_MIN)
-				s.terms[s.nterms].need = lower_dup(w);
+				s.terms[s.nterms].need =
+				    xstrdup(s.terms[s.nterms].lower);
 			s.nterms++;
 			continue;
 		}

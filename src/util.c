@@ -252,3 +252,11 @@ util_dlopen(const char *soname, int mode, const char *const *names,
 		}
 	return 0;
 }
+
+void
+str_lower(char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s += 'a' - 'A';
+}

@@ -49,6 +49,10 @@ uint64_t	now_usec(void);
 /* A duration for people: "42 s", "5 min", "3 h", "2 days" (>= 0). */
 void		fmt_age(char *, size_t, long long);
 
+/* ASCII letters to lower case, in place: the C locale's folding, which
+   REG_ICASE applies under LC_ALL=C and the search's literal path. */
+void		str_lower(char *);
+
 /* A NULL-terminated, growable vector of owned strings. */
 struct strv {
 	char	**v;
