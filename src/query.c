@@ -53,10 +53,8 @@ struct query_snap {
 	struct row		*v;
 	size_t			 n;
 	int			 have_rows;
-	int			 searches;
-	struct trigram		*tri;		/* over each row's lower case:
-						   the cache's (daemon), or
-						   built at the second search */
+	struct trigram		*tri;		/* the rebuild's index of the
+						   rows (daemon), or NULL */
 	struct name		*names;
 	size_t			 nnames, capnames;
 	int			 have_names;
@@ -202,19 +200,6 @@ snap_rows(struct query *q)
 		sn->have_rows = 1;
 	}
 	return sn;
-}
-
-/*
- * The trigram index pays from the second search of a generation on: one
- * search alone (embedded mode, or right after a rebuild) scans the rows.
- */
-static const struct trigram *
-snap_index(struct query_snap *sn)
-{
-	if (sn->tri != NULL || sn->searches++ == 0)
-		return sn->tri;
-	sn->tri = image_index(sn->v, sn->n);
-	return sn->tri;
 }
 
 static int
@@ -546,7 +531,6 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 	const struct buf	*hit;
 	struct search		 s;
 	const char		**need;
-	const struct trigram	*tri;
 	char			*copy, *p, *w, msg[200], *key;
 	uint32_t		*cand;
 	size_t			 i, limit, shown, at, nneed = 0, ncand;
@@ -606,8 +590,10 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 	for (i = 0; i < s.nterms; i++)
 		if (s.terms[i].need != NULL)
 			need[nneed++] = s.terms[i].need;
-	if (nneed > 0 && (tri = snap_index(sn)) != NULL) {
-		cand = trigram_find(tri, need, nneed, &ncand);
+	/* Without the rebuild's index (embedded mode: one query is cheaper
+	   scanned than an index read), every row. */
+	if (nneed > 0 && sn->tri != NULL) {
+		cand = trigram_find(sn->tri, need, nneed, &ncand);
 		/* (A row past the last is a damaged index's.) */
 		while (ncand > 0 && cand[ncand - 1] >= sn->n)
 			ncand--;
