@@ -695,6 +695,26 @@ done:
 
 /* status, suggest, ping */
 
+/* { "id": 1, "op": op, ? "query": query, ? "limit": limit } */
+static void
+enc_request(struct buf *req, const char *op, const char *query,
+    uint64_t limit)
+{
+	proto_enc_map(req, 2 + (query != NULL) + (limit != 0));
+	proto_enc_str(req, "id");
+	proto_enc_uint(req, 1);
+	proto_enc_str(req, "op");
+	proto_enc_str(req, op);
+	if (query != NULL) {
+		proto_enc_str(req, "query");
+		proto_enc_str(req, query);
+	}
+	if (limit != 0) {
+		proto_enc_str(req, "limit");
+		proto_enc_uint(req, limit);
+	}
+}
+
 static int
 simple_request(struct client_opts *o, const char *op, const char *query,
     uint64_t limit, struct answer *a)
@@ -702,19 +722,7 @@ simple_request(struct client_opts *o, const char *op, const char *query,
 	struct buf	req = { 0 };
 	int		rc;
 
-	proto_enc_map(&req, 2 + (query != NULL) + (limit != 0));
-	proto_enc_str(&req, "id");
-	proto_enc_uint(&req, 1);
-	proto_enc_str(&req, "op");
-	proto_enc_str(&req, op);
-	if (query != NULL) {
-		proto_enc_str(&req, "query");
-		proto_enc_str(&req, query);
-	}
-	if (limit != 0) {
-		proto_enc_str(&req, "limit");
-		proto_enc_uint(&req, limit);
-	}
+	enc_request(&req, op, query, limit);
 	rc = ask(o, &req, a);
 	buf_free(&req);
 	return rc;
@@ -1060,11 +1068,7 @@ follow(struct client_opts *o, const char *op, client_msg_fn fn,
 	struct buf	req = { 0 };
 	char		err[512];
 
-	proto_enc_map(&req, 2);
-	proto_enc_str(&req, "id");
-	proto_enc_uint(&req, 1);
-	proto_enc_str(&req, "op");
-	proto_enc_str(&req, op);
+	enc_request(&req, op, NULL, 0);
 	f->rc = -1;
 	if (client_stream(o, req.data, req.len, fn, f, err,
 	    sizeof(err)) == -1 && f->rc == -1) {
