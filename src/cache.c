@@ -81,7 +81,6 @@ struct cache {
 	sqlite3		*db;
 	char		*path;
 	char		*damaged;	/* where a damaged file was moved */
-	sqlite3_stmt	*scan;
 	sqlite3_stmt	*get;
 };
 
@@ -253,7 +252,6 @@ cache_close(struct cache *c)
 {
 	if (c == NULL)
 		return;
-	p_sqlite3_finalize(c->scan);
 	p_sqlite3_finalize(c->get);
 	p_sqlite3_close(c->db);
 	free(c->path);
@@ -432,14 +430,33 @@ meta_set(sqlite3 *db, const char *key, const char *text, int64_t num)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-static int	scan_sync(struct cache *, cache_hit_fn, void *);
-
-static int
-image_row(void *arg, const struct cache_hit *h)
+static const char *
+col(sqlite3_stmt *st, int i)
 {
-	image_add(arg, h->ord, h->repo, h->name, h->version, h->desc,
-	    h->provides, h->groups, h->installed);
-	return 0;
+	const char	*s = (const char *)p_sqlite3_column_text(st, i);
+
+	return s != NULL ? s : "";
+}
+
+/* Every sync row, in pacman's order, with its installed version. */
+static int
+scan_image(struct cache *c, struct buf *b)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (p_sqlite3_prepare_v2(c->db,
+	    "SELECT p.ord, p.repo, p.name, p.version, p.desc, p.provides,"
+	    " p.groups, l.version FROM pkg p LEFT JOIN pkg l"
+	    " ON l.name = p.name AND l.ord = -1"
+	    " WHERE p.ord >= 0 ORDER BY p.id", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	while ((rc = p_sqlite3_step(st)) == SQLITE_ROW)
+		image_add(b, p_sqlite3_column_int(st, 0), col(st, 1), col(st, 2),
+		    col(st, 3), col(st, 4), col(st, 5), col(st, 6),
+		    (const char *)p_sqlite3_column_text(st, 7));
+	p_sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 static int
@@ -473,7 +490,7 @@ write_image(struct cache *c)
 	int			 rc = -1;
 
 	image_begin(&b);
-	if (scan_sync(c, image_row, &b) == -1 || put_blob(c, 1, &b) == -1 ||
+	if (scan_image(c, &b) == -1 || put_blob(c, 1, &b) == -1 ||
 	    (v = image_rows((const char *)b.data, b.len, &n)) == NULL)
 		goto done;
 	ix = image_index(v, n);
@@ -599,43 +616,6 @@ done:
 }
 
 /* Queries */
-
-static const char *
-col(sqlite3_stmt *st, int i)
-{
-	const char	*s = (const char *)p_sqlite3_column_text(st, i);
-
-	return s != NULL ? s : "";
-}
-
-static int
-scan_sync(struct cache *c, cache_hit_fn fn, void *arg)
-{
-	struct cache_hit	 h;
-	int			 rc;
-
-	if (c->scan == NULL && p_sqlite3_prepare_v3(c->db,
-	    "SELECT p.ord, p.repo, p.name, p.version, p.desc, p.provides,"
-	    " p.groups, l.version FROM pkg p LEFT JOIN pkg l"
-	    " ON l.name = p.name AND l.ord = -1"
-	    " WHERE p.ord >= 0 ORDER BY p.id", -1, SQLITE_PREPARE_PERSISTENT,
-	    &c->scan, NULL) != SQLITE_OK)
-		return -1;
-	while ((rc = p_sqlite3_step(c->scan)) == SQLITE_ROW) {
-		h.ord = p_sqlite3_column_int(c->scan, 0);
-		h.repo = col(c->scan, 1);
-		h.name = col(c->scan, 2);
-		h.version = col(c->scan, 3);
-		h.desc = col(c->scan, 4);
-		h.provides = col(c->scan, 5);
-		h.groups = col(c->scan, 6);
-		h.installed = (const char *)p_sqlite3_column_text(c->scan, 7);
-		if (fn(arg, &h) == -1)
-			break;
-	}
-	p_sqlite3_reset(c->scan);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
-}
 
 static int
 get_blob(struct cache *c, int id, struct buf *out)

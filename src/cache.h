@@ -29,18 +29,6 @@ struct cache_info {
 	char		*stamp;		/* feed_stamp at build time; owned */
 };
 
-/* A sync package for search; pointers are valid during the callback. */
-struct cache_hit {
-	int		 ord;		/* repo order */
-	const char	*repo;
-	const char	*name;
-	const char	*version;
-	const char	*desc;
-	const char	*provides;	/* '\n'-joined */
-	const char	*groups;	/* '\n'-joined */
-	const char	*installed;	/* installed version or NULL */
-};
-
 /* A whole package row; every string is owned (free with cache_pkg_free). */
 struct cache_pkg {
 	char	*repo, *name, *version, *desc, *url, *arch, *packager;
@@ -55,7 +43,6 @@ struct cache_counts {
 	uint64_t	total, explicit, orphans, updates;
 };
 
-typedef int	(*cache_hit_fn)(void *, const struct cache_hit *);
 typedef int	(*cache_name_fn)(void *, const char *, const char *);
 
 #define CACHE_CHECK	0x1	/* cache_open: run PRAGMA quick_check */
