@@ -26,9 +26,6 @@
 
 /* Search */
 
-/* A sync package as search reads it: a row of the search image. */
-#define row	image_row
-
 /* A search answer already encoded: the CBOR of its result, by key. */
 struct hit_cache {
 	char		*key;
@@ -50,7 +47,7 @@ struct name {
 struct query_snap {
 	struct buf		 image;		/* the rows point into it */
 	struct buf		 index;		/* the daemon's: tri's bytes */
-	struct row		*v;
+	struct image_row	*v;		/* the sync packages */
 	size_t			 n;
 	int			 have_rows;
 	struct trigram		*tri;		/* the rebuild's index of the
@@ -109,7 +106,7 @@ find(const char *h, size_t len, const char *n, size_t m)
 struct match {
 	int		 rank;
 	size_t		 seq;		/* scan order: repo order, then name */
-	const struct row *row;
+	const struct image_row	*row;
 };
 
 struct search {
@@ -373,7 +370,7 @@ holds(const struct term *t, const char *f, const char *next)
 }
 
 static int
-rank_name(const struct term *t, const struct row *r)
+rank_name(const struct term *t, const struct image_row *r)
 {
 	regmatch_t	 rm;
 	const char	*hit;
@@ -406,7 +403,7 @@ rank_name(const struct term *t, const struct row *r)
 /* pacman's order of fields: name (as regex or plain text), description,
  * provides, groups; every term must hit one of them. */
 static void
-search_row(struct search *s, const struct row *r, size_t seq)
+search_row(struct search *s, const struct image_row *r, size_t seq)
 {
 	const struct term	*t;
 	struct match		*m;
@@ -620,7 +617,7 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 	proto_enc_str(out, "packages");
 	proto_enc_array(out, shown);
 	for (i = 0; i < shown; i++) {
-		const struct row	*r = s.m[i].row;
+		const struct image_row	*r = s.m[i].row;
 
 		proto_enc_map(out, 5 + (r->installed != NULL));
 		proto_enc_str(out, "name");
