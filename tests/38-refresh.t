@@ -131,7 +131,11 @@ try:
        [("cache", g, "rebuilding"), ("cache", g + 1, "fresh")],
        "subscribe: a refresh gives rebuilding, then fresh at the next generation")
     time.sleep(1.6)         # past idle_timeout = 1
-    ok(call(sub, {"id": 22, "op": "ping"}).get("result") == "pong",
+    try:
+        r = call(sub, {"id": 22, "op": "ping"})
+    except OSError:
+        r = None
+    ok(r is not None and r.get("result") == "pong",
        "a quiet subscriber outlives the idle timeout (and may still ask)")
     idle = d.connect()
     time.sleep(1.6)
