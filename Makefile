@@ -19,31 +19,43 @@ UNIT = tests/unit/proto tests/unit/conf tests/unit/fuzzy tests/unit/vercmp \
 	tests/unit/image
 UNIT_OBJ = src/proto.o src/util.o src/conf.o src/log.o
 
+# pkg-config's answers, read by the shell when a recipe runs (after
+# "make deps" has installed pkg-config), from the files src/mkconfig writes.
+DEPS_CFLAGS = `cat src/config.cflags`
+DEPS_LIBS = `cat src/config.libs`
+
 all: omg
 
-.c.o:
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+# Asked at every make, rewritten only when the answers change: a new
+# VERSION or libalpm soname rebuilds what includes config.h, and nothing
+# is compiled with a value taken before the libraries were there.
+src/config.h: FORCE
+	./src/mkconfig "$(VERSION)" "$(CC)" "$(PKG_CONFIG)"
+FORCE:
 
-$(OBJ): $(HDR) config.mk
+.c.o:
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPS_CFLAGS) -c $< -o $@
+
+$(OBJ): $(HDR) config.mk src/config.h
 
 omg: $(OBJ)
 	$(CC) $(LDFLAGS) -o $@ $(OBJ) $(LDLIBS)
 
 tests/unit/proto: tests/unit/proto.c tests/unit/tap.h $(UNIT_OBJ)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ tests/unit/proto.c \
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPS_CFLAGS) -Isrc -o $@ tests/unit/proto.c \
 		$(UNIT_OBJ) $(LDFLAGS) $(LDLIBS)
 
 tests/unit/conf: tests/unit/conf.c tests/unit/tap.h $(UNIT_OBJ)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ tests/unit/conf.c \
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPS_CFLAGS) -Isrc -o $@ tests/unit/conf.c \
 		$(UNIT_OBJ) $(LDFLAGS) $(LDLIBS)
 
 tests/unit/vercmp: tests/unit/vercmp.c src/vercmp.o src/util.o
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ tests/unit/vercmp.c \
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPS_CFLAGS) -Isrc -o $@ tests/unit/vercmp.c \
 		src/vercmp.o src/util.o $(LDFLAGS) $(LDLIBS)
 
 tests/unit/image: tests/unit/image.c tests/unit/tap.h src/image.o \
 	src/trigram.o src/util.o
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ tests/unit/image.c \
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPS_CFLAGS) -Isrc -o $@ tests/unit/image.c \
 		src/image.o src/trigram.o src/util.o $(LDFLAGS) $(LDLIBS)
 
 QUERY_OBJ = src/query.o src/trigram.o src/image.o src/audit.o \
@@ -51,7 +63,7 @@ QUERY_OBJ = src/query.o src/trigram.o src/image.o src/audit.o \
 
 tests/unit/fuzzy: tests/unit/fuzzy.c tests/unit/tap.h $(QUERY_OBJ) \
 	$(UNIT_OBJ)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ tests/unit/fuzzy.c \
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPS_CFLAGS) -Isrc -o $@ tests/unit/fuzzy.c \
 		$(QUERY_OBJ) $(UNIT_OBJ) $(LDFLAGS) $(LDLIBS)
 
 # The fuzz targets with a plain main() that replays the corpus.
@@ -60,12 +72,12 @@ REPLAY = tests/fuzz/replay-request tests/fuzz/replay-server
 
 tests/fuzz/replay-request: tests/fuzz/fuzz_request.c tests/fuzz/replay.c \
 	$(UNIT_OBJ)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ tests/fuzz/fuzz_request.c \
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPS_CFLAGS) -Isrc -o $@ tests/fuzz/fuzz_request.c \
 		tests/fuzz/replay.c $(UNIT_OBJ) $(LDFLAGS) $(LDLIBS)
 
 tests/fuzz/replay-server: tests/fuzz/fuzz_server.c tests/fuzz/replay.c \
 	$(FUZZ_LIB)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ tests/fuzz/fuzz_server.c \
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPS_CFLAGS) -Isrc -o $@ tests/fuzz/fuzz_server.c \
 		tests/fuzz/replay.c $(FUZZ_LIB) $(LDFLAGS) $(LDLIBS)
 
 # libFuzzer builds (clang): make fuzz, then e.g.
@@ -75,7 +87,7 @@ FUZZ_SRC = src/server.c src/query.c src/trigram.c src/image.c \
 	src/util.c src/conf.c src/log.c
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
-fuzz:
+fuzz: src/config.h
 	clang $(CPPFLAGS) -std=c11 $(DEPS_CFLAGS) $(FUZZ_FLAGS) -Isrc \
 		-o tests/fuzz/fuzz-request tests/fuzz/fuzz_request.c \
 		src/proto.c src/util.c src/conf.c src/log.c $(LDLIBS)
@@ -83,9 +95,11 @@ fuzz:
 		-o tests/fuzz/fuzz-server tests/fuzz/fuzz_server.c \
 		$(FUZZ_SRC) $(LDLIBS)
 
-# Everything the tests need, then every test under one TAP runner.
+# Everything the tests need, then every test under one TAP runner, a few
+# at once: each works in its own temporary directory with its own daemon,
+# and most of their time is spent in pacman or waiting for a deadline.
 check: omg $(UNIT) $(REPLAY)
-	prove -v tests/*.t
+	prove -j$(CHECK_JOBS) --failures --comments tests/*.t
 
 # The same suite with everything built under ASan and UBSan (leaks too).
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -117,6 +131,7 @@ demo: omg
 
 clean:
 	rm -f omg $(OBJ) $(UNIT) $(REPLAY) tests/bench/bench \
+		src/config.h src/config.cflags src/config.libs \
 		tests/fuzz/fuzz-request \
 		tests/fuzz/fuzz-server
 
@@ -167,4 +182,4 @@ uninstall:
 		$(DESTDIR)$(MANPREFIX)/man5/omg.conf.5 \
 		$(DESTDIR)$(MANPREFIX)/man7/omg-protocol.7
 
-.PHONY: all bench check check-asan check-valgrind fuzz deps demo clean install uninstall
+.PHONY: FORCE all bench check check-asan check-valgrind fuzz deps demo clean install uninstall

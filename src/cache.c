@@ -169,15 +169,23 @@ quick_check(sqlite3 *db)
 	return rc;
 }
 
+#define CACHE_RDONLY	0x100	/* open_db: read only; report, never repair */
+#define OTHER_SCHEMA	(-1)	/* open_db with CACHE_RDONLY: *v is not ours */
+
 static int
-open_db(const char *path, int flags, sqlite3 **out)
+open_db(const char *path, int flags, sqlite3 **out, int *v)
 {
 	sqlite3	*db = NULL;
-	int	 rc, v = -1, one = 1;
+	int	 rc, one = 1;
 
-	rc = p_sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc == SQLITE_OK) {
+	*v = -1;
+	if (flags & CACHE_RDONLY)
+		rc = p_sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY |
+		    SQLITE_OPEN_NOMUTEX, NULL);
+	else
+		rc = p_sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
+		    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK && !(flags & CACHE_RDONLY)) {
 		/* Every embedded client opens and closes the cache: keep the
 		   WAL file between them instead of creating and unlinking it
 		   each time. */
@@ -195,9 +203,9 @@ open_db(const char *path, int flags, sqlite3 **out)
 	if (rc == SQLITE_OK && (flags & CACHE_CHECK))
 		rc = quick_check(db);
 	if (rc == SQLITE_OK)
-		rc = user_version(db, &v);
-	if (rc == SQLITE_OK && v != CACHE_SCHEMA)
-		rc = reset_schema(db);
+		rc = user_version(db, v);
+	if (rc == SQLITE_OK && *v != CACHE_SCHEMA)
+		rc = (flags & CACHE_RDONLY) ? OTHER_SCHEMA : reset_schema(db);
 	*out = db;
 	return rc;
 }
@@ -208,12 +216,12 @@ cache_open(const char *path, int flags, char *err, size_t errlen)
 	struct cache	*c;
 	sqlite3		*db;
 	char		*aside, *damaged = NULL;
-	int		 rc;
+	int		 rc, v;
 
 	if (sqlite_load(err, errlen) == -1)
 		return NULL;
 	make_parent(path);
-	rc = open_db(path, flags, &db);
+	rc = open_db(path, flags, &db, &v);
 	if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT) {
 		/* Keep the bad file for a post-mortem; start a new one. */
 		p_sqlite3_close(db);
@@ -232,7 +240,7 @@ cache_open(const char *path, int flags, char *err, size_t errlen)
 		aside = xasprintf("%s-shm", path);
 		(void)unlink(aside);
 		free(aside);
-		rc = open_db(path, flags, &db);
+		rc = open_db(path, flags, &db, &v);
 	}
 	if (rc != SQLITE_OK) {
 		seterr(err, errlen, db, path);
@@ -245,6 +253,39 @@ cache_open(const char *path, int flags, char *err, size_t errlen)
 	c->path = xstrdup(path);
 	c->damaged = damaged;
 	return c;
+}
+
+struct cache *
+cache_open_ro(const char *path, int *fixable, char *err, size_t errlen)
+{
+	struct cache	*c;
+	sqlite3		*db;
+	int		 rc, v;
+
+	*fixable = 0;
+	if (sqlite_load(err, errlen) == -1)
+		return NULL;
+	rc = open_db(path, CACHE_RDONLY | CACHE_CHECK, &db, &v);
+	if (rc == SQLITE_OK) {
+		c = xcalloc(1, sizeof(*c));
+		c->db = db;
+		c->path = xstrdup(path);
+		return c;
+	}
+	if (rc == OTHER_SCHEMA) {
+		*fixable = 1;
+		snprintf(err, errlen, "cache %s has schema version %d, this omg "
+		    "uses %d: the next query lays the new one down and "
+		    "rebuilds it", path, v, CACHE_SCHEMA);
+	} else if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT) {
+		*fixable = 1;
+		snprintf(err, errlen, "cache %s is damaged (%s): the next query "
+		    "moves it to %s.corrupt and rebuilds it", path,
+		    db ? p_sqlite3_errmsg(db) : "corrupt", path);
+	} else
+		seterr(err, errlen, db, path);
+	p_sqlite3_close(db);
+	return NULL;
 }
 
 void

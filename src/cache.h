@@ -56,6 +56,13 @@ typedef int	(*cache_name_fn)(void *, const char *, const char *);
  * caller only has to rebuild.  NULL with a reason in err.
  */
 struct cache	*cache_open(const char *, int, char *, size_t);
+/*
+ * Open the cache read-only and change nothing (omg doctor), checking it
+ * as cache_open(CACHE_CHECK) would.  NULL with a reason in err; then
+ * *fixable is 1 when cache_open would set the file aside or lay a new
+ * schema (the next query rebuilds it), 0 when it cannot be read at all.
+ */
+struct cache	*cache_open_ro(const char *, int *, char *, size_t);
 void		 cache_close(struct cache *);
 /* Where cache_open moved a damaged file, or NULL. */
 const char	*cache_damaged(const struct cache *);

@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "client.h"
+#include "config.h"
 #include "doctor.h"
 #include "paths.h"
 #include "proto.h"

@@ -4,8 +4,6 @@
 #ifndef OMG_CLI_H
 #define OMG_CLI_H
 
-#define OMG_VERSION	"0.1.0"
-
 #define EXIT_ANSWERED	0
 #define EXIT_NOTFOUND	1
 #define EXIT_USAGE	2

@@ -173,22 +173,20 @@ check_cache(const struct client_opts *o, const struct conf *c)
 	struct cache_info	 ci;
 	struct cache		*cache;
 	struct stat		 st;
-	char			 err[256], when[64], *stamp;
+	char			 err[512], when[64], *stamp;
+	int			 fixable;
 
 	if (stat(o->cache, &st) == -1) {
 		say("warn", "no cache at %s yet: the first query builds it",
 		    o->cache);
 		return;
 	}
-	if ((cache = cache_open(o->cache, CACHE_CHECK, err,
+	if ((cache = cache_open_ro(o->cache, &fixable, err,
 	    sizeof(err))) == NULL) {
-		say("fail", "%s", err);
+		say(fixable ? "warn" : "fail", "%s", err);
 		return;
 	}
-	if (cache_damaged(cache) != NULL)
-		say("warn", "the cache was damaged; moved to %s, the next "
-		    "query rebuilds it", cache_damaged(cache));
-	else if (cache_info(cache, &ci) == -1)
+	if (cache_info(cache, &ci) == -1)
 		say("warn", "the cache %s holds no build yet", o->cache);
 	else {
 		stamp = feed_stamp(c);

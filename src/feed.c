@@ -19,11 +19,8 @@
 
 #include <alpm.h>
 
+#include "config.h"
 #include "feed.h"
-
-#ifndef ALPM_SONAME
-#define ALPM_SONAME	"libalpm.so.13"
-#endif
 
 /* One pointer per libalpm function we call, typed from alpm.h. */
 #define ALPM_FUNCS(X)							\

@@ -13,13 +13,13 @@
 #include <time.h>
 
 #include "audit.h"
+#include "config.h"
 #include "feed.h"
 #include "image.h"
 #include "proto.h"
 #include "query.h"
 #include "trigram.h"
 
-#define OMG_VERSION_STR		"0.1.0"
 #define SEARCH_LIMIT		50
 #define SUGGEST_LIMIT		10
 #define FUZZY_MAXLEN		64
@@ -1368,7 +1368,7 @@ do_status(struct query *q, const struct proto_req *req, struct buf *out)
 	proto_enc_str(out, "server");
 	proto_enc_map(out, 4);
 	enc_kv_str(out, "mode", q->mode);
-	enc_kv_str(out, "version", OMG_VERSION_STR);
+	enc_kv_str(out, "version", OMG_VERSION);
 	enc_kv_int(out, "protocol", PROTO_VERSION);
 	enc_kv_int(out, "loop_stall_max_us", (int64_t)q->stall_max_us);
 }

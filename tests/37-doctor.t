@@ -50,4 +50,28 @@ printf '[]' > "$T/adv.json"
 doc
 grep -q '^ok    advisories' "$T/out"
 ok $? "fresh advisories are ok"
+
+# A diagnosis changes nothing: a cache of another schema version and a
+# damaged one are reported with what the next query would do, and left
+# byte for byte as they were.
+docc() { "$OMG" --socket "$T/none.sock" --config "$CONF" --cache "$1" \
+    --advisories "$T/adv.json" doctor > "$T/out" 2>&1; }
+python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("CREATE TABLE pkg (name TEXT)")
+c.execute("INSERT INTO pkg VALUES (\"kept\")")
+c.execute("PRAGMA user_version = 1")
+c.commit()' "$T/old.db"
+sum=$(cksum < "$T/old.db")
+docc "$T/old.db"
+grep -q "^warn  cache $T/old.db has schema version 1" "$T/out"
+ok $? "another schema version: a warning naming it"
+is "$(cksum < "$T/old.db")" "$sum" "doctor leaves that cache as it was"
+printf 'not a database, %0100d\n' 0 > "$T/bad.db"
+sum=$(cksum < "$T/bad.db")
+docc "$T/bad.db"
+grep -q "^warn  cache $T/bad.db is damaged" "$T/out"
+ok $? "a damaged cache: a warning"
+is "$(cksum < "$T/bad.db") $(ls "$T" | grep -c corrupt)" "$sum 0" \
+    "doctor leaves the damaged cache in place (nothing moved aside)"
 done_testing

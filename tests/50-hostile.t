@@ -118,7 +118,7 @@ try:
        "a bad omg.conf: exit 1, the line and the rule named")
 
     start("connections_max = 64\nconnections_fresh_max = 16\nfirst_frame_timeout = 1\n"
-          "frame_gap_timeout = 1\nidle_timeout = 2\nwrite_stall_timeout = 2\n"
+          "frame_gap_timeout = 0.5\nidle_timeout = 1\nwrite_stall_timeout = 1\n"
           "rate = 200\nrate_burst = 400\noutput_pause = 65536\noutput_max = 1048576\n")
     base_fds = settled_fds()
     rss0 = proc("VmRSS")
@@ -198,7 +198,7 @@ try:
             slow.append(connect(2))
         except OSError:
             pass
-    t_end = time.time() + 3
+    t_end = time.time() + 1.5
     k = 0
     while time.time() < t_end:
         for c in slow[k % 50::50]:
@@ -239,7 +239,7 @@ try:
     ok(mid is not None, "meanwhile another client is answered (%.2f ms)" % (mid or -1))
     grew = proc("VmRSS") - rss1
     ok(grew < 16 * 1024, "daemon RSS grew %d KiB, bounded by the output limits" % grew)
-    time.sleep(3.5)                     # past write_stall_timeout, unread
+    time.sleep(1.5)                     # past write_stall_timeout, unread
     with open(tmp + "/daemon.log") as f:
         log = f.read()
     hog.setblocking(True)
@@ -286,11 +286,13 @@ try:
         try: flood.append(connect(1))
         except OSError: break
     c0 = cpu_s()
-    time.sleep(2)
+    time.sleep(1)
     burned = cpu_s() - c0
-    ok(burned < 1.0, "at EMFILE with 200 clients waiting: %.2f s of CPU in 2 s (no busy loop)" % burned)
+    ok(burned < 0.5, "at EMFILE with 200 clients waiting: %.2f s of CPU in 1 s (no busy loop)" % burned)
     for c in flood: c.close()
-    time.sleep(1.5)
+    for _ in range(30):                 # until the daemon accepts again
+        if ping_ms() is not None: break
+        time.sleep(0.1)
     ok(ping_ms() is not None, "after the flood a new client is answered")
     for _ in range(50):
         if nfds() == base_fds: break
