@@ -8,6 +8,7 @@
  */
 #include <err.h>
 #include <getopt.h>
+#include <limits.h>
 #include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -351,6 +352,76 @@ parse_limit(const char *s, long max, uint64_t *out)
 
 /* search */
 
+/* One package of a search answer, the way pacman -Ss prints it. */
+static void
+print_hit(const struct pv_doc *doc, uint32_t k, int quiet, struct buf *line)
+{
+	char		*name = field(doc, k, "name");
+	char		*ver = field(doc, k, "version");
+	char		*src = field(doc, k, "source");
+	char		*desc = field(doc, k, "description");
+	char		*inst = field(doc, k, "installed");
+	const struct pv	*grp = pv_get(doc, k, "groups");
+
+	buf_reset(line);
+	if (quiet)
+		buf_printf(line, "%s\n", name ? name : "");
+	else {
+		buf_printf(line, "%s%s/%s%s %s%s%s", pal->repo, src ? src : "",
+		    pal->title, name ? name : "", pal->version, ver ? ver : "",
+		    pal->off);
+		if (grp != NULL && grp->type == PV_ARRAY && grp->n) {
+			buf_printf(line, " %s(", pal->groups);
+			join(line, doc, grp, " ", NULL);
+			buf_printf(line, ")%s", pal->off);
+		}
+		if (inst != NULL && ver != NULL && strcmp(inst, ver))
+			buf_printf(line, " %s[installed: %s]%s", pal->meta,
+			    inst, pal->off);
+		else if (inst != NULL)
+			buf_printf(line, " %s[installed]%s", pal->meta,
+			    pal->off);
+		buf_printf(line, "\n    %s\n", desc ? desc : "");
+	}
+	fwrite(line->data, 1, line->len, stdout);
+	free(name);
+	free(ver);
+	free(src);
+	free(desc);
+	free(inst);
+}
+
+static void
+enc_search(struct buf *req, char **terms, size_t nterms, uint64_t offset,
+    uint64_t limit, int sort_repo)
+{
+	size_t	i;
+
+	buf_reset(req);
+	proto_enc_map(req, 5 + sort_repo);
+	proto_enc_str(req, "id");
+	proto_enc_uint(req, 1);
+	proto_enc_str(req, "op");
+	proto_enc_str(req, "search");
+	proto_enc_str(req, "query");
+	proto_enc_array(req, nterms);
+	for (i = 0; i < nterms; i++)
+		proto_enc_str(req, terms[i]);
+	proto_enc_str(req, "offset");
+	proto_enc_uint(req, offset);
+	proto_enc_str(req, "limit");
+	proto_enc_uint(req, limit);
+	if (sort_repo) {
+		proto_enc_str(req, "sort");
+		proto_enc_str(req, "repo");
+	}
+}
+
+/*
+ * Every match, as pacman prints them: the answer comes in pages of at
+ * most PROTO_PAGE_MAX, asked for one after another; --limit N stops at N
+ * and says on stderr what it left out.
+ */
 static int
 cmd_search(struct client_opts *o, int argc, char **argv)
 {
@@ -362,11 +433,11 @@ cmd_search(struct client_opts *o, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct answer	 a;
-	struct buf	 req = { 0 }, q = { 0 }, line = { 0 };
+	struct buf	 req = { 0 }, line = { 0 }, js = { 0 };
 	const struct pv	*pkgs, *tot;
-	uint64_t	 limit = 0;
+	uint64_t	 limit = 0, got = 0, total = 0, want;
 	uint32_t	 k;
-	size_t		 i;
+	size_t		 i, nterms;
 	int		 ch, quiet = 0, json = 0, rc, sort_repo = 0;
 
 	while ((ch = getopt_long(argc, argv, "ql:", longopts, NULL)) != -1) {
@@ -378,7 +449,7 @@ cmd_search(struct client_opts *o, int argc, char **argv)
 			json = 1;
 			break;
 		case 'l':
-			if ((rc = parse_limit(optarg, 1000, &limit)) != 0)
+			if ((rc = parse_limit(optarg, LONG_MAX, &limit)) != 0)
 				return rc;
 			break;
 		case 's':
@@ -393,85 +464,67 @@ cmd_search(struct client_opts *o, int argc, char **argv)
 			    argv[optind - 1]);
 		}
 	}
-	for (i = (size_t)optind; i < (size_t)argc; i++) {
-		if (q.len > 0)
-			buf_add(&q, " ", 1);
-		buf_addstr(&q, argv[i]);
-	}
-	proto_enc_map(&req, 3 + (limit != 0) + sort_repo);
-	proto_enc_str(&req, "id");
-	proto_enc_uint(&req, 1);
-	proto_enc_str(&req, "op");
-	proto_enc_str(&req, "search");
-	proto_enc_str(&req, "query");
-	proto_enc_str(&req, buf_cstr(&q));
-	if (limit != 0) {
-		proto_enc_str(&req, "limit");
-		proto_enc_uint(&req, limit);
-	}
-	if (sort_repo) {
-		proto_enc_str(&req, "sort");
-		proto_enc_str(&req, "repo");
-	}
-	buf_free(&q);
-	rc = ask(o, &req, &a);
-	buf_free(&req);
-	if (rc != 0)
-		goto done;
-	if (json) {
-		print_json(&a.doc, a.result);
-		goto done;
-	}
-	pkgs = pv_get(&a.doc, a.result, "packages");
-	if (pkgs == NULL || pkgs->type != PV_ARRAY) {
-		warnx("protocol error: no packages in the answer");
-		rc = EXIT_NOANSWER;
-		goto done;
-	}
-	k = (uint32_t)(pkgs - a.doc.v) + 1;
-	for (i = 0; i < pkgs->n; i++, k = a.doc.v[k].next) {
-		char	*name = field(&a.doc, k, "name");
-		char	*ver = field(&a.doc, k, "version");
-		char	*src = field(&a.doc, k, "source");
-		char	*desc = field(&a.doc, k, "description");
-		char	*inst = field(&a.doc, k, "installed");
-		const struct pv	*grp = pv_get(&a.doc, k, "groups");
-
-		buf_reset(&line);
-		if (quiet)
-			buf_printf(&line, "%s\n", name ? name : "");
-		else {
-			buf_printf(&line, "%s%s/%s%s %s%s%s", pal->repo,
-			    src ? src : "", pal->title, name ? name : "",
-			    pal->version, ver ? ver : "", pal->off);
-			if (grp != NULL && grp->type == PV_ARRAY && grp->n) {
-				buf_printf(&line, " %s(", pal->groups);
-				join(&line, &a.doc, grp, " ", NULL);
-				buf_printf(&line, ")%s", pal->off);
-			}
-			if (inst != NULL && ver != NULL && strcmp(inst, ver))
-				buf_printf(&line, " %s[installed: %s]%s",
-				    pal->meta, inst, pal->off);
-			else if (inst != NULL)
-				buf_printf(&line, " %s[installed]%s", pal->meta,
-				    pal->off);
-			buf_printf(&line, "\n    %s\n", desc ? desc : "");
+	argv += optind;
+	nterms = (size_t)(argc - optind);
+	if (nterms > PROTO_TERMS_MAX)
+		return usage_error("%zu search terms, over the limit of %d",
+		    nterms, PROTO_TERMS_MAX);
+	for (i = 0; i < nterms; i++)
+		if (strlen(argv[i]) > proto_req_limits.strlen) {
+			/* pacman would search and find nothing: exit 1. */
+			warnx("search term of %zu bytes is over the limit of "
+			    "%zu bytes; nothing searched", strlen(argv[i]),
+			    proto_req_limits.strlen);
+			return EXIT_NOTFOUND;
 		}
-		fwrite(line.data, 1, line.len, stdout);
-		free(name);
-		free(ver);
-		free(src);
-		free(desc);
-		free(inst);
+	if (json)
+		buf_addstr(&js, "{\"packages\":[");
+	memset(&a, 0, sizeof(a));
+	do {
+		want = limit != 0 && limit - got < PROTO_PAGE_MAX ?
+		    limit - got : PROTO_PAGE_MAX;
+		enc_search(&req, argv, nterms, got, want, sort_repo);
+		answer_free(&a);
+		if ((rc = ask(o, &req, &a)) != 0)
+			goto done;
+		pkgs = pv_get(&a.doc, a.result, "packages");
+		tot = pv_get(&a.doc, a.result, "total");
+		if (pkgs == NULL || pkgs->type != PV_ARRAY || tot == NULL ||
+		    tot->type != PV_UINT) {
+			warnx("protocol error: no packages in the answer");
+			rc = EXIT_NOANSWER;
+			goto done;
+		}
+		total = tot->x.u;
+		k = (uint32_t)(pkgs - a.doc.v) + 1;
+		for (i = 0; i < pkgs->n; i++, k = a.doc.v[k].next) {
+			if (json) {
+				if (got + i > 0)
+					buf_add(&js, ",", 1);
+				json_value(&js, &a.doc, k);
+			} else
+				print_hit(&a.doc, k, quiet, &line);
+		}
+		got += pkgs->n;
+		/* A page short of what was asked: the end (or the cache
+		   changed under us; the next search sees the new one). */
+	} while (pkgs->n == want && got < total &&
+	    (limit == 0 || got < limit));
+	if (json) {
+		buf_printf(&js, "],\"total\":%llu}\n",
+		    (unsigned long long)total);
+		fwrite(js.data, 1, js.len, stdout);
 	}
-	tot = pv_get(&a.doc, a.result, "total");
-	if (tot != NULL && tot->type == PV_UINT && tot->x.u > pkgs->n)
-		fprintf(stderr, "omg: showed %zu of %llu matches; use --limit "
-		    "for more\n", pkgs->n, (unsigned long long)tot->x.u);
-	if (pkgs->n == 0)
+	if (got < total)
+		fprintf(stderr, "omg: showed %llu of %llu matches (--limit "
+		    "%llu)\n", (unsigned long long)got,
+		    (unsigned long long)total, (unsigned long long)limit);
+	if (got == 0)
 		rc = EXIT_NOTFOUND;
 done:
+	buf_free(&req);
 	buf_free(&line);
+	buf_free(&js);
 	answer_free(&a);
 	return rc;
 }

@@ -434,6 +434,54 @@ req_limit(struct proto_req *req, const struct pv *v, uint64_t max)
 	return 0;
 }
 
+/*
+ * Search terms: an array of text strings, each one term (as pacman takes
+ * each argument), or, as protocol 1 clients send them, one text string
+ * split at blanks.
+ */
+static int
+req_terms(struct proto_req *req, const struct pv_doc *doc, const struct pv *v)
+{
+	char		*s, *p, *w;
+	uint32_t	 k;
+	size_t		 i;
+
+	if (v != NULL && v->type == PV_ARRAY) {
+		if (v->n > PROTO_TERMS_MAX)
+			return req_fail(req, PROTO_E_PARAMS, "%zu search terms, "
+			    "over the limit of %d", v->n, PROTO_TERMS_MAX);
+		req->terms = xcalloc(v->n + 1, sizeof(*req->terms));
+		k = v->n > 0 ? pv_child(doc, (uint32_t)(v - doc->v)) : 0;
+		for (i = 0; i < v->n; i++, k = doc->v[k].next) {
+			if (req_str(req, &doc->v[k], "query", 1,
+			    &req->terms[i]) == -1)
+				return -1;
+			req->nterms++;
+		}
+		return 0;
+	}
+	if (req_str(req, v, "query", 1, &s) == -1)
+		return -1;
+	req->terms = xcalloc(strlen(s) / 2 + 2, sizeof(*req->terms));
+	for (p = s; (w = strsep(&p, " \t\n")) != NULL; )
+		if (*w != '\0')
+			req->terms[req->nterms++] = xstrdup(w);
+	free(s);
+	return 0;
+}
+
+static int
+req_offset(struct proto_req *req, const struct pv *v)
+{
+	if (v == NULL)
+		return 0;
+	if (v->type != PV_UINT)
+		return req_fail(req, PROTO_E_PARAMS,
+		    "parameter \"offset\" must be an unsigned integer");
+	req->offset = v->x.u;
+	return 0;
+}
+
 static int	req_from(const struct pv_doc *, uint32_t, size_t,
 		    struct proto_req *, int);
 
@@ -518,9 +566,10 @@ req_from(const struct pv_doc *doc, uint32_t root, size_t batch,
 			    "\"%s\" cannot be part of a batch", ops[i].name);
 		return 0;
 	case OP_SEARCH:
-		if (req_str(req, pv_get(doc, root, "query"), "query", 1,
-		    &req->query) == -1 ||
-		    req_limit(req, pv_get(doc, root, "limit"), 1000) == -1)
+		if (req_terms(req, doc, pv_get(doc, root, "query")) == -1 ||
+		    req_limit(req, pv_get(doc, root, "limit"),
+		    PROTO_PAGE_MAX) == -1 ||
+		    req_offset(req, pv_get(doc, root, "offset")) == -1)
 			return -1;
 		if ((v = pv_get(doc, root, "sort")) != NULL) {
 			if (pv_streq(v, "repo"))
@@ -579,6 +628,9 @@ proto_req_free(struct proto_req *req)
 	for (i = 0; i < req->nsub; i++)
 		proto_req_free(&req->sub[i]);
 	free(req->sub);
+	for (i = 0; i < req->nterms; i++)
+		free(req->terms[i]);
+	free(req->terms);
 	free(req->query);
 	free(req->package);
 	memset(req, 0, sizeof(*req));

@@ -20,6 +20,8 @@
 #define PROTO_REQ_MAX		65536		/* request frame payload */
 #define PROTO_RESP_MAX		(8u << 20)	/* response frame payload */
 #define PROTO_BATCH_MAX		64
+#define PROTO_TERMS_MAX		256		/* search terms in one request */
+#define PROTO_PAGE_MAX		1000		/* search results in one answer */
 
 #define PROTO_E_PARSE		(-32700)
 #define PROTO_E_OP		(-32601)
@@ -94,9 +96,12 @@ struct proto_req {
 	enum proto_op		 op;
 	int			 err;
 	char			 errmsg[128];
-	char			*query;		/* search, suggest */
+	char			*query;		/* suggest */
+	char			**terms;	/* search: each one regex */
+	size_t			 nterms;
 	char			*package;	/* info */
 	uint64_t		 limit;		/* search, suggest: 0 = default */
+	uint64_t		 offset;	/* search: matches to pass over */
 	enum proto_sort		 sort;
 	struct proto_req	*sub;		/* batch */
 	size_t			 nsub;

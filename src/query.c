@@ -280,7 +280,7 @@ match_list(const regex_t *re, const char *list)
 static int
 is_literal(const char *t)
 {
-	return strpbrk(t, ".[]()*+?{}|^$\\") == NULL;
+	return strpbrk(t, ".[]()*+?{}|^$\\\n") == NULL;
 }
 
 /*
@@ -423,7 +423,7 @@ search_row(struct search *s, const struct image_row *r, size_t seq)
 			if (find(r->ldesc, r->lowerlen - (size_t)(r->ldesc -
 			    r->lname), t->lower, t->lowerlen) != NULL)
 				continue;
-		} else if ((holds(t, r->ldesc, r->lprov) &&
+		} else if ((*r->desc != '\0' && holds(t, r->ldesc, r->lprov) &&
 		    regexec(&t->re, r->desc, 0, NULL, 0) == 0) ||
 		    (holds(t, r->lprov, r->lgroups) &&
 		    match_list(&t->re, r->provnames)) ||
@@ -528,13 +528,22 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 	const struct buf	*hit;
 	struct search		 s;
 	const char		**need;
-	char			*copy, *p, *w, msg[200], *key;
+	struct buf		 kb = { 0 };
+	char			*w, msg[200], *key;
 	uint32_t		*cand;
-	size_t			 i, limit, shown, at, nneed = 0, ncand;
+	size_t			 i, j, limit, shown, at, start, nneed = 0;
+	size_t			 ncand;
 	int			 rc;
 
 	limit = req->limit ? req->limit : SEARCH_LIMIT;
-	key = xasprintf("%d %zu %s", (int)req->sort, limit, req->query);
+	/* The key: every parameter, each term with its length. */
+	buf_printf(&kb, "%d %zu %llu", (int)req->sort, limit,
+	    (unsigned long long)req->offset);
+	for (j = 0; j < req->nterms; j++)
+		buf_printf(&kb, " %zu:%s", strlen(req->terms[j]),
+		    req->terms[j]);
+	key = xstrdup(buf_cstr(&kb));
+	buf_free(&kb);
 	if ((hit = result_get(snap_get(q), key)) != NULL) {
 		proto_enc_result(out, req->id);
 		buf_add(out, hit->data, hit->len);
@@ -542,11 +551,9 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 		return;
 	}
 	memset(&s, 0, sizeof(s));
-	copy = xstrdup(req->query);
-	s.terms = xcalloc(strlen(copy) / 2 + 1, sizeof(*s.terms));
-	for (p = copy; (w = strsep(&p, " \t\n")) != NULL; ) {
-		if (*w == '\0')
-			continue;
+	s.terms = xcalloc(req->nterms + 1, sizeof(*s.terms));
+	for (j = 0; j < req->nterms; j++) {
+		w = req->terms[j];
 		s.terms[s.nterms].text = w;
 		/* A literal is a valid regex; any other term must compile
 		   (pacman refuses what regcomp refuses). */
@@ -610,13 +617,14 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 	free(need);
 	if (req->sort == SORT_RELEVANCE && s.n > 1)
 		rank_sort(&s);
-	shown = s.n < limit ? s.n : limit;
+	at = req->offset < s.n ? (size_t)req->offset : s.n;
+	shown = s.n - at < limit ? s.n - at : limit;
 	proto_enc_result(out, req->id);
-	at = out->len;
+	start = out->len;
 	proto_enc_map(out, 2);
 	proto_enc_str(out, "packages");
 	proto_enc_array(out, shown);
-	for (i = 0; i < shown; i++) {
+	for (i = at; i < at + shown; i++) {
 		const struct image_row	*r = s.m[i].row;
 
 		proto_enc_map(out, 5 + (r->installed != NULL));
@@ -637,7 +645,7 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 	}
 	proto_enc_str(out, "total");
 	proto_enc_uint(out, s.n);
-	result_put(sn, key, out->data + at, out->len - at);
+	result_put(sn, key, out->data + start, out->len - start);
 done:
 	free(key);
 	for (i = 0; i < s.nterms; i++) {
@@ -648,7 +656,6 @@ done:
 	}
 	free(s.m);
 	free(s.terms);
-	free(copy);
 }
 
 /* Suggest */

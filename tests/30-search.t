@@ -150,9 +150,78 @@ is $? 2 "--limit 0 is a usage error"
 "$OMG" --socket "$T/fx.sock" search --sort size x > /dev/null 2>&1
 is $? 2 "--sort size is a usage error"
 
+# Each argument is one term, as pacman takes it: spaces stay in the term.
+# terms CONF SOCK CACHE LABEL TERM...: daemon and embedded = pacman -Ss
+terms() {
+	conf=$1 sock=$2 cache=$3 label=$4
+	shift 4
+	pacman --config "$conf" -Ss "$@" > "$T/want" 2>&1
+	prc=$?
+	"$OMG" --socket "$sock" search --sort repo "$@" > "$T/dmn" 2>/dev/null
+	drc=$?
+	"$OMG" --no-daemon --config "$conf" --cache "$cache" search \
+	    --sort repo "$@" > "$T/emb" 2>/dev/null
+	erc=$?
+	same "$T/dmn" "$T/want" "$label: search $(printf "'%s' " "$@" | tr '\n' ' ')= pacman -Ss"
+	same "$T/emb" "$T/want" "$label: embedded search $(printf "'%s' " "$@" | tr '\n' ' ')= pacman -Ss"
+	is "$drc $erc" "$prc $prc" "$label: exit $prc like pacman"
+}
+terms "$CONF" "$T/fx.sock" "$T/fx.db" fx 'web browser'
+terms "$CONF" "$T/fx.sock" "$T/fx.db" fx 'Bourne Again' shell
+terms "$CONF" "$T/fx.sock" "$T/fx.db" fx '  '
+terms "$CONF" "$T/fx.sock" "$T/fx.db" fx ''
+terms "$CONF" "$T/fx.sock" "$T/fx.db" fx 'GNU C'
+terms "$CONF" "$T/fx.sock" "$T/fx.db" fx "$(printf 'web\nbrowser')"
+
+# --json with nothing found exits 1, as text mode does.
+"$OMG" --socket "$T/fx.sock" search --json nomatchxyz > "$T/got"
+is "$? $(cat "$T/got")" '1 {"packages":[],"total":0}' "--json, nothing found: exit 1"
+
+# A term over the request's limit: one line, the same in both modes, and
+# pacman's exit status (it finds nothing).
+long=$(head -c 10000 /dev/zero | tr '\0' a)
+"$OMG" --socket "$T/fx.sock" search "$long" > "$T/got" 2> "$T/err"
+drc=$?
+"$OMG" --no-daemon --config "$CONF" --cache "$T/fx.db" search "$long" \
+    > "$T/got" 2> "$T/err2"
+erc=$?
+pacman --config "$CONF" -Ss "$long" > /dev/null 2>&1
+is "$drc $erc" "$? $?" "a 10,000-byte term: pacman's exit status in both modes"
+same "$T/err2" "$T/err" "and the same message in both modes"
+is "$(wc -l < "$T/err" | tr -d ' ')" 1 "one line"
+
+# An empty description is not searched: ^$ finds nothing, as in pacman.
+edge_repo edge nodesc ''
+start_daemon "$T/edge.conf" edge
+terms "$T/edge.conf" "$T/edge.sock" "$T/edge.db" edge '^$'
+terms "$T/edge.conf" "$T/edge.sock" "$T/edge.db" edge '^nodesc$'
+
 if arch2019; then
 	start_daemon "$T/a19.conf" a19
 	check "$T/a19.conf" "$T/a19.sock" "$T/a19.queries" a19
+	terms "$T/a19.conf" "$T/a19.sock" "$T/a19.db" a19 'utility l'
+	terms "$T/a19.conf" "$T/a19.sock" "$T/a19.db" a19 '  '
+	# Every match is reachable: 1,283 for lib, over a page of 1,000.
+	for m in daemon embedded; do
+		if [ $m = daemon ]; then
+			"$OMG" --socket "$T/a19.sock" search -q lib > "$T/got"
+		else
+			"$OMG" --no-daemon --config "$T/a19.conf" \
+			    --cache "$T/a19.db" search -q lib > "$T/got"
+		fi
+		pacman --config "$T/a19.conf" -Ssq lib | sort > "$T/want"
+		sort "$T/got" > "$T/gots"
+		same "$T/gots" "$T/want" "a19 $m: search lib prints all $(wc -l < "$T/want") matches"
+	done
+	"$OMG" --socket "$T/a19.sock" search --json lib | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+sys.exit(0 if len(d["packages"]) == d["total"] == 1283 else 1)'
+	ok $? "a19: search --json lib holds all 1283 matches"
+	"$OMG" --socket "$T/a19.sock" search --limit 1200 -q lib > "$T/got" 2> "$T/err"
+	is "$(wc -l < "$T/got" | tr -d ' ') $(cat "$T/err")" \
+	    "1200 omg: showed 1200 of 1283 matches (--limit 1200)" \
+	    "a19: --limit 1200 cuts across pages and says so"
 else
 	ok 0 "# SKIP ../shared/data/arch-2019 is not there"
 fi

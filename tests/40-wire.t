@@ -52,6 +52,29 @@ try:
     p = r["result"]["packages"][0]
     ok(p["name"] == "firefox" and p["source"] == "extra" and p["installed"] == "70.0-1"
        and p["description"].startswith("Standalone"), "search: pkg fields")
+    # Terms as an array: each one term, spaces kept, as pacman -Ss takes
+    # its arguments; the protocol-1 string is split at blanks.
+    r = call(s, {"id": 2, "op": "search", "query": ["web browser"], "sort": "repo"})
+    one = [p["name"] for p in r["result"]["packages"]]
+    r = call(s, {"id": 2, "op": "search", "query": "web browser", "sort": "repo"})
+    two = [p["name"] for p in r["result"]["packages"]]
+    want = subprocess.run(["pacman", "--config", tmp + "/fx/pacman.conf", "-Ssq",
+                           "web browser"], stdout=subprocess.PIPE).stdout.decode().split()
+    ok(one == want and len(two) >= len(one), "search: an array term keeps its space (%s), "
+       "the string splits (%s)" % (one, two))
+    r = call(s, {"id": 2, "op": "search", "query": [], "sort": "repo", "limit": 1000})
+    every = [p["name"] for p in r["result"]["packages"]]
+    pages = []
+    for off in range(0, len(every) + 5, 5):
+        r = call(s, {"id": 2, "op": "search", "query": [], "sort": "repo",
+                     "limit": 5, "offset": off})
+        ok(r["result"]["total"] == len(every), "offset %d: total %d" % (off, len(every)))
+        pages += [p["name"] for p in r["result"]["packages"]]
+    ok(pages == every, "pages of 5 by offset give every match once, in order")
+    r = call(s, {"id": 2, "op": "search", "query": ["a", 3]})
+    ok(r.get("error", {}).get("code") == -32602, "a term that is not text: -32602")
+    r = call(s, {"id": 2, "op": "search", "query": "x", "offset": -1})
+    ok(r.get("error", {}).get("code") == -32602, "a negative offset: -32602")
     r = call(s, {"id": 3, "op": "info", "package": "community/python"})
     ok(r["result"]["version"] == "3.8.0-1" and r["result"]["repo"] == "community",
        "info: repo/name")

@@ -113,6 +113,20 @@ CONF
 	return 0
 }
 
+# edge_repo REPO NAME DESC: a sync repo REPO of the fixture holding one
+# package NAME (any bytes) with description DESC, made with bsdtar and
+# repo-add, and $T/REPO.conf: the fixture's pacman.conf with [REPO] last.
+edge_repo() {
+	_d=$(mktemp -d "$T/pkg.XXXXXX")
+	printf 'pkgname = %s\npkgbase = %s\npkgver = 1.0-1\npkgdesc = %s\nbuilddate = 1700000000\npackager = F <f@example.org>\nsize = 1\narch = x86_64\nlicense = MIT\n' \
+	    "$2" "$2" "$3" > "$_d/.PKGINFO"
+	(cd "$_d" && bsdtar -cf - .PKGINFO) | zstd -q > "$T/$2-1.0-1-x86_64.pkg.tar.zst"
+	LC_ALL=C.UTF-8 repo-add -q "$T/fx/repo/$1.db.tar.gz" \
+	    "$T/$2-1.0-1-x86_64.pkg.tar.zst" || return 1
+	cp -L "$T/fx/repo/$1.db" "$T/fx/root/var/lib/pacman/sync/$1.db"
+	{ cat "$CONF"; printf '[%s]\n' "$1"; } > "$T/$1.conf"
+}
+
 # start_daemon CONF NAME: a daemon on $T/NAME.sock with cache $T/NAME.db
 start_daemon() {
 	sock=$T/$2.sock

@@ -82,9 +82,22 @@ test_requests(void)
 	proto_enc_uint(&b, 1000);
 	proto_enc_str(&b, "sort");
 	proto_enc_str(&b, "repo");
-	ok(decode_buf(&b) == 0 && req.op == OP_SEARCH &&
-	    strcmp(req.query, "linux ^lib") == 0 && req.limit == 1000 &&
-	    req.sort == SORT_REPO, "search round trip");
+	ok(decode_buf(&b) == 0 && req.op == OP_SEARCH && req.nterms == 2 &&
+	    strcmp(req.terms[0], "linux") == 0 &&
+	    strcmp(req.terms[1], "^lib") == 0 && req.limit == 1000 &&
+	    req.sort == SORT_REPO, "search round trip: a string splits at blanks");
+	hdr(&b, 4, 3, "search");
+	proto_enc_str(&b, "query");
+	proto_enc_array(&b, 3);
+	proto_enc_str(&b, "utility l");
+	proto_enc_str(&b, "  ");
+	proto_enc_str(&b, "");
+	proto_enc_str(&b, "offset");
+	proto_enc_uint(&b, 2000);
+	ok(decode_buf(&b) == 0 && req.op == OP_SEARCH && req.nterms == 3 &&
+	    strcmp(req.terms[0], "utility l") == 0 &&
+	    strcmp(req.terms[1], "  ") == 0 && req.terms[2][0] == '\0' &&
+	    req.offset == 2000, "search: an array keeps each term whole");
 	hdr(&b, 3, 4, "info");
 	proto_enc_str(&b, "package");
 	proto_enc_str(&b, "core/linux");
