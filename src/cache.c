@@ -24,7 +24,8 @@
 	"ord, repo, name, version, desc, url, arch, packager, builddate, " \
 	"installdate, isize, csize, reason, licenses, groups, depends, " \
 	"optdepends, provides, conflicts, replaces, validation, " \
-	"required_by, optional_for, new_version, ignored"
+	"required_by, optional_for, new_version, ignored, "		\
+	"optdeps_installed, scriptlet"
 
 #ifndef SQLITE_SONAME
 #define SQLITE_SONAME	"libsqlite3.so.0"
@@ -73,7 +74,7 @@ static const char schema[] =
 	" licenses TEXT, groups TEXT, depends TEXT, optdepends TEXT,"
 	" provides TEXT, conflicts TEXT, replaces TEXT, validation TEXT,"
 	" required_by TEXT, optional_for TEXT, new_version TEXT,"
-	" ignored INTEGER);"
+	" ignored INTEGER, optdeps_installed TEXT, scriptlet INTEGER);"
 	"CREATE INDEX pkg_name ON pkg(name, ord);"
 	"CREATE TABLE image(id INTEGER PRIMARY KEY, data BLOB NOT NULL);";
 
@@ -441,6 +442,8 @@ insert_pkg(void *arg, const struct feed_pkg *p)
 	bind_text(st, 23, p->optional_for);
 	bind_text(st, 24, p->new_version);
 	p_sqlite3_bind_int(st, 25, p->ignored);
+	bind_text(st, 26, p->optdeps_installed);
+	p_sqlite3_bind_int(st, 27, p->scriptlet);
 	rc = p_sqlite3_step(st);
 	p_sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -565,7 +568,8 @@ rebuild(struct cache *c, const struct conf *conf, const char *stamp,
 	}
 	if (p_sqlite3_prepare_v2(c->db, "INSERT INTO pkg(" COLS_PKG
 	    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-	    " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
+	    " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25,"
+	    " ?26, ?27)",
 	    -1, &w.ins, NULL) != SQLITE_OK) {
 		seterr(err, errlen, c->db, "cannot prepare the rebuild");
 		goto done;
@@ -690,7 +694,7 @@ cache_image(struct cache *c, struct buf *image, struct buf *index)
 }
 
 int
-cache_pkg(struct cache *c, const char *repo, const char *name,
+cache_pkg(struct cache *c, const char *repo, const char *name, int nth,
     struct cache_pkg *p)
 {
 	sqlite3_stmt	*st;
@@ -701,12 +705,14 @@ cache_pkg(struct cache *c, const char *repo, const char *name,
 	    "SELECT " COLS_PKG " FROM pkg WHERE name = ?1 AND"
 	    " (CASE WHEN ?2 IS NULL THEN ord >= 0"
 	    " WHEN ?2 = 'local' THEN ord = -1 ELSE repo = ?2 AND ord >= 0 END)"
-	    " ORDER BY ord LIMIT 1", -1, SQLITE_PREPARE_PERSISTENT, &c->get,
+	    " ORDER BY ord LIMIT 1 OFFSET ?3", -1, SQLITE_PREPARE_PERSISTENT,
+	    &c->get,
 	    NULL) != SQLITE_OK)
 		return -1;
 	st = c->get;
 	p_sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	bind_text(st, 2, repo);
+	p_sqlite3_bind_int(st, 3, nth);
 	if ((rc = p_sqlite3_step(st)) == SQLITE_ROW) {
 		p->local = p_sqlite3_column_int(st, 0) == FEED_LOCAL_ORD;
 		p->repo = xstrdup(col(st, 1));
@@ -734,6 +740,8 @@ cache_pkg(struct cache *c, const char *repo, const char *name,
 		if (p_sqlite3_column_type(st, 23) != SQLITE_NULL)
 			p->new_version = xstrdup(col(st, 23));
 		p->ignored = p_sqlite3_column_int(st, 24);
+		p->optdeps_installed = xstrdup(col(st, 25));
+		p->scriptlet = p_sqlite3_column_int(st, 26);
 	}
 	p_sqlite3_reset(st);
 	p_sqlite3_clear_bindings(st);
@@ -763,6 +771,7 @@ cache_pkg_free(struct cache_pkg *p)
 	free(p->required_by);
 	free(p->optional_for);
 	free(p->new_version);
+	free(p->optdeps_installed);
 	memset(p, 0, sizeof(*p));
 }
 

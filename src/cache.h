@@ -16,7 +16,7 @@
 #include "conf.h"
 #include "util.h"
 
-#define CACHE_SCHEMA	3	/* PRAGMA user_version of the layout below,
+#define CACHE_SCHEMA	4	/* PRAGMA user_version of the layout below,
 				   with image.h's */
 
 struct cache;
@@ -34,9 +34,9 @@ struct cache_pkg {
 	char	*repo, *name, *version, *desc, *url, *arch, *packager;
 	char	*licenses, *groups, *depends, *optdepends, *provides;
 	char	*conflicts, *replaces, *validation, *required_by;
-	char	*optional_for, *new_version;
+	char	*optional_for, *new_version, *optdeps_installed;
 	int64_t	 builddate, installdate, isize, csize;
-	int	 reason, ignored, local;
+	int	 reason, ignored, local, scriptlet;
 };
 
 struct cache_counts {
@@ -106,10 +106,11 @@ void		 cache_info_free(struct cache_info *);
  */
 int		 cache_image(struct cache *, struct buf *, struct buf *);
 /*
- * Package name in repo ("local" for the local db, NULL for the first sync
- * repo that has it).  1 found, 0 not found, -1 error.
+ * Package name in repo ("local" for the local db, NULL for the sync
+ * repos that have it: the nth of them, from 0, in pacman.conf order).
+ * 1 found, 0 not found, -1 error.
  */
-int		 cache_pkg(struct cache *, const char *, const char *,
+int		 cache_pkg(struct cache *, const char *, const char *, int,
 		    struct cache_pkg *);
 void		 cache_pkg_free(struct cache_pkg *);
 int		 cache_counts(struct cache *, struct cache_counts *);

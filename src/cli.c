@@ -589,19 +589,25 @@ kv_date(const char *label, int64_t when)
 	kv(label, s);
 }
 
+/*
+ * One package as pacman -Si prints it, with the lines -Qi adds when it is
+ * installed; the installed package itself (repo "local") exactly as
+ * pacman -Qi prints it.
+ */
 static void
-print_info(const struct pv_doc *doc, uint32_t m)
+print_pkg(const struct pv_doc *doc, uint32_t m)
 {
-	const struct pv	*od, *inst;
+	const struct pv	*od, *inst, *odi, *b;
 	char		*repo, *s, tmp[1024];
-	uint32_t	 k;
+	uint32_t	 k, kb;
 	size_t		 i;
-	int		 installed, unit;
+	int		 installed, unit, local, mark;
 
 	repo = field(doc, m, "repo");
+	local = repo != NULL && strcmp(repo, "local") == 0;
 	inst = pv_get(doc, m, "installed");
 	installed = inst != NULL && inst->type == PV_STR;
-	if (repo != NULL && strcmp(repo, "local") != 0)
+	if (repo != NULL && !local)
 		kv("Repository", repo);
 #define KV_STR(label, key) do {						\
 	s = field(doc, m, key);						\
@@ -610,7 +616,7 @@ print_info(const struct pv_doc *doc, uint32_t m)
 } while (0)
 	KV_STR("Name", "name");
 	KV_STR("Version", "version");
-	if (installed)
+	if (installed && !local)
 		kv("Installed", str_of(inst, tmp, sizeof(tmp)));
 	KV_STR("Description", "description");
 	KV_STR("Architecture", "arch");
@@ -620,18 +626,30 @@ print_info(const struct pv_doc *doc, uint32_t m)
 	kv_list(doc, m, "Provides", "provides");
 	kv_list(doc, m, "Depends On", "depends");
 	od = pv_get(doc, m, "optdepends");
+	odi = pv_get(doc, m, "optdepends_installed");
+	if (odi != NULL && (odi->type != PV_ARRAY || odi->n == 0))
+		odi = NULL;
 	if (od == NULL || od->type != PV_ARRAY || od->n == 0)
 		kv("Optional Deps", "None");
 	else {
 		k = (uint32_t)(od - doc->v) + 1;
-		for (i = 0; i < od->n; i++, k = doc->v[k].next)
+		kb = odi != NULL ? (uint32_t)(odi - doc->v) + 1 : 0;
+		for (i = 0; i < od->n; i++, k = doc->v[k].next) {
+			/* pacman -Qi marks what an installed package
+			   satisfies. */
+			b = odi != NULL && i < odi->n ? &doc->v[kb] : NULL;
+			mark = b != NULL && b->type == PV_BOOL && b->x.b;
+			if (b != NULL)
+				kb = doc->v[kb].next;
 			if (i == 0)
-				printf("%s%-15s :%s %.*s\n", pal->title,
+				printf("%s%-15s :%s %.*s%s\n", pal->title,
 				    "Optional Deps", pal->off,
-				    (int)doc->v[k].n, doc->v[k].x.s);
+				    (int)doc->v[k].n, doc->v[k].x.s,
+				    mark ? " [installed]" : "");
 			else
-				printf("%18s%.*s\n", "", (int)doc->v[k].n,
-				    doc->v[k].x.s);
+				printf("%18s%.*s%s\n", "", (int)doc->v[k].n,
+				    doc->v[k].x.s, mark ? " [installed]" : "");
+		}
 	}
 	if (installed) {
 		kv_list(doc, m, "Required By", "required_by");
@@ -653,10 +671,32 @@ print_info(const struct pv_doc *doc, uint32_t m)
 		    "Installed as a dependency for another package");
 		free(s);
 	}
+	if (local) {
+		b = pv_get(doc, m, "install_script");
+		kv("Install Script", b != NULL && b->type == PV_BOOL && b->x.b ?
+		    "Yes" : "No");
+	}
 	kv_list(doc, m, "Validated By", "validated_by");
 #undef KV_STR
 	printf("\n");
 	free(repo);
+}
+
+/* An info answer: the package, then the same name in later repos. */
+static void
+print_info(const struct pv_doc *doc, uint32_t m)
+{
+	const struct pv	*o;
+	uint32_t	 k;
+	size_t		 i;
+
+	print_pkg(doc, m);
+	if ((o = pv_get(doc, m, "others")) == NULL || o->type != PV_ARRAY)
+		return;
+	k = (uint32_t)(o - doc->v) + 1;
+	for (i = 0; i < o->n; i++, k = doc->v[k].next)
+		if (doc->v[k].type == PV_MAP)
+			print_pkg(doc, k);
 }
 
 static void
@@ -680,10 +720,10 @@ cmd_info(struct client_opts *o, int argc, char **argv)
 	};
 	struct answer	 a;
 	struct buf	 req = { 0 };
-	const struct pv	*r, *e, *msg;
+	const struct pv	*r, *e, *msg, *code;
 	uint32_t	 k;
-	size_t		 i, n;
-	int		 ch, json = 0, rc, missing = 0;
+	size_t		 i, n, at, chunk;
+	int		 ch, json = 0, rc = 0, c, worst = 0;
 
 	/* Dates and sizes as pacman -Si prints them in this locale.  Only
 	   here: loading a locale is a tenth of a millisecond that the other
@@ -699,50 +739,75 @@ cmd_info(struct client_opts *o, int argc, char **argv)
 	n = (size_t)(argc - optind);
 	if (n == 0)
 		return usage_error("info needs a package name");
-	if (n == 1)
-		enc_info(&req, 1, argv[optind]);
-	else {
-		/* Several names travel as one batch. */
-		proto_enc_map(&req, 3);
-		proto_enc_str(&req, "id");
-		proto_enc_uint(&req, 1);
-		proto_enc_str(&req, "op");
-		proto_enc_str(&req, "batch");
-		proto_enc_str(&req, "requests");
-		proto_enc_array(&req, n);
-		for (i = 0; i < n; i++)
-			enc_info(&req, i + 1, argv[optind + (int)i]);
-	}
-	rc = ask(o, &req, &a);
-	buf_free(&req);
-	if (rc != 0)
-		goto done;
-	if (json) {
-		print_json(&a.doc, a.result);
-		goto done;
-	}
-	if (n == 1) {
-		print_info(&a.doc, a.result);
-		goto done;
-	}
-	r = &a.doc.v[a.result];
-	k = a.result + 1;
-	for (i = 0; r->type == PV_ARRAY && i < r->n; i++, k = a.doc.v[k].next) {
-		const struct pv	*res = pv_get(&a.doc, k, "result");
-
-		if (res != NULL) {
-			print_info(&a.doc, (uint32_t)(res - a.doc.v));
-			continue;
+	argv += optind;
+	if (json && n > PROTO_BATCH_MAX)
+		printf("[");
+	/* Any number of names, as pacman -Si takes them: batches of at most
+	   PROTO_BATCH_MAX, each name answered in order. */
+	for (at = 0; at < n; at += chunk) {
+		chunk = n - at < PROTO_BATCH_MAX ? n - at : PROTO_BATCH_MAX;
+		buf_reset(&req);
+		if (n == 1)
+			enc_info(&req, 1, argv[0]);
+		else {
+			proto_enc_map(&req, 3);
+			proto_enc_str(&req, "id");
+			proto_enc_uint(&req, 1);
+			proto_enc_str(&req, "op");
+			proto_enc_str(&req, "batch");
+			proto_enc_str(&req, "requests");
+			proto_enc_array(&req, chunk);
+			for (i = 0; i < chunk; i++)
+				enc_info(&req, at + i + 1, argv[at + i]);
 		}
-		missing = 1;
-		if ((e = pv_get(&a.doc, k, "error")) != NULL &&
-		    (msg = pv_get(&a.doc, (uint32_t)(e - a.doc.v),
-		    "message")) != NULL && msg->type == PV_STR)
-			warnx("%.*s", (int)msg->n, msg->x.s);
+		if ((rc = ask(o, &req, &a)) != 0)
+			goto done;
+		if (json) {
+			if (n > PROTO_BATCH_MAX) {
+				/* One JSON array of every answer. */
+				struct buf	js = { 0 };
+
+				if (at > 0)
+					printf(",");
+				json_value(&js, &a.doc, a.result);
+				printf("%.*s", (int)js.len - 2, js.data + 1);
+				buf_free(&js);
+			} else
+				print_json(&a.doc, a.result);
+		} else if (n == 1)
+			print_info(&a.doc, a.result);
+		r = &a.doc.v[a.result];
+		k = a.result + 1;
+		for (i = 0; n > 1 && r->type == PV_ARRAY && i < r->n;
+		    i++, k = a.doc.v[k].next) {
+			const struct pv	*res = pv_get(&a.doc, k, "result");
+
+			if (res != NULL) {
+				if (!json)
+					print_info(&a.doc,
+					    (uint32_t)(res - a.doc.v));
+				continue;
+			}
+			if ((e = pv_get(&a.doc, k, "error")) == NULL)
+				continue;
+			if ((msg = pv_get(&a.doc, (uint32_t)(e - a.doc.v),
+			    "message")) != NULL && msg->type == PV_STR && !json)
+				warnx("%.*s", (int)msg->n, msg->x.s);
+			/* pacman: 2 for a repository it does not know, else 1
+			   for a package it cannot find. */
+			if ((code = pv_get(&a.doc, (uint32_t)(e - a.doc.v),
+			    "code")) != NULL && code->type == PV_NEGINT) {
+				c = error_exit(-1 - (int)code->x.u);
+				worst = c > worst ? c : worst;
+			}
+		}
+		answer_free(&a);
 	}
-	if (missing)
-		rc = EXIT_NOTFOUND;
+	if (json && n > PROTO_BATCH_MAX)
+		printf("]\n");
+	rc = worst;
 done:
+	buf_free(&req);
 	answer_free(&a);
 	return rc;
 }

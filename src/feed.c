@@ -38,7 +38,7 @@
 	X(alpm_pkg_get_replaces) X(alpm_pkg_get_validation)		\
 	X(alpm_dep_compute_string) X(alpm_sync_get_new_version)	\
 	X(alpm_pkg_should_ignore) X(alpm_list_free) X(alpm_list_count)	\
-	X(alpm_pkg_vercmp)
+	X(alpm_pkg_vercmp) X(alpm_pkg_has_scriptlet)
 
 ALPM_FUNCS(UTIL_DL_DECLARE)
 static const char *const alpm_names[] = { ALPM_FUNCS(UTIL_DL_NAME) };
@@ -203,6 +203,33 @@ rdeps_need(struct rdeps *r, uint32_t q, const alpm_depend_t *dep,
 	}
 }
 
+/* Is dep satisfied by an installed package (alpm_find_satisfier)? */
+static int
+rdeps_have(const struct rdeps *r, const alpm_depend_t *dep)
+{
+	int32_t	i;
+
+	for (i = r->head[name_hash(dep->name) & r->mask]; i != -1;
+	    i = r->a[i].next)
+		if (satisfies(r, &r->a[i], dep))
+			return 1;
+	return 0;
+}
+
+/* pacman -Qi's " [installed]": '1' or '0' for each optional dependency. */
+static char *
+optdeps_installed(const struct rdeps *r, alpm_list_t *l)
+{
+	struct buf	 b = { 0 };
+	char		*s;
+
+	for (; l != NULL; l = l->next)
+		buf_add(&b, rdeps_have(r, l->data) ? "1" : "0", 1);
+	s = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	return s;
+}
+
 static void
 rdeps_build(struct rdeps *r, alpm_list_t *pkgs)
 {
@@ -299,6 +326,7 @@ pkg_free_lists(struct feed_pkg *fp)
 	free(fp->validation);
 	free(fp->required_by);
 	free(fp->optional_for);
+	free(fp->optdeps_installed);
 }
 
 static int
@@ -337,6 +365,9 @@ emit_pkg(alpm_handle_t *h, alpm_pkg_t *pkg, const char *repo, int ord,
 		fp.reason = p_alpm_pkg_get_reason(pkg) == ALPM_PKG_REASON_DEPEND;
 		fp.required_by = xstrdup(buf_cstr(&rd->req[nth]));
 		fp.optional_for = xstrdup(buf_cstr(&rd->opt[nth]));
+		fp.optdeps_installed = optdeps_installed(rd,
+		    p_alpm_pkg_get_optdepends(pkg));
+		fp.scriptlet = p_alpm_pkg_has_scriptlet(pkg) != 0;
 		newer = p_alpm_sync_get_new_version(pkg,
 		    p_alpm_get_syncdbs(h));
 		fp.new_version = newer ? p_alpm_pkg_get_version(newer) : NULL;

@@ -43,6 +43,10 @@ struct feed_pkg {
 	char		*optional_for;	/* local only */
 	const char	*new_version;	/* local only: pacman -Qu's newer version */
 	int		 ignored;	/* local only: IgnorePkg/IgnoreGroup */
+	char		*optdeps_installed; /* local only: "10..", one '1' per
+					   optdepends entry that an installed
+					   package satisfies */
+	int		 scriptlet;	/* local only: has an install script */
 };
 
 /* Called once per package, sync repos first in pacman.conf order. */

@@ -927,23 +927,38 @@ do_suggest(struct query *q, const struct proto_req *req, struct buf *out)
 
 /* Info */
 
+/*
+ * "package 'x' was not found", with the names it may have meant: none for
+ * an empty name, never the name itself, and for local/x only installed
+ * packages (a removed package is not a suggestion for what is installed).
+ */
 static void
 not_found(struct query *q, const struct proto_req *req, const char *name,
-    struct buf *out)
+    int local, struct buf *out)
 {
+	struct cache_pkg p;
 	struct cands	 c;
 	struct buf	 msg = { 0 };
-	size_t		 i;
+	size_t		 i, shown = 0;
 
 	buf_printf(&msg, "package '%.200s' was not found", req->package);
-	if (suggest(q, name, 3, 1, &c) == 0 && c.n > 0) {
-		buf_addstr(&msg, "; did you mean ");
-		for (i = 0; i < c.n; i++)
-			buf_printf(&msg, "%s%s", i == 0 ? "" :
-			    i + 1 == c.n ? " or " : ", ", c.v[i].name);
-		buf_addstr(&msg, "?");
+	if (*name != '\0' && suggest(q, name, 10, 1, &c) == 0) {
+		for (i = 0; i < c.n && shown < 3; i++) {
+			if (strcmp(c.v[i].name, name) == 0)
+				continue;
+			if (local && cache_pkg(q->cache, "local", c.v[i].name, 0,
+			    &p) != 1)
+				continue;
+			if (local)
+				cache_pkg_free(&p);
+			buf_printf(&msg, "%s%s", shown == 0 ?
+			    "; did you mean " : ", ", c.v[i].name);
+			shown++;
+		}
+		cands_free(&c);
 	}
-	cands_free(&c);
+	if (shown > 0)
+		buf_addstr(&msg, "?");
 	proto_enc_error(out, req->id, PROTO_E_NOTFOUND, buf_cstr(&msg));
 	buf_free(&msg);
 }
@@ -972,49 +987,32 @@ enc_kv_int(struct buf *out, const char *k, int64_t v)
 	proto_enc_int(out, v);
 }
 
-static void
-do_info(struct query *q, const struct proto_req *req, struct buf *out)
+/* Whether pacman.conf names the sync repository repo. */
+static int
+known_repo(const struct query *q, const char *repo)
 {
-	struct cache_pkg	 sync, local, *p;
-	const struct buf	*hit;
-	char			*repo = NULL, *name, *slash, *key;
-	size_t			 at;
-	int			 hs = 0, hl = 0, found;
+	size_t	i;
 
-	/* The same package again in this generation: the same bytes. */
-	key = xasprintf("info %s", req->package);
-	if ((hit = result_get(snap_get(q), key)) != NULL) {
-		proto_enc_result(out, req->id);
-		buf_add(out, hit->data, hit->len);
-		free(key);
-		return;
-	}
-	/* "repo/name" picks a repo; "local/name" the installed package. */
-	name = req->package;
-	if ((slash = strchr(req->package, '/')) != NULL) {
-		repo = xstrndup(req->package, (size_t)(slash - req->package));
-		name = slash + 1;
-	}
-	memset(&sync, 0, sizeof(sync));
-	if (repo == NULL || strcmp(repo, "local") != 0)
-		hs = cache_pkg(q->cache, repo, name, &sync);
-	hl = cache_pkg(q->cache, "local", name, &local);
-	found = repo == NULL ? hs == 1 || hl == 1 :
-	    strcmp(repo, "local") == 0 ? hl == 1 : hs == 1;
-	free(repo);
-	if (hs == -1 || hl == -1) {
-		proto_enc_error(out, req->id, PROTO_E_INTERNAL,
-		    "cannot read the cache");
-		goto done;
-	}
-	if (!found) {
-		not_found(q, req, name, out);
-		goto done;
-	}
-	p = hs ? &sync : &local;
-	proto_enc_result(out, req->id);
-	at = out->len;
-	proto_enc_map(out, 26);
+	if (q->conf == NULL)
+		return 1;
+	for (i = 0; i < q->conf->repos.n; i++)
+		if (strcmp(q->conf->repos.v[i], repo) == 0)
+			return 1;
+	return 0;
+}
+
+#define INFO_KEYS	28	/* enc_pkg's, without "others" */
+
+/*
+ * One package's map: p's fields, with what the installed row l (NULL: not
+ * installed) adds.  When p is the installed row itself, its optional
+ * dependencies say which are installed, as pacman -Qi marks them.
+ */
+static void
+enc_pkg(struct buf *out, const struct cache_pkg *p, const struct cache_pkg *l)
+{
+	const char	*s;
+
 	enc_kv_str(out, "name", p->name);
 	enc_kv_str(out, "version", p->version);
 	enc_kv_str(out, "description", p->desc);
@@ -1029,29 +1027,111 @@ do_info(struct query *q, const struct proto_req *req, struct buf *out)
 	enc_kv_list(out, "provides", p->provides);
 	enc_kv_list(out, "depends", p->depends);
 	enc_kv_list(out, "optdepends", p->optdepends);
+	proto_enc_str(out, "optdepends_installed");
+	s = p->local && p->optdeps_installed ? p->optdeps_installed : "";
+	proto_enc_array(out, strlen(s));
+	for (; *s != '\0'; s++)
+		proto_enc_bool(out, *s == '1');
 	enc_kv_list(out, "conflicts", p->conflicts);
 	enc_kv_list(out, "replaces", p->replaces);
 	enc_kv_str(out, "packager", p->packager);
 	enc_kv_int(out, "build_date", p->builddate);
 	enc_kv_list(out, "validated_by", p->validation);
 	/* What the local db adds; null when not installed. */
-	enc_kv_str(out, "installed", hl ? local.version : NULL);
+	enc_kv_str(out, "installed", l ? l->version : NULL);
 	proto_enc_str(out, "install_date");
-	if (hl)
-		proto_enc_int(out, local.installdate);
+	if (l)
+		proto_enc_int(out, l->installdate);
 	else
 		proto_enc_null(out);
-	enc_kv_str(out, "reason", !hl ? NULL :
-	    local.reason == 0 ? "explicit" : "dependency");
-	enc_kv_list(out, "required_by", hl ? local.required_by : "");
-	enc_kv_list(out, "optional_for", hl ? local.optional_for : "");
-	enc_kv_str(out, "update", hl ? local.new_version : NULL);
+	enc_kv_str(out, "reason", !l ? NULL :
+	    l->reason == 0 ? "explicit" : "dependency");
+	proto_enc_str(out, "install_script");
+	if (l)
+		proto_enc_bool(out, l->scriptlet);
+	else
+		proto_enc_null(out);
+	enc_kv_list(out, "required_by", l ? l->required_by : "");
+	enc_kv_list(out, "optional_for", l ? l->optional_for : "");
+	enc_kv_str(out, "update", l ? l->new_version : NULL);
 	proto_enc_str(out, "ignored");
-	proto_enc_bool(out, hl && local.ignored);
+	proto_enc_bool(out, l && l->ignored);
+}
+
+#define INFO_REPOS_MAX	64	/* sync repos one answer lists */
+
+/*
+ * pacman -Si NAME: the package of every sync repo that has it, in
+ * pacman.conf order (the first as the result, the rest in "others");
+ * repo/NAME: that repo's; local/NAME, or a NAME only installed: pacman
+ * -Qi's.
+ */
+static void
+do_info(struct query *q, const struct proto_req *req, struct buf *out)
+{
+	struct cache_pkg	 sync[INFO_REPOS_MAX], local;
+	const struct buf	*hit;
+	char			*repo = NULL, *name, *slash, *key, msg[300];
+	size_t			 at, i, ns = 0;
+	int			 hl = 0, rc = 0, want_local;
+
+	/* The same package again in this generation: the same bytes. */
+	key = xasprintf("info %s", req->package);
+	if ((hit = result_get(snap_get(q), key)) != NULL) {
+		proto_enc_result(out, req->id);
+		buf_add(out, hit->data, hit->len);
+		free(key);
+		return;
+	}
+	memset(&local, 0, sizeof(local));
+	/* "repo/name" picks a repo; "local/name" the installed package. */
+	name = req->package;
+	if ((slash = strchr(req->package, '/')) != NULL) {
+		repo = xstrndup(req->package, (size_t)(slash - req->package));
+		name = slash + 1;
+	}
+	want_local = repo != NULL && strcmp(repo, "local") == 0;
+	if (repo != NULL && !want_local && !known_repo(q, repo)) {
+		snprintf(msg, sizeof(msg), "repository '%.100s' does not "
+		    "exist; package '%.100s' was not found", repo,
+		    req->package);
+		proto_enc_error(out, req->id, PROTO_E_PARAMS, msg);
+		goto done;
+	}
+	while (!want_local && ns < INFO_REPOS_MAX && (repo == NULL || ns == 0) &&
+	    (rc = cache_pkg(q->cache, repo, name, repo ? 0 : (int)ns,
+	    &sync[ns])) == 1)
+		ns++;
+	if (rc != -1)
+		rc = hl = cache_pkg(q->cache, "local", name, 0, &local);
+	if (rc == -1) {
+		proto_enc_error(out, req->id, PROTO_E_INTERNAL,
+		    "cannot read the cache");
+		goto done;
+	}
+	if (want_local ? !hl : ns == 0 && (repo != NULL || !hl)) {
+		not_found(q, req, name, want_local, out);
+		goto done;
+	}
+	proto_enc_result(out, req->id);
+	at = out->len;
+	proto_enc_map(out, INFO_KEYS + 1);
+	if (ns == 0)
+		enc_pkg(out, &local, &local);
+	else
+		enc_pkg(out, &sync[0], hl ? &local : NULL);
+	proto_enc_str(out, "others");
+	proto_enc_array(out, ns > 1 ? ns - 1 : 0);
+	for (i = 1; i < ns; i++) {
+		proto_enc_map(out, INFO_KEYS);
+		enc_pkg(out, &sync[i], hl ? &local : NULL);
+	}
 	result_put(snap_get(q), key, out->data + at, out->len - at);
 done:
 	free(key);
-	cache_pkg_free(&sync);
+	free(repo);
+	for (i = 0; i < ns; i++)
+		cache_pkg_free(&sync[i]);
 	cache_pkg_free(&local);
 }
 
