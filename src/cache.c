@@ -336,6 +336,25 @@ cache_fresh(struct cache *c, const char *stamp)
 	return fresh;
 }
 
+/* "repo\tmessage\n..." -> repo, message, ... */
+static void
+split_problems(struct strv *sv, const char *s)
+{
+	const char	*tab, *nl;
+	char		*t;
+
+	while (s != NULL && (tab = strchr(s, '\t')) != NULL &&
+	    (nl = strchr(tab, '\n')) != NULL) {
+		t = xstrndup(s, (size_t)(tab - s));
+		strv_add(sv, t);
+		free(t);
+		t = xstrndup(tab + 1, (size_t)(nl - tab - 1));
+		strv_add(sv, t);
+		free(t);
+		s = nl + 1;
+	}
+}
+
 int
 cache_info(struct cache *c, struct cache_info *ci)
 {
@@ -357,6 +376,9 @@ cache_info(struct cache *c, struct cache_info *ci)
 			ci->build_ms = (uint64_t)p_sqlite3_column_int64(st, 1);
 		else if (strcmp(k, "packages") == 0)
 			ci->packages = (uint64_t)p_sqlite3_column_int64(st, 1);
+		else if (strcmp(k, "problems") == 0)
+			split_problems(&ci->problems,
+			    (const char *)p_sqlite3_column_text(st, 1));
 		else if (strcmp(k, "stamp") == 0) {
 			free(ci->stamp);
 			ci->stamp = xstrdup((const char *)
@@ -373,6 +395,7 @@ cache_info_free(struct cache_info *ci)
 {
 	free(ci->stamp);
 	ci->stamp = NULL;
+	strv_free(&ci->problems);
 }
 
 /* Rebuild */
@@ -554,8 +577,11 @@ rebuild(struct cache *c, const struct conf *conf, const char *stamp,
 {
 	struct cache_info	 ci;
 	struct writer		 w = { NULL, 0, progress, 0 };
+	struct strv		 problems = { 0 };
+	struct buf		 pb = { 0 };
 	uint64_t		 t0 = now_usec();
-	char			*now = NULL;
+	char			*now = NULL, *p;
+	size_t			 i;
 	int			 rc = -1;
 
 	(void)cache_info(c, &ci);
@@ -574,8 +600,15 @@ rebuild(struct cache *c, const struct conf *conf, const char *stamp,
 		seterr(err, errlen, c->db, "cannot prepare the rebuild");
 		goto done;
 	}
-	if (feed_read(conf, insert_pkg, &w, err, errlen) == -1)
+	if (feed_read(conf, insert_pkg, &w, &problems, err, errlen) == -1)
 		goto done;
+	for (i = 0; i + 1 < problems.n; i += 2) {
+		/* Tabs and newlines are the separators: not in a message. */
+		for (p = problems.v[i + 1]; *p != '\0'; p++)
+			if (*p == '\t' || *p == '\n')
+				*p = ' ';
+		buf_printf(&pb, "%s\t%s\n", problems.v[i], problems.v[i + 1]);
+	}
 	if (write_image(c) == -1) {
 		seterr(err, errlen, c->db, "cannot write the search image");
 		goto done;
@@ -585,6 +618,7 @@ rebuild(struct cache *c, const struct conf *conf, const char *stamp,
 	    meta_set(c->db, "build_ms", NULL,
 	    (int64_t)((now_usec() - t0) / 1000)) ||
 	    meta_set(c->db, "packages", NULL, (int64_t)w.rows) ||
+	    meta_set(c->db, "problems", buf_cstr(&pb), 0) ||
 	    meta_set(c->db, "stamp", stamp, 0)) {
 		seterr(err, errlen, c->db, "cannot record the build");
 		goto done;
@@ -611,6 +645,8 @@ rebuild(struct cache *c, const struct conf *conf, const char *stamp,
 	rc = CACHE_REBUILT;
 done:
 	free(now);
+	strv_free(&problems);
+	buf_free(&pb);
 	p_sqlite3_finalize(w.ins);
 	if (rc != CACHE_REBUILT)
 		p_sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);

@@ -27,6 +27,8 @@ struct cache_info {
 	uint64_t	 build_ms;
 	uint64_t	 packages;	/* rows, sync and local */
 	char		*stamp;		/* feed_stamp at build time; owned */
+	struct strv	 problems;	/* databases the build could not read:
+					   repo, libalpm's message, ... */
 };
 
 /* A whole package row; every string is owned (free with cache_pkg_free). */

@@ -867,6 +867,29 @@ json_only_opts(int argc, char **argv, const char *cmd, int *json)
 	return 0;
 }
 
+/* A line for each database the cache could not read. */
+static void
+print_problems(const struct pv_doc *doc, uint32_t cache)
+{
+	const struct pv	*pr;
+	char		*repo, *msg;
+	uint32_t	 k;
+	size_t		 i;
+
+	if ((pr = pv_get(doc, cache, "problems")) == NULL ||
+	    pr->type != PV_ARRAY)
+		return;
+	k = (uint32_t)(pr - doc->v) + 1;
+	for (i = 0; i < pr->n; i++, k = doc->v[k].next) {
+		repo = field(doc, k, "repo");
+		msg = field(doc, k, "message");
+		printf("Not served      : %s: %s\n", repo ? repo : "?",
+		    msg ? msg : "?");
+		free(repo);
+		free(msg);
+	}
+}
+
 static int
 cmd_status(struct client_opts *o, int argc, char **argv)
 {
@@ -918,6 +941,7 @@ cmd_status(struct client_opts *o, int argc, char **argv)
 		    (long long)num(&a.doc, c, "packages"), tbuf,
 		    (long long)num(&a.doc, c, "build_ms"));
 		free(s);
+		print_problems(&a.doc, c);
 	}
 	if ((cache = pv_get(&a.doc, m, "server")) != NULL) {
 		c = (uint32_t)(cache - a.doc.v);

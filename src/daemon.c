@@ -157,7 +157,9 @@ daemon_rebuild_main(int argc, char **argv)
 {
 	struct conf	*conf;
 	struct cache	*cache;
+	struct cache_info ci;
 	char		 err[512];
+	size_t		 j;
 	int		 i, force = 0, rc;
 	const char	*cpath = NULL, *kpath = NULL;
 	uint64_t	 t0 = now_usec();
@@ -193,9 +195,17 @@ daemon_rebuild_main(int argc, char **argv)
 	    sizeof(err));
 	if (rc == -1 || rc == CACHE_BUSY)
 		log_warnx("rebuild: %s", err);
-	else if (rc == CACHE_REBUILT)
+	else if (rc == CACHE_REBUILT) {
 		log_info("cache rebuilt in %llu ms",
 		    (unsigned long long)((now_usec() - t0) / 1000));
+		/* Each database left out: not served until it can be read. */
+		if (cache_info(cache, &ci) == 0) {
+			for (j = 0; j + 1 < ci.problems.n; j += 2)
+				log_warnx("%s is not served: %s",
+				    ci.problems.v[j], ci.problems.v[j + 1]);
+			cache_info_free(&ci);
+		}
+	}
 	cache_close(cache);
 	conf_free(conf);
 	return rc == CACHE_FRESH ? RB_FRESH : rc == CACHE_REBUILT ?

@@ -174,6 +174,7 @@ check_cache(const struct client_opts *o, const struct conf *c)
 	struct cache		*cache;
 	struct stat		 st;
 	char			 err[512], when[64], *stamp;
+	size_t			 i;
 	int			 fixable;
 
 	if (stat(o->cache, &st) == -1) {
@@ -197,6 +198,10 @@ check_cache(const struct client_opts *o, const struct conf *c)
 		    ago(ci.built_at, when, sizeof(when)),
 		    strcmp(stamp, ci.stamp) == 0 ? "" :
 		    "; older than the databases (the next query rebuilds it)");
+		for (i = 0; i + 1 < ci.problems.n; i += 2)
+			say("fail", "%s is not served: %s (fix it, then "
+			    "omg refresh)", ci.problems.v[i],
+			    ci.problems.v[i + 1]);
 		free(stamp);
 		cache_info_free(&ci);
 	}

@@ -11,6 +11,8 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <locale.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +40,8 @@
 	X(alpm_pkg_get_replaces) X(alpm_pkg_get_validation)		\
 	X(alpm_dep_compute_string) X(alpm_sync_get_new_version)	\
 	X(alpm_pkg_should_ignore) X(alpm_list_free) X(alpm_list_count)	\
-	X(alpm_pkg_vercmp) X(alpm_pkg_has_scriptlet)
+	X(alpm_pkg_vercmp) X(alpm_pkg_has_scriptlet) X(alpm_option_set_logcb) \
+	X(alpm_db_unregister)
 
 ALPM_FUNCS(UTIL_DL_DECLARE)
 static const char *const alpm_names[] = { ALPM_FUNCS(UTIL_DL_NAME) };
@@ -398,51 +401,126 @@ emit_db(alpm_handle_t *h, alpm_db_t *db, const char *repo, int ord,
 	return rc;
 }
 
+/* What libalpm says went wrong while a database loads. */
+struct said {
+	struct buf	msg;
+};
+
+static void
+log_cb(void *ctx, alpm_loglevel_t level, const char *fmt, va_list ap)
+{
+	struct said	*s = ctx;
+	char		 line[512];
+	size_t		 n;
+
+	if (level != ALPM_LOG_ERROR && level != ALPM_LOG_WARNING)
+		return;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n > 0 && line[n - 1] == '\n')
+		line[--n] = '\0';
+	if (s->msg.len > 0)
+		buf_addstr(&s->msg, "; ");
+	buf_addstr(&s->msg, line);
+}
+
+/*
+ * Load a sync database now, as pacman -Ss would: NULL when it cannot be
+ * read, with the reason (pacman's words) added to problems.
+ */
+static alpm_db_t *
+load_db(const struct conf *conf, alpm_db_t *db,
+    const char *repo, struct said *said, struct strv *problems)
+{
+	struct stat	 st;
+	char		*rel, *path;
+	int		 missing;
+
+	rel = xasprintf("sync/%s.db", repo);
+	path = conf_dbfile(conf, rel);
+	missing = stat(path, &st) == -1 && errno == ENOENT;
+	free(rel);
+	free(path);
+	buf_reset(&said->msg);
+	if (missing)
+		buf_printf(&said->msg, "database file for '%s' does not exist "
+		    "(use 'pacman -Sy' to download)", repo);
+	else if (p_alpm_db_get_pkgcache(db) == NULL && said->msg.len == 0)
+		/* NULL and silent: an empty database. */
+		return db;
+	if (said->msg.len == 0)
+		return db;
+	strv_add(problems, repo);
+	strv_add(problems, buf_cstr(&said->msg));
+	/* Not again for every installed package's -Qu lookup. */
+	p_alpm_db_unregister(db);
+	return NULL;
+}
+
 int
-feed_read(const struct conf *conf, feed_emit_fn emit, void *arg, char *err,
-    size_t errlen)
+feed_read(const struct conf *conf, feed_emit_fn emit, void *arg,
+    struct strv *problems, char *err, size_t errlen)
 {
 	alpm_handle_t	*h;
 	alpm_errno_t	 e;
-	alpm_list_t	*l;
+	alpm_db_t	**dbs = NULL;
+	struct said	 said = { { 0 } };
+	char		*ctype;
 	size_t		 i;
 	int		 rc = -1;
 
 	if (alpm_load(err, errlen) == -1)
 		return -1;
+	/* As pacman: in the user's locale, or libarchive cannot convert a
+	   path that is not ASCII and the whole repository is lost. */
+	ctype = xstrdup(setlocale(LC_CTYPE, NULL));
+	setlocale(LC_CTYPE, "");
 	if ((h = p_alpm_initialize(conf->rootdir, conf->dbpath, &e)) == NULL) {
 		snprintf(err, errlen, "libalpm: cannot open %s: %s",
 		    conf->dbpath, p_alpm_strerror(e));
-		return -1;
+		goto out;
 	}
+	p_alpm_option_set_logcb(h, log_cb, &said);
 	for (i = 0; i < conf->arch.n; i++)
 		p_alpm_option_add_architecture(h, conf->arch.v[i]);
 	for (i = 0; i < conf->ignorepkg.n; i++)
 		p_alpm_option_add_ignorepkg(h, conf->ignorepkg.v[i]);
 	for (i = 0; i < conf->ignoregroup.n; i++)
 		p_alpm_option_add_ignoregroup(h, conf->ignoregroup.v[i]);
-	/* Register every repo first: -Qu looks across all of them. */
-	for (i = 0; i < conf->repos.n; i++) {
-		if (p_alpm_register_syncdb(h, conf->repos.v[i], 0) == NULL) {
-			snprintf(err, errlen, "libalpm: cannot register %s: %s",
-			    conf->repos.v[i], p_alpm_strerror(p_alpm_errno(h)));
-			goto done;
-		}
-	}
-	for (i = 0, l = p_alpm_get_syncdbs(h); l != NULL; l = l->next, i++)
-		if (emit_db(h, l->data, conf->repos.v[i], (int)i, emit,
-		    arg) == -1) {
+	/* Register every repo first: -Qu looks across all of them.  A repo
+	   named twice is registered once; pacman warns and goes on. */
+	dbs = xcalloc(conf->repos.n + 1, sizeof(*dbs));
+	for (i = 0; i < conf->repos.n; i++)
+		dbs[i] = p_alpm_register_syncdb(h, conf->repos.v[i], 0);
+	/* Then load each: one that cannot be read is said, not served. */
+	for (i = 0; i < conf->repos.n; i++)
+		if (dbs[i] != NULL)
+			dbs[i] = load_db(conf, dbs[i], conf->repos.v[i],
+			    &said, problems);
+	for (i = 0; i < conf->repos.n; i++)
+		if (dbs[i] != NULL && emit_db(h, dbs[i], conf->repos.v[i],
+		    (int)i, emit, arg) == -1) {
 			snprintf(err, errlen, "cannot store packages");
 			goto done;
 		}
+	buf_reset(&said.msg);
 	if (emit_db(h, p_alpm_get_localdb(h), "local", FEED_LOCAL_ORD, emit,
 	    arg) == -1) {
 		snprintf(err, errlen, "cannot store packages");
 		goto done;
 	}
+	if (said.msg.len > 0) {
+		strv_add(problems, "local");
+		strv_add(problems, buf_cstr(&said.msg));
+	}
 	rc = 0;
 done:
 	p_alpm_release(h);
+out:
+	setlocale(LC_CTYPE, ctype);
+	free(ctype);
+	free(dbs);
+	buf_free(&said.msg);
 	return rc;
 }
 
@@ -481,7 +559,7 @@ feed_stamp(const struct conf *conf)
 	size_t		 i, count = 0;
 	char		*path, *s;
 
-	buf_printf(&b, "v1;root=%s;db=%s;", conf->rootdir, conf->dbpath);
+	buf_printf(&b, "v2;root=%s;db=%s;", conf->rootdir, conf->dbpath);
 	for (i = 0; i < conf->arch.n; i++)
 		buf_printf(&b, "arch=%s;", conf->arch.v[i]);
 	for (i = 0; i < conf->ignorepkg.n; i++)
@@ -495,21 +573,28 @@ feed_stamp(const struct conf *conf)
 		free(path);
 		free(s);
 	}
+	/* The installed packages, not the directory's own inode or mtime:
+	   libalpm makes local/ when it is missing (a new root), and an
+	   absent local/ holds what an empty one does. */
 	path = conf_dbfile(conf, "local");
-	stamp_file(&b, "local", path);
 	if ((dir = opendir(path)) != NULL) {
 		while ((de = readdir(dir)) != NULL) {
 			if (de->d_name[0] == '.')
 				continue;
+			/* A package is a directory with a desc (not
+			   ALPM_DB_VERSION, which libalpm writes); one
+			   whose desc is yet to come counts when it comes. */
 			s = xasprintf("%s/%s/desc", path, de->d_name);
-			h = fnv(de->d_name, strlen(de->d_name),
-			    0xcbf29ce484222325ULL);
-			if (stat(s, &st) == 0) {
-				h = fnv(&st.st_mtim, sizeof(st.st_mtim), h);
-				h = fnv(&st.st_size, sizeof(st.st_size), h);
-				h = fnv(&st.st_ino, sizeof(st.st_ino), h);
+			if (stat(s, &st) == -1) {
+				free(s);
+				continue;
 			}
 			free(s);
+			h = fnv(de->d_name, strlen(de->d_name),
+			    0xcbf29ce484222325ULL);
+			h = fnv(&st.st_mtim, sizeof(st.st_mtim), h);
+			h = fnv(&st.st_size, sizeof(st.st_size), h);
+			h = fnv(&st.st_ino, sizeof(st.st_ino), h);
 			sum += h;
 			count++;
 		}

@@ -53,11 +53,15 @@ struct feed_pkg {
 typedef int	(*feed_emit_fn)(void *, const struct feed_pkg *);
 
 /*
- * Read every database conf names and the local db.  Returns 0, or -1 with
- * a reason in err when libalpm cannot be loaded or a database cannot be
- * read, or when emit returned -1.
+ * Read every database conf names and the local db, under the user's
+ * LC_CTYPE as pacman does.  A database that cannot be read (missing,
+ * truncated, a path the locale cannot convert) is left out, and said in
+ * problems as a pair: the repo ("local" for the local db), libalpm's
+ * message.  Returns 0, or -1 with a reason in err when libalpm cannot be
+ * loaded or emit returned -1.
  */
-int	 feed_read(const struct conf *, feed_emit_fn, void *, char *, size_t);
+int	 feed_read(const struct conf *, feed_emit_fn, void *, struct strv *,
+	    char *, size_t);
 
 /*
  * A string that changes whenever the pacman databases or the parts of conf

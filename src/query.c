@@ -1397,6 +1397,33 @@ snap_status(struct query *q)
 	return sn;
 }
 
+/*
+ * The daemon's state of the cache (else "fresh"); a fresh cache that
+ * left a database out, because it could not be read, is "partial".
+ */
+static const char *
+state_of(const struct query *q, const struct cache_info *ci)
+{
+	const char	*s = q->state != NULL ? q->state : "fresh";
+
+	if (strcmp(s, "fresh") == 0 && ci != NULL && ci->problems.n > 0)
+		return "partial";
+	return s;
+}
+
+static const char *
+state(const struct query *q)
+{
+	struct cache_info	 ci;
+	const char		*s;
+
+	if (cache_info(q->cache, &ci) == -1)
+		return state_of(q, NULL);
+	s = state_of(q, &ci);
+	cache_info_free(&ci);
+	return s;
+}
+
 static void
 do_status(struct query *q, const struct proto_req *req, struct buf *out)
 {
@@ -1422,11 +1449,11 @@ do_status(struct query *q, const struct proto_req *req, struct buf *out)
 	ci = &sn->info;
 	rt = &sn->runtimes;
 	if (q->state != NULL)
-		state = q->state;
+		state = state_of(q, ci);
 	else if (q->conf != NULL) {
 		stamp = feed_stamp(q->conf);
-		if (ci->stamp == NULL || strcmp(stamp, ci->stamp) != 0)
-			state = "stale";
+		state = ci->stamp == NULL || strcmp(stamp, ci->stamp) != 0 ?
+		    "stale" : state_of(q, ci);
 		free(stamp);
 	}
 	proto_enc_result(out, req->id);
@@ -1444,8 +1471,15 @@ do_status(struct query *q, const struct proto_req *req, struct buf *out)
 		proto_enc_str(out, rt->v[i + 1]);
 	}
 	proto_enc_str(out, "cache");
-	proto_enc_map(out, 6);
+	proto_enc_map(out, 7);
 	enc_kv_str(out, "state", state);
+	proto_enc_str(out, "problems");
+	proto_enc_array(out, ci->problems.n / 2);
+	for (i = 0; i + 1 < ci->problems.n; i += 2) {
+		proto_enc_map(out, 2);
+		enc_kv_str(out, "repo", ci->problems.v[i]);
+		enc_kv_str(out, "message", ci->problems.v[i + 1]);
+	}
 	enc_kv_int(out, "generation", (int64_t)ci->generation);
 	enc_kv_int(out, "packages", (int64_t)ci->packages);
 	enc_kv_int(out, "built_at", ci->built_at);
@@ -1473,12 +1507,6 @@ generation(struct query *q)
 	g = ci.generation;
 	cache_info_free(&ci);
 	return g;
-}
-
-static const char *
-state(const struct query *q)
-{
-	return q->state != NULL ? q->state : "fresh";
 }
 
 void
@@ -1512,7 +1540,7 @@ query_refreshed(struct query *q, uint64_t id, int code, const char *msg,
 		enc_kv_int(out, "repos", q->conf != NULL ?
 		    (int64_t)q->conf->repos.n : 0);
 		enc_kv_int(out, "duration_ms", (int64_t)ms);
-		enc_kv_str(out, "state", state(q));
+		enc_kv_str(out, "state", state_of(q, &ci));
 		cache_info_free(&ci);
 	}
 	proto_frame_end(out, off);
