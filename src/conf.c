@@ -3,12 +3,17 @@
  * (src/pacman/ini.c): lines are trimmed, a line starting with '#' is a
  * comment, "[name]" opens a section, "key = value" or a bare "key" is a
  * directive, and Include pulls in every file its glob matches, in the
- * section that was open.
+ * section that was open.  What pacman refuses (src/pacman/conf.c: a bad
+ * SigLevel, Usage, CleanMethod or ParallelDownloads value, a repository
+ * directive without its value, a directive outside a section) is refused
+ * here with pacman's message; what pacman only warns about is skipped.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <glob.h>
 #include <stddef.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +32,143 @@ struct parser {
 };
 
 static int	parse_file(struct parser *, const char *, int);
+
+static int __attribute__((format(printf, 4, 5)))
+fail(struct parser *ps, const char *file, int lineno, const char *fmt, ...)
+{
+	va_list	ap;
+	int	n;
+
+	n = snprintf(ps->err, ps->errlen, "config file %s, line %d: ", file,
+	    lineno);
+	if (n < 0 || (size_t)n >= ps->errlen)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(ps->err + n, ps->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* pacman's process_siglevel: each word, with an optional Package or
+   Database prefix, one of five levels. */
+static int
+check_siglevel(struct parser *ps, const char *value, const char *file,
+    int lineno)
+{
+	static const char	*levels[] = { "Never", "Optional", "Required",
+				    "TrustedOnly", "TrustAll" };
+	char			*copy, *p, *w, *l;
+	size_t			 i;
+	int			 rc = 0;
+
+	copy = xstrdup(value);
+	for (p = copy; rc == 0 && (w = strsep(&p, " ")) != NULL; ) {
+		if (*w == '\0')
+			continue;
+		l = w;
+		if (strncmp(l, "Package", 7) == 0)
+			l += 7;
+		else if (strncmp(l, "Database", 8) == 0)
+			l += 8;
+		for (i = 0; i < NELEM(levels); i++)
+			if (strcmp(l, levels[i]) == 0)
+				break;
+		if (i == NELEM(levels))
+			rc = fail(ps, file, lineno, "invalid value for '%s' : "
+			    "'%s'", "SigLevel", w);
+	}
+	free(copy);
+	return rc;
+}
+
+/* pacman's process_usage: the repository's usage bits, or -1. */
+static int
+parse_usage(struct parser *ps, const char *value, int *usage,
+    const char *file, int lineno)
+{
+	static const struct { const char *name; int bit; } words[] = {
+		{ "Sync", CONF_USAGE_SYNC }, { "Search", CONF_USAGE_SEARCH },
+		{ "Install", CONF_USAGE_INSTALL },
+		{ "Upgrade", CONF_USAGE_UPGRADE }, { "All", CONF_USAGE_ALL }
+	};
+	char	*copy, *p, *w;
+	size_t	 i;
+	int	 rc = 0;
+
+	copy = xstrdup(value);
+	for (p = copy; rc == 0 && (w = strsep(&p, " ")) != NULL; ) {
+		if (*w == '\0')
+			continue;
+		for (i = 0; i < NELEM(words); i++)
+			if (strcmp(w, words[i].name) == 0)
+				break;
+		if (i == NELEM(words))
+			rc = fail(ps, file, lineno, "'%s' option '%s' not "
+			    "recognized", "Usage", w);
+		else
+			*usage |= words[i].bit;
+	}
+	free(copy);
+	return rc;
+}
+
+/* A repository section's directives: Server, SigLevel, Usage. */
+static int
+repo_directive(struct parser *ps, const char *key, const char *value,
+    const char *file, int lineno)
+{
+	struct conf	*c = ps->conf;
+
+	if (strcmp(key, "Server") != 0 && strcmp(key, "SigLevel") != 0 &&
+	    strcmp(key, "Usage") != 0)
+		return 0;	/* pacman warns, and goes on */
+	if (value == NULL)
+		return fail(ps, file, lineno, "directive '%s' needs a value",
+		    key);
+	if (strcmp(key, "SigLevel") == 0)
+		return check_siglevel(ps, value, file, lineno);
+	if (strcmp(key, "Usage") == 0)
+		return parse_usage(ps, value, &c->usage[c->repos.n - 1], file,
+		    lineno);
+	return 0;
+}
+
+/* [options] values pacman checks; the rest it takes as they are. */
+static int
+check_option(struct parser *ps, const char *key, const char *value,
+    const char *file, int lineno)
+{
+	char	*copy, *p, *w, *end;
+	long	 n;
+	int	 rc = 0;
+
+	if (strcmp(key, "SigLevel") == 0 ||
+	    strcmp(key, "LocalFileSigLevel") == 0 ||
+	    strcmp(key, "RemoteFileSigLevel") == 0)
+		return check_siglevel(ps, value, file, lineno);
+	if (strcmp(key, "CleanMethod") == 0) {
+		copy = xstrdup(value);
+		for (p = copy; rc == 0 && (w = strsep(&p, " ")) != NULL; )
+			if (*w != '\0' && strcmp(w, "KeepInstalled") != 0 &&
+			    strcmp(w, "KeepCurrent") != 0)
+				rc = fail(ps, file, lineno, "invalid value for "
+				    "'%s' : '%s'", "CleanMethod", w);
+		free(copy);
+		return rc;
+	}
+	if (strcmp(key, "ParallelDownloads") == 0) {
+		errno = 0;
+		n = strtol(value, &end, 10);
+		if (*value == '\0' || *end != '\0' || errno != 0 ||
+		    n > INT_MAX || n < INT_MIN)
+			return fail(ps, file, lineno, "invalid value for '%s' : "
+			    "'%s'", key, value);
+		if (n < 1)
+			return fail(ps, file, lineno, "value for '%s' has to "
+			    "be positive : '%s'", key, value);
+	}
+	return 0;
+}
 
 static char *
 trim(char *s)
@@ -63,8 +205,9 @@ do_include(struct parser *ps, const char *pattern, int depth, const char *file,
 	int	 rc;
 
 	if (depth >= CONF_MAXDEPTH) {
-		snprintf(ps->err, ps->errlen, "%s:%d: Include nested too deeply",
-		    file, lineno);
+		snprintf(ps->err, ps->errlen, "config parsing exceeded max "
+		    "recursion depth of %d (%s, line %d).", CONF_MAXDEPTH, file,
+		    lineno);
 		return -1;
 	}
 	rc = glob(pattern, GLOB_NOCHECK, NULL, &g);
@@ -94,21 +237,20 @@ directive(struct parser *ps, char *key, char *value, int depth,
 	struct utsname	 un;
 
 	if (strcmp(key, "Include") == 0) {
-		if (value == NULL || *value == '\0') {
-			snprintf(ps->err, ps->errlen,
-			    "%s:%d: Include needs a value", file, lineno);
-			return -1;
-		}
+		if (value == NULL || *value == '\0')
+			return fail(ps, file, lineno, "directive '%s' needs a "
+			    "value", "Include");
 		return do_include(ps, value, depth, file, lineno);
 	}
-	if (ps->section == NULL) {
-		snprintf(ps->err, ps->errlen,
-		    "%s:%d: directive '%s' outside of a section", file, lineno,
-		    key);
+	if (ps->section == NULL)
+		return fail(ps, file, lineno, "All directives must belong to "
+		    "a section.");
+	if (strcmp(ps->section, "options") != 0)
+		return repo_directive(ps, key, value, file, lineno);
+	if (value == NULL)
+		return 0;	/* UseSyslog, Color, ...: nothing of ours */
+	if (check_option(ps, key, value, file, lineno) == -1)
 		return -1;
-	}
-	if (strcmp(ps->section, "options") != 0 || value == NULL)
-		return 0;	/* repository directives: Server, SigLevel, ... */
 	if (strcmp(key, "RootDir") == 0) {
 		free(c->rootdir);
 		c->rootdir = xstrdup(value);
@@ -144,8 +286,8 @@ parse_file(struct parser *ps, const char *file, int depth)
 	int	 lineno = 0, rc = 0;
 
 	if ((fp = fopen(file, "r")) == NULL) {
-		snprintf(ps->err, ps->errlen, "cannot read %s: %s", file,
-		    strerror(errno));
+		snprintf(ps->err, ps->errlen, "config file %s could not be "
+		    "read: %s", file, strerror(errno));
 		return -1;
 	}
 	while (rc == 0 && fgets(line, sizeof(line), fp) != NULL) {
@@ -164,9 +306,14 @@ parse_file(struct parser *ps, const char *file, int depth)
 			s[len - 1] = '\0';
 			free(ps->section);
 			ps->section = xstrdup(s + 1);
-			/* Listed as often as it appears, as pacman-conf does. */
-			if (strcmp(ps->section, "options") != 0)
+			/* Listed as often as it appears, as pacman-conf does;
+			   its usage starts at none (All unless it says). */
+			if (strcmp(ps->section, "options") != 0) {
 				strv_add(&ps->conf->repos, ps->section);
+				ps->conf->usage = xreallocarray(ps->conf->usage,
+				    ps->conf->repos.n, sizeof(*ps->conf->usage));
+				ps->conf->usage[ps->conf->repos.n - 1] = 0;
+			}
 			continue;
 		}
 		value = s;
@@ -189,6 +336,7 @@ conf_load(const char *path, char *err, size_t errlen)
 {
 	struct parser	 ps;
 	struct conf	*c;
+	size_t		 i;
 
 	c = xcalloc(1, sizeof(*c));
 	c->path = xstrdup(path);
@@ -212,6 +360,9 @@ conf_load(const char *path, char *err, size_t errlen)
 		    xasprintf("%s/var/lib/pacman/", c->rootdir);
 	if (c->rootdir == NULL)
 		c->rootdir = xstrdup("/");
+	for (i = 0; i < c->repos.n; i++)
+		if (c->usage[i] == 0)
+			c->usage[i] = CONF_USAGE_ALL;
 	return c;
 }
 
@@ -227,6 +378,7 @@ conf_free(struct conf *c)
 	strv_free(&c->ignorepkg);
 	strv_free(&c->ignoregroup);
 	strv_free(&c->repos);
+	free(c->usage);
 	free(c);
 }
 

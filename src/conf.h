@@ -18,7 +18,15 @@ struct conf {
 	struct strv	 ignorepkg;
 	struct strv	 ignoregroup;
 	struct strv	 repos;		/* section names in file order */
+	int		*usage;		/* each one's CONF_USAGE_* bits */
 };
+
+/* A repository's Usage, with libalpm's values (alpm_db_usage_t). */
+#define CONF_USAGE_SYNC		0x1
+#define CONF_USAGE_SEARCH	0x2
+#define CONF_USAGE_INSTALL	0x4
+#define CONF_USAGE_UPGRADE	0x8
+#define CONF_USAGE_ALL		0xf
 
 /*
  * Parse path.  Returns a conf the caller frees with conf_free, or NULL with

@@ -41,7 +41,12 @@
 	X(alpm_dep_compute_string) X(alpm_sync_get_new_version)	\
 	X(alpm_pkg_should_ignore) X(alpm_list_free) X(alpm_list_count)	\
 	X(alpm_pkg_vercmp) X(alpm_pkg_has_scriptlet) X(alpm_option_set_logcb) \
-	X(alpm_db_unregister)
+	X(alpm_db_unregister) X(alpm_db_set_usage) X(alpm_db_get_usage)	\
+	X(alpm_pkg_get_db)
+
+_Static_assert(CONF_USAGE_SEARCH == ALPM_DB_USAGE_SEARCH &&
+    CONF_USAGE_UPGRADE == ALPM_DB_USAGE_UPGRADE &&
+    CONF_USAGE_ALL == ALPM_DB_USAGE_ALL, "conf.h's usage bits are libalpm's");
 
 ALPM_FUNCS(UTIL_DL_DECLARE)
 static const char *const alpm_names[] = { ALPM_FUNCS(UTIL_DL_NAME) };
@@ -339,7 +344,7 @@ emit_pkg(alpm_handle_t *h, alpm_pkg_t *pkg, const char *repo, int ord,
 	struct feed_pkg	 fp;
 	alpm_pkg_t	*newer;
 	const char	*s;
-	int		 rc;
+	int		 rc, usage;
 
 	memset(&fp, 0, sizeof(fp));
 	fp.repo = repo;
@@ -374,7 +379,14 @@ emit_pkg(alpm_handle_t *h, alpm_pkg_t *pkg, const char *repo, int ord,
 		newer = p_alpm_sync_get_new_version(pkg,
 		    p_alpm_get_syncdbs(h));
 		fp.new_version = newer ? p_alpm_pkg_get_version(newer) : NULL;
-		fp.ignored = p_alpm_pkg_should_ignore(h, pkg) != 0;
+		/* pacman -Qu's [ignored]: IgnorePkg/IgnoreGroup, or the
+		   newer one's repo is not for upgrades (Usage). */
+		usage = CONF_USAGE_ALL;
+		if (newer != NULL)
+			(void)p_alpm_db_get_usage(p_alpm_pkg_get_db(newer),
+			    &usage);
+		fp.ignored = p_alpm_pkg_should_ignore(h, pkg) != 0 ||
+		    !(usage & ALPM_DB_USAGE_UPGRADE);
 	} else
 		fp.csize = p_alpm_pkg_get_size(pkg);
 	rc = emit(arg, &fp);
@@ -491,7 +503,9 @@ feed_read(const struct conf *conf, feed_emit_fn emit, void *arg,
 	   named twice is registered once; pacman warns and goes on. */
 	dbs = xcalloc(conf->repos.n + 1, sizeof(*dbs));
 	for (i = 0; i < conf->repos.n; i++)
-		dbs[i] = p_alpm_register_syncdb(h, conf->repos.v[i], 0);
+		if ((dbs[i] = p_alpm_register_syncdb(h, conf->repos.v[i],
+		    0)) != NULL)
+			p_alpm_db_set_usage(dbs[i], conf->usage[i]);
 	/* Then load each: one that cannot be read is said, not served. */
 	for (i = 0; i < conf->repos.n; i++)
 		if (dbs[i] != NULL)
@@ -569,6 +583,7 @@ feed_stamp(const struct conf *conf)
 	for (i = 0; i < conf->repos.n; i++) {
 		s = xasprintf("sync/%s.db", conf->repos.v[i]);
 		path = conf_dbfile(conf, s);
+		buf_printf(&b, "u=%d;", conf->usage[i]);
 		stamp_file(&b, conf->repos.v[i], path);
 		free(path);
 		free(s);

@@ -110,6 +110,7 @@ struct match {
 };
 
 struct search {
+	const struct conf *conf;	/* NULL: every repo is searched */
 	struct term	*terms;
 	size_t		 nterms;
 	struct match	*m;
@@ -410,6 +411,13 @@ search_row(struct search *s, const struct image_row *r, size_t seq)
 	size_t			 i;
 	int			 rank = RANK_OTHER, rk;
 
+	/* pacman searches only repos whose Usage has Search (a search with
+	   no term lists every package of every repo). */
+	if (s->nterms > 0 && s->conf != NULL && r->ord >= 0 &&
+	    (size_t)r->ord < s->conf->repos.n &&
+	    !(s->conf->usage[r->ord] & CONF_USAGE_SEARCH))
+		return;
+
 	for (i = 0; i < s->nterms; i++) {
 		t = &s->terms[i];
 		if ((rk = rank_name(t, r)) != RANK_OTHER) {
@@ -551,6 +559,7 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 		return;
 	}
 	memset(&s, 0, sizeof(s));
+	s.conf = q->conf;
 	s.terms = xcalloc(req->nterms + 1, sizeof(*s.terms));
 	for (j = 0; j < req->nterms; j++) {
 		w = req->terms[j];

@@ -75,6 +75,63 @@ fi
 ok $(( $? == 0 )) "a missing file is an error"
 printf '[options]\nInclude = %s/5.conf\n' "$T" > "$T/5.conf"
 "$TOP/tests/unit/conf" "$T/5.conf" >/dev/null 2>"$T/err"
-grep -q 'nested too deeply' "$T/err"
+grep -q 'exceeded max recursion depth' "$T/err"
 ok $? "an Include loop is refused, not followed forever"
+
+# What pacman refuses, omg refuses, with pacman's message (the line named);
+# pacman exits 1, omg 3: it cannot answer (1 would say "nothing found").
+head -7 "$CONF" > "$T/opts"
+tail -n +8 "$CONF" > "$T/repos"
+bad() {
+	{ cat "$T/opts"; printf "$1"; cat "$T/repos"; } > "$T/bad.conf"
+	pacman --config "$T/bad.conf" -Ss glibc > /dev/null 2> "$T/perr"
+	prc=$?
+	"$OMG" --no-daemon --config "$T/bad.conf" --cache "$T/bad.db" \
+	    search glibc > /dev/null 2> "$T/oerr"
+	orc=$?
+	want=$(sed -n '1s/^error: //p' "$T/perr")
+	is "$prc $orc $(cat "$T/oerr")" "1 3 omg: $want" "refused as pacman: $2"
+}
+bad 'SigLevel = Never # comment\n' "a comment after a SigLevel"
+bad 'SigLevel = PackageRequired DatabaseSometimes\n' "a SigLevel word pacman does not know"
+bad 'CleanMethod = KeepCurrent Foo\n' "a CleanMethod pacman does not know"
+bad 'ParallelDownloads = x\n' "ParallelDownloads not a number"
+bad 'ParallelDownloads = 0\n' "ParallelDownloads not positive"
+bad '[core]\nUsage = Sync Bogus\n' "a Usage pacman does not know"
+bad '[core]\nUsage\n' "Usage without a value"
+bad '[core]\nServer\n' "Server without a value"
+bad '[core]\nSigLevel = Required Never#x\n' "a repo's SigLevel"
+bad 'Include = /nonexistent/omg.conf\n' "an Include of a missing file"
+{ cat "$T/opts"; printf 'SigLevel = Never # comment\n'; cat "$T/repos"; } > "$T/bad.conf"
+timeout 10 "$OMG" --daemon --socket "$T/bad.sock" --config "$T/bad.conf" \
+    --cache "$T/bad.db" 2> "$T/derr"
+is "$? $(grep -c "line 8: invalid value for 'SigLevel' : '#'" "$T/derr")" "1 1" \
+    "the daemon refuses it too, naming the line"
+
+# What pacman accepts, omg accepts, with pacman's answers.
+same_as_pacman() {
+	pacman --config "$1" -Ss "$2" > "$T/want" 2>/dev/null
+	prc=$?
+	"$OMG" --no-daemon --config "$1" --cache "$T/$3.db" search --sort repo \
+	    "$2" > "$T/got" 2>/dev/null
+	is "$? $(cmp -s "$T/got" "$T/want" && echo same)" "$prc same" "$4"
+}
+{ cat "$T/opts"; cat "$T/repos"; printf '[core]\n'; } > "$T/dup.conf"
+same_as_pacman "$T/dup.conf" glibc dup "a repo named twice: pacman warns and answers, so does omg"
+{ cat "$T/opts"; printf 'SigLevel = PackageRequired DatabaseOptional TrustAll\nCleanMethod = KeepInstalled KeepCurrent\nParallelDownloads = 5\nFrobnicate = 1\n'; cat "$T/repos"; } > "$T/ok.conf"
+same_as_pacman "$T/ok.conf" glibc okc "valid values and a directive pacman only warns about"
+
+# Usage: a repo without Search is not searched (a search with no term
+# lists it all the same); one without Upgrade offers its updates as
+# [ignored] in pacman -Qu, so status does not count them.
+sed 's/^\[extra\]$/[extra]\nUsage = Sync Install Upgrade/' "$CONF" > "$T/u1.conf"
+sed 's/^\[extra\]$/[extra]\nUsage = Sync Search/' "$CONF" > "$T/u2.conf"
+same_as_pacman "$T/u1.conf" fire u1 "Usage without Search: extra's firefox not found, as pacman"
+same_as_pacman "$T/u1.conf" "" u1 "Usage without Search: an empty search lists it, as pacman"
+for u in u1 u2; do
+	want=$(pacman --config "$T/$u.conf" -Qu | grep -vc '\[ignored\]$')
+	got=$("$OMG" --no-daemon --config "$T/$u.conf" --cache "$T/$u.db" \
+	    status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["updates_available"])')
+	is "$got" "$want" "$u: updates = pacman -Qu less [ignored] ($want)"
+done
 done_testing
