@@ -393,12 +393,12 @@ print_hit(const struct pv_doc *doc, uint32_t k, int quiet, struct buf *line)
 
 static void
 enc_search(struct buf *req, char **terms, size_t nterms, uint64_t offset,
-    uint64_t limit, int sort_repo)
+    uint64_t limit, int sort_repo, const char *locale)
 {
 	size_t	i;
 
 	buf_reset(req);
-	proto_enc_map(req, 5 + sort_repo);
+	proto_enc_map(req, 6 + sort_repo);
 	proto_enc_str(req, "id");
 	proto_enc_uint(req, 1);
 	proto_enc_str(req, "op");
@@ -411,6 +411,8 @@ enc_search(struct buf *req, char **terms, size_t nterms, uint64_t offset,
 	proto_enc_uint(req, offset);
 	proto_enc_str(req, "limit");
 	proto_enc_uint(req, limit);
+	proto_enc_str(req, "locale");
+	proto_enc_str(req, locale);
 	if (sort_repo) {
 		proto_enc_str(req, "sort");
 		proto_enc_str(req, "repo");
@@ -438,6 +440,7 @@ cmd_search(struct client_opts *o, int argc, char **argv)
 	uint64_t	 limit = 0, got = 0, total = 0, want;
 	uint32_t	 k;
 	size_t		 i, nterms;
+	const char	*locale;
 	int		 ch, quiet = 0, json = 0, rc, sort_repo = 0;
 
 	while ((ch = getopt_long(argc, argv, "ql:", longopts, NULL)) != -1) {
@@ -477,13 +480,18 @@ cmd_search(struct client_opts *o, int argc, char **argv)
 			    proto_req_limits.strlen);
 			return EXIT_NOTFOUND;
 		}
+	/* pacman matches in the user's locale (LC_ALL, LC_CTYPE, LANG): the
+	   search is done in the one it names, C when it has none here. */
+	if ((locale = setlocale(LC_CTYPE, "")) == NULL ||
+	    strlen(locale) > 64 || strchr(locale, ';') != NULL)
+		locale = "C";
 	if (json)
 		buf_addstr(&js, "{\"packages\":[");
 	memset(&a, 0, sizeof(a));
 	do {
 		want = limit != 0 && limit - got < PROTO_PAGE_MAX ?
 		    limit - got : PROTO_PAGE_MAX;
-		enc_search(&req, argv, nterms, got, want, sort_repo);
+		enc_search(&req, argv, nterms, got, want, sort_repo, locale);
 		answer_free(&a);
 		if ((rc = ask(o, &req, &a)) != 0)
 			goto done;

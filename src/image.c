@@ -141,6 +141,10 @@ image_rows(const char *p, size_t len, size_t *n)
 		r->lprov = s[9];
 		r->lgroups = s[10];
 		r->lowerlen = (size_t)(p - s[7]);
+		/* Case folds past ASCII only matter where such bytes are. */
+		r->ascii = 1;
+		for (i = 0; i < r->lowerlen && r->ascii; i++)
+			r->ascii = (uint8_t)r->lname[i] < 0x80;
 		(*n)++;
 	}
 	if (v == NULL)

@@ -26,6 +26,7 @@ struct image_row {
 	size_t		 lowerlen;	/* lname to the end of lgroups' NUL */
 	const char	*name;
 	int32_t		 ord;
+	uint8_t		 ascii;		/* its searched text is all ASCII */
 	const char	*repo, *version, *desc, *groups, *provnames;
 	const char	*installed;		/* NULL when not installed */
 };

@@ -482,6 +482,28 @@ req_offset(struct proto_req *req, const struct pv *v)
 	return 0;
 }
 
+/* A locale name as setlocale(3) gives it: "C", "en_US.UTF-8", ... */
+static int
+req_locale(struct proto_req *req, const struct pv *v)
+{
+	const char	*s;
+	size_t		 i;
+
+	if (v == NULL)
+		return 0;
+	if (v->type != PV_STR || v->n == 0 || v->n > 64)
+		return req_fail(req, PROTO_E_PARAMS,
+		    "parameter \"locale\" must be a locale name");
+	for (i = 0, s = v->x.s; i < v->n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' &&
+		    s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] != '\0' && strchr("._@-", s[i]) != NULL)))
+			return req_fail(req, PROTO_E_PARAMS,
+			    "parameter \"locale\" must be a locale name");
+	req->locale = xstrndup(v->x.s, v->n);
+	return 0;
+}
+
 static int	req_from(const struct pv_doc *, uint32_t, size_t,
 		    struct proto_req *, int);
 
@@ -569,7 +591,8 @@ req_from(const struct pv_doc *doc, uint32_t root, size_t batch,
 		if (req_terms(req, doc, pv_get(doc, root, "query")) == -1 ||
 		    req_limit(req, pv_get(doc, root, "limit"),
 		    PROTO_PAGE_MAX) == -1 ||
-		    req_offset(req, pv_get(doc, root, "offset")) == -1)
+		    req_offset(req, pv_get(doc, root, "offset")) == -1 ||
+		    req_locale(req, pv_get(doc, root, "locale")) == -1)
 			return -1;
 		if ((v = pv_get(doc, root, "sort")) != NULL) {
 			if (pv_streq(v, "repo"))
@@ -631,6 +654,7 @@ proto_req_free(struct proto_req *req)
 	for (i = 0; i < req->nterms; i++)
 		free(req->terms[i]);
 	free(req->terms);
+	free(req->locale);
 	free(req->query);
 	free(req->package);
 	memset(req, 0, sizeof(*req));

@@ -102,6 +102,8 @@ struct proto_req {
 	char			*package;	/* info */
 	uint64_t		 limit;		/* search, suggest: 0 = default */
 	uint64_t		 offset;	/* search: matches to pass over */
+	char			*locale;	/* search: LC_CTYPE name, or NULL
+						   for "C" */
 	enum proto_sort		 sort;
 	struct proto_req	*sub;		/* batch */
 	size_t			 nsub;

@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <locale.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,8 @@ struct query_snap {
 	struct image_row	*v;		/* the sync packages */
 	size_t			 n;
 	int			 have_rows;
+	uint32_t		*nonascii;	/* rows not all ASCII; lazily */
+	size_t			 nnonascii;
 	struct trigram		*tri;		/* the rebuild's index of the
 						   rows (daemon), or NULL */
 	struct name		*names;
@@ -70,7 +73,8 @@ enum rank {
 };
 
 struct term {
-	regex_t	 re;		/* regex terms only */
+	regex_t	 re;		/* when compiled */
+	int	 compiled;
 	char	*text;
 	char	*lower;		/* literal terms: lower case; else NULL */
 	size_t	 lowerlen;
@@ -111,6 +115,8 @@ struct match {
 
 struct search {
 	const struct conf *conf;	/* NULL: every repo is searched */
+	int		 clocale;	/* C/POSIX: the ASCII shortcuts are
+					   exact on every row */
 	struct term	*terms;
 	size_t		 nterms;
 	struct match	*m;
@@ -155,6 +161,7 @@ snap_free(struct query_snap *sn)
 	}
 	free(sn->results);
 	cache_info_free(&sn->info);
+	free(sn->nonascii);
 	free(sn->v);
 	buf_free(&sn->image);
 	buf_free(&sn->index);
@@ -364,25 +371,25 @@ required_run(const char *re)
  * runs where the run is.
  */
 static int
-holds(const struct term *t, const char *f, const char *next)
+holds(const struct term *t, const char *f, const char *next, int exact)
 {
-	return t->need == NULL || find(f, (size_t)(next - f) - 1, t->need,
-	    t->needlen) != NULL;
+	return !exact || t->need == NULL || find(f, (size_t)(next - f) - 1,
+	    t->need, t->needlen) != NULL;
 }
 
 static int
-rank_name(const struct term *t, const struct image_row *r)
+rank_name(const struct term *t, const struct image_row *r, int exact)
 {
 	regmatch_t	 rm;
 	const char	*hit;
 	size_t		 at;
 
-	if (t->lower != NULL) {
+	if (t->lower != NULL && exact) {
 		if ((hit = find(r->lname, (size_t)(r->ldesc - r->lname) - 1,
 		    t->lower, t->lowerlen)) == NULL)
 			return RANK_OTHER;
 		at = (size_t)(hit - r->lname);
-	} else if (!holds(t, r->lname, r->ldesc))
+	} else if (!holds(t, r->lname, r->ldesc, exact))
 		/* Neither the regex nor the plain text can match. */
 		return RANK_OTHER;
 	else if (regexec(&t->re, r->name, 1, &rm, 0) == 0)
@@ -409,7 +416,7 @@ search_row(struct search *s, const struct image_row *r, size_t seq)
 	const struct term	*t;
 	struct match		*m;
 	size_t			 i;
-	int			 rank = RANK_OTHER, rk;
+	int			 rank = RANK_OTHER, rk, exact;
 
 	/* pacman searches only repos whose Usage has Search (a search with
 	   no term lists every package of every repo). */
@@ -418,24 +425,28 @@ search_row(struct search *s, const struct image_row *r, size_t seq)
 	    !(s->conf->usage[r->ord] & CONF_USAGE_SEARCH))
 		return;
 
+	/* Past the C locale, a row with bytes past ASCII may fold in ways
+	   the ASCII copies do not show: regexec decides there. */
+	exact = s->clocale || r->ascii;
 	for (i = 0; i < s->nterms; i++) {
 		t = &s->terms[i];
-		if ((rk = rank_name(t, r)) != RANK_OTHER) {
+		if ((rk = rank_name(t, r, exact)) != RANK_OTHER) {
 			if (rk < rank)
 				rank = rk;
 			continue;
 		}
-		if (t->lower != NULL) {
+		if (t->lower != NULL && exact) {
 			/* Description, provides and groups lie end to end,
 			   NUL-separated: one scan (the needle has no NUL). */
 			if (find(r->ldesc, r->lowerlen - (size_t)(r->ldesc -
 			    r->lname), t->lower, t->lowerlen) != NULL)
 				continue;
-		} else if ((*r->desc != '\0' && holds(t, r->ldesc, r->lprov) &&
+		} else if ((*r->desc != '\0' &&
+		    holds(t, r->ldesc, r->lprov, exact) &&
 		    regexec(&t->re, r->desc, 0, NULL, 0) == 0) ||
-		    (holds(t, r->lprov, r->lgroups) &&
+		    (holds(t, r->lprov, r->lgroups, exact) &&
 		    match_list(&t->re, r->provnames)) ||
-		    (holds(t, r->lgroups, r->lname + r->lowerlen) &&
+		    (holds(t, r->lgroups, r->lname + r->lowerlen, exact) &&
 		    match_list(&t->re, r->groups)))
 			continue;
 		return;
@@ -529,6 +540,102 @@ result_put(struct query_snap *sn, const char *key, const uint8_t *p,
 	buf_add(&h->cbor, p, n);
 }
 
+static int
+ascii(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 0;
+	return 1;
+}
+
+/* The rows whose text is not all ASCII, in order (once a generation). */
+static const uint32_t *
+nonascii_rows(struct query_snap *sn, size_t *n)
+{
+	size_t	i;
+
+	if (sn->nonascii == NULL) {
+		sn->nonascii = xcalloc(sn->n + 1, sizeof(*sn->nonascii));
+		for (i = 0; i < sn->n; i++)
+			if (!sn->v[i].ascii)
+				sn->nonascii[sn->nnonascii++] = (uint32_t)i;
+	}
+	*n = sn->nnonascii;
+	return sn->nonascii;
+}
+
+/* cand[0..*n) and the non-ASCII rows, merged in order: a new array. */
+static uint32_t *
+with_nonascii(struct query_snap *sn, uint32_t *cand, size_t *n)
+{
+	const uint32_t	*na;
+	uint32_t	*m;
+	size_t		 nna, i = 0, j = 0, k = 0;
+
+	na = nonascii_rows(sn, &nna);
+	m = xreallocarray(NULL, *n + nna + 1, sizeof(*m));
+	while (i < *n || j < nna) {
+		if (j == nna || (i < *n && cand[i] < na[j]))
+			m[k++] = cand[i++];
+		else if (i == *n || na[j] < cand[i])
+			m[k++] = na[j++];
+		else {
+			m[k++] = cand[i++];
+			j++;
+		}
+	}
+	free(cand);
+	*n = k;
+	return m;
+}
+
+#define LOCALES_MAX	8	/* locales a query keeps loaded */
+
+struct query_locale {
+	char		*name;
+	locale_t	 loc;
+};
+
+/*
+ * The locale named (LC_CTYPE and LC_COLLATE; the rest C), loaded once
+ * and kept; "C" for NULL or a name this machine has no locale for.
+ * *clocale is 1 for C and POSIX.
+ */
+static locale_t
+search_locale(struct query *q, const char *name, int *clocale)
+{
+	struct query_locale	*ql;
+	locale_t		 loc;
+	size_t			 i;
+
+	if (name == NULL)
+		name = "C";
+	*clocale = strcmp(name, "C") == 0 || strcmp(name, "POSIX") == 0;
+	if (q->locales == NULL)
+		q->locales = xcalloc(LOCALES_MAX, sizeof(*q->locales));
+	for (i = 0; i < q->nlocales; i++)
+		if (strcmp(q->locales[i].name, name) == 0)
+			return q->locales[i].loc;
+	loc = newlocale(LC_CTYPE_MASK | LC_COLLATE_MASK, name, (locale_t)0);
+	if (loc == (locale_t)0) {
+		*clocale = 1;
+		return search_locale(q, "C", clocale);
+	}
+	if (q->nlocales == LOCALES_MAX) {
+		/* The oldest goes. */
+		freelocale(q->locales[0].loc);
+		free(q->locales[0].name);
+		memmove(&q->locales[0], &q->locales[1],
+		    (LOCALES_MAX - 1) * sizeof(*q->locales));
+		q->nlocales--;
+	}
+	ql = &q->locales[q->nlocales++];
+	ql->name = xstrdup(name);
+	ql->loc = loc;
+	return loc;
+}
+
 static void
 do_search(struct query *q, const struct proto_req *req, struct buf *out)
 {
@@ -537,6 +644,7 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 	struct search		 s;
 	const char		**need;
 	struct buf		 kb = { 0 };
+	locale_t		 oldloc;
 	char			*w, msg[200], *key;
 	uint32_t		*cand;
 	size_t			 i, j, limit, shown, at, start, nneed = 0;
@@ -545,8 +653,9 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 
 	limit = req->limit ? req->limit : SEARCH_LIMIT;
 	/* The key: every parameter, each term with its length. */
-	buf_printf(&kb, "%d %zu %llu", (int)req->sort, limit,
-	    (unsigned long long)req->offset);
+	buf_printf(&kb, "%d %zu %llu %s", (int)req->sort, limit,
+	    (unsigned long long)req->offset,
+	    req->locale != NULL ? req->locale : "C");
 	for (j = 0; j < req->nterms; j++)
 		buf_printf(&kb, " %zu:%s", strlen(req->terms[j]),
 		    req->terms[j]);
@@ -560,23 +669,32 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 	}
 	memset(&s, 0, sizeof(s));
 	s.conf = q->conf;
+	/* pacman compiles and matches in the user's locale: so do we, in
+	   the one the client named (C when it named none). */
+	oldloc = uselocale(search_locale(q, req->locale, &s.clocale));
 	s.terms = xcalloc(req->nterms + 1, sizeof(*s.terms));
 	for (j = 0; j < req->nterms; j++) {
 		w = req->terms[j];
 		s.terms[s.nterms].text = w;
 		/* A literal is a valid regex; any other term must compile
-		   (pacman refuses what regcomp refuses). */
-		if (is_literal(w)) {
+		   (pacman refuses what regcomp refuses).  Past the C locale
+		   a literal is ASCII, and is compiled too, for the rows
+		   whose text is not. */
+		if (is_literal(w) && (s.clocale || ascii(w))) {
 			s.terms[s.nterms].lower = lower_dup(w);
 			s.terms[s.nterms].lowerlen = strlen(w);
 			if (strlen(w) >= TRIGRAM_MIN)
 				s.terms[s.nterms].need =
 				    xstrdup(s.terms[s.nterms].lower);
-			s.nterms++;
-			continue;
+			if (s.clocale) {
+				s.nterms++;
+				continue;
+			}
 		}
 		rc = regcomp(&s.terms[s.nterms].re, w,
 		    REG_EXTENDED | REG_ICASE | REG_NEWLINE);
+		if (rc == 0)
+			s.terms[s.nterms].compiled = 1;
 		if (rc != 0) {
 			char	why[100];
 
@@ -586,7 +704,8 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 			proto_enc_error(out, req->id, PROTO_E_PARAMS, msg);
 			goto done;
 		}
-		s.terms[s.nterms].need = required_run(w);
+		if (s.terms[s.nterms].need == NULL)
+			s.terms[s.nterms].need = required_run(w);
 		if (s.terms[s.nterms].need != NULL)
 			s.terms[s.nterms].needlen =
 			    strlen(s.terms[s.nterms].need);
@@ -610,6 +729,10 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 		/* (A row past the last is a damaged index's.) */
 		while (ncand > 0 && cand[ncand - 1] >= sn->n)
 			ncand--;
+		/* The index knows ASCII folding only: past the C locale,
+		   the rows that are not ASCII are candidates too. */
+		if (!s.clocale)
+			cand = with_nonascii(sn, cand, &ncand);
 		for (i = 0; i < ncand; i++) {
 			/* Rows far apart miss the cache: ask for them (and
 			   then their text) ahead of time. */
@@ -657,8 +780,9 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 	result_put(sn, key, out->data + start, out->len - start);
 done:
 	free(key);
+	uselocale(oldloc);
 	for (i = 0; i < s.nterms; i++) {
-		if (s.terms[i].lower == NULL)
+		if (s.terms[i].compiled)
 			regfree(&s.terms[i].re);
 		free(s.terms[i].lower);
 		free(s.terms[i].need);
@@ -1359,7 +1483,16 @@ do_audit(struct query *q, const struct proto_req *req, struct buf *out)
 void
 query_done(struct query *q)
 {
+	size_t	i;
+
 	query_reset(q);
+	for (i = 0; i < q->nlocales; i++) {
+		freelocale(q->locales[i].loc);
+		free(q->locales[i].name);
+	}
+	free(q->locales);
+	q->locales = NULL;
+	q->nlocales = 0;
 	if (q->adv != NULL) {
 		audit_db_free(&q->adv->db);
 		free(q->adv->error);

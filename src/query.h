@@ -15,6 +15,7 @@
 
 struct query_snap;
 struct query_adv;
+struct query_locale;
 
 struct query {
 	struct cache		*cache;
@@ -28,6 +29,8 @@ struct query {
 	const struct proto_limits *limits;	/* NULL: proto_req_limits */
 	const char		*advisories_path; /* NULL: none */
 	struct query_adv	*adv;		/* the last good advisories */
+	struct query_locale	*locales;	/* the searches' locales */
+	size_t			 nlocales;
 	int			 defer;		/* refresh and subscribe are
 						   the caller's (the daemon) */
 	/* Embedded refresh: each progress frame as it comes; NULL: in out. */

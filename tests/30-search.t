@@ -196,8 +196,28 @@ start_daemon "$T/edge.conf" edge
 terms "$T/edge.conf" "$T/edge.sock" "$T/edge.db" edge '^$'
 terms "$T/edge.conf" "$T/edge.sock" "$T/edge.db" edge '^nodesc$'
 
+# pacman matches in the user's locale: É finds "déjà" in C.UTF-8, not in
+# C; [ä] is one character there, two bytes in C.  The daemon searches in
+# the client's locale.
+edge_repo loc djv 'déjà vu Ärger'
+start_daemon "$T/loc.conf" loc
+for l in C.UTF-8 C; do
+	LC_ALL=$l
+	for t in É é '[ä]' ä Ä ÄRGER DÉJÀ 'd.j' '^d.j.$' 'vu [äÄ]' 'Ä.GER' '[[:upper:]]RGER'; do
+		terms "$T/loc.conf" "$T/loc.sock" "$T/loc.db" "loc $l" "$t"
+	done
+done
+LC_ALL=C
+
 if arch2019; then
 	start_daemon "$T/a19.conf" a19
+	LC_ALL=C.UTF-8
+	terms "$T/a19.conf" "$T/a19.sock" "$T/a19.db" "a19 C.UTF-8" 'É'
+	terms "$T/a19.conf" "$T/a19.sock" "$T/a19.db" "a19 C.UTF-8" 'DÉJÀ'
+	terms "$T/a19.conf" "$T/a19.sock" "$T/a19.db" "a19 C.UTF-8" '[ä]'
+	LC_ALL=C
+	terms "$T/a19.conf" "$T/a19.sock" "$T/a19.db" "a19 C" 'É'
+	terms "$T/a19.conf" "$T/a19.sock" "$T/a19.db" "a19 C" '[ä]' 
 	check "$T/a19.conf" "$T/a19.sock" "$T/a19.queries" a19
 	terms "$T/a19.conf" "$T/a19.sock" "$T/a19.db" a19 'utility l'
 	terms "$T/a19.conf" "$T/a19.sock" "$T/a19.db" a19 '  '
