@@ -106,8 +106,9 @@ SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 check-asan:
 	$(MAKE) clean
-	$(MAKE) CFLAGS="$(CFLAGS) $(SANFLAGS)" LDFLAGS="$(LDFLAGS) $(SANFLAGS)" \
-		check
+	LSAN_OPTIONS=suppressions=$$(pwd)/tests/lsan.supp \
+		$(MAKE) CFLAGS="$(CFLAGS) $(SANFLAGS)" \
+		LDFLAGS="$(LDFLAGS) $(SANFLAGS)" check
 	$(MAKE) clean
 
 # The suite with every daemon under valgrind (tests/vg-omg).
