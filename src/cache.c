@@ -81,6 +81,8 @@ static const char schema[] =
 struct cache {
 	sqlite3		*db;
 	char		*path;
+	dev_t		 dev;		/* the file opened, to notice when */
+	ino_t		 ino;		/* another is put at path */
 	char		*damaged;	/* where a damaged file was moved */
 	sqlite3_stmt	*get;
 };
@@ -177,9 +179,18 @@ static int
 open_db(const char *path, int flags, sqlite3 **out, int *v)
 {
 	sqlite3	*db = NULL;
-	int	 rc, one = 1;
+	int	 rc, one = 1, fd;
 
 	*v = -1;
+	/* It lists what the user installed: 0600, like the socket (SQLite
+	   gives its -wal and -shm the database's mode). */
+	if (!(flags & CACHE_RDONLY)) {
+		if ((fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC |
+		    O_NOFOLLOW, 0600)) != -1)
+			close(fd);
+		else if (errno == EEXIST)
+			(void)chmod(path, 0600);
+	}
 	if (flags & CACHE_RDONLY)
 		rc = p_sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY |
 		    SQLITE_OPEN_NOMUTEX, NULL);
@@ -215,6 +226,7 @@ struct cache *
 cache_open(const char *path, int flags, char *err, size_t errlen)
 {
 	struct cache	*c;
+	struct stat	 st;
 	sqlite3		*db;
 	char		*aside, *damaged = NULL;
 	int		 rc, v;
@@ -253,6 +265,10 @@ cache_open(const char *path, int flags, char *err, size_t errlen)
 	c->db = db;
 	c->path = xstrdup(path);
 	c->damaged = damaged;
+	if (stat(path, &st) == 0) {
+		c->dev = st.st_dev;
+		c->ino = st.st_ino;
+	}
 	return c;
 }
 
@@ -322,6 +338,22 @@ const char *
 cache_damaged(const struct cache *c)
 {
 	return c->damaged;
+}
+
+int
+cache_replaced(const struct cache *c)
+{
+	struct stat	st;
+
+	if (stat(c->path, &st) == -1)
+		return 1;
+	return st.st_dev != c->dev || st.st_ino != c->ino;
+}
+
+const char *
+cache_path(const struct cache *c)
+{
+	return c->path;
 }
 
 int
@@ -628,7 +660,7 @@ rebuild(struct cache *c, const struct conf *conf, const char *stamp,
 	if (strcmp(now, stamp) != 0 || feed_lock_state(conf) == FEED_LOCKED) {
 		snprintf(err, errlen, "pacman changed the databases during the "
 		    "rebuild");
-		rc = CACHE_BUSY;
+		rc = CACHE_CHANGED;
 		goto done;
 	}
 	tell(&w, "write cache", "", 0, 1);
@@ -660,7 +692,7 @@ cache_refresh(struct cache *c, const struct conf *conf, int force,
     const struct cache_progress *progress, char *err, size_t errlen)
 {
 	char	*lockpath, *stamp = NULL;
-	int	 fd, rc = -1, waited = 0;
+	int	 fd, rc = -1, waited = 0, tries = 0;
 
 	lockpath = xasprintf("%s.lock", c->path);
 	fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -690,6 +722,21 @@ cache_refresh(struct cache *c, const struct conf *conf, int force,
 		rc = CACHE_FRESH;
 	else
 		rc = rebuild(c, conf, stamp, progress, err, errlen);
+	/* pacman changed a database under the rebuild: what the caller
+	   wants is the rebuild, of the databases as they are now. */
+	while (rc == CACHE_CHANGED && ++tries < CACHE_TRIES) {
+		if (feed_lock_state(conf) == FEED_LOCKED) {
+			snprintf(err, errlen, "pacman holds its database lock");
+			rc = CACHE_BUSY;
+			break;
+		}
+		free(stamp);
+		stamp = feed_stamp(conf);
+		rc = rebuild(c, conf, stamp, progress, err, errlen);
+	}
+	if (rc == CACHE_CHANGED)
+		snprintf(err, errlen, "pacman changed the databases during "
+		    "each of %d rebuilds", CACHE_TRIES);
 done:
 	free(stamp);
 	close(fd);	/* releases the flock */

@@ -68,6 +68,12 @@ struct cache	*cache_open_ro(const char *, int *, char *, size_t);
 void		 cache_close(struct cache *);
 /* Where cache_open moved a damaged file, or NULL. */
 const char	*cache_damaged(const struct cache *);
+/*
+ * 1 when the file at the cache's path is not the one it opened: removed,
+ * or another put in its place (the reader must reopen to see it).
+ */
+int		 cache_replaced(const struct cache *);
+const char	*cache_path(const struct cache *);
 
 /* 1 when the cache holds a complete build whose stamp equals stamp. */
 int		 cache_fresh(struct cache *, const char *);
@@ -84,6 +90,9 @@ struct cache_progress {
 
 #define CACHE_FRESH	0	/* nothing to do */
 #define CACHE_REBUILT	1
+#define CACHE_CHANGED	3	/* pacman changed the databases during
+				   every try (CACHE_TRIES) */
+#define CACHE_TRIES	3
 #define CACHE_BUSY	2	/* pacman holds db.lck, or changed the
 				   databases during the rebuild: later */
 /*

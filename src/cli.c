@@ -69,7 +69,8 @@ usage(FILE *fp)
 	    "[--cache PATH] [--omg-conf PATH] [--advisories PATH]\n"
 	    "                  [--verbose]\n"
 	    "       omg --rebuild-cache --config PATH --cache PATH [--force]\n"
-	    "                       [--progress-fd N]   (the daemon's rebuilder)\n"
+	    "                       [--check] [--progress-fd N]   (the daemon's "
+	    "rebuilder)\n"
 	    "       omg --version | --help\n");
 }
 

@@ -54,7 +54,12 @@
 #define RB_FRESH	0
 #define RB_REBUILT	10
 #define RB_BUSY		11
+#define RB_CHANGED	12	/* pacman changed the databases each time */
 #define RB_FAILED	1
+
+#define REBUILD_MAX	600.0	/* seconds a rebuild may take: then killed */
+#define RETRY_MIN	0.25	/* seconds before retrying a failed rebuild, */
+#define RETRY_MAX	30.0	/* doubling up to this */
 
 struct daemon {
 	struct ev_loop	*loop;
@@ -77,11 +82,16 @@ struct daemon {
 	ev_io		 watch_io;
 	ev_timer	 debounce;
 	ev_timer	 safety;
+	ev_timer	 retry;		/* after a failed rebuild */
+	ev_timer	 watchdog;	/* a rebuild that never ends */
+	double		 retry_after;	/* its delay now; 0 after a success */
 	ev_child	 child;
 	pid_t		 child_pid;
 	uint64_t	 child_t0;
 	int		 child_forced;
 	int		 again;		/* events came during a rebuild */
+	int		 heal;		/* the next rebuild checks the cache
+					   (a query could not read it) */
 	int		 force;		/* the next rebuild must not be skipped */
 	int		 progress_fd;	/* the child's progress, or -1 */
 	ev_io		 progress_io;
@@ -160,7 +170,7 @@ daemon_rebuild_main(int argc, char **argv)
 	struct cache_info ci;
 	char		 err[512];
 	size_t		 j;
-	int		 i, force = 0, rc;
+	int		 i, force = 0, rc, check = 0;
 	const char	*cpath = NULL, *kpath = NULL;
 	uint64_t	 t0 = now_usec();
 	struct cache_progress	 pr = { tell_progress, NULL };
@@ -176,6 +186,8 @@ daemon_rebuild_main(int argc, char **argv)
 			cpath = argv[++i];
 		else if (strcmp(argv[i], "--cache") == 0 && i + 1 < argc)
 			kpath = argv[++i];
+		else if (strcmp(argv[i], "--check") == 0)
+			check = CACHE_CHECK;
 		else if (strcmp(argv[i], "--rebuild-cache") != 0)
 			usage();
 	}
@@ -185,15 +197,18 @@ daemon_rebuild_main(int argc, char **argv)
 		log_warnx("%s", err);
 		return RB_FAILED;
 	}
-	if ((cache = cache_open(kpath, 0, err, sizeof(err))) == NULL) {
+	if ((cache = cache_open(kpath, check, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		conf_free(conf);
 		return RB_FAILED;
 	}
+	if (cache_damaged(cache) != NULL)
+		log_warnx("the cache was damaged: moved to %s, rebuilding",
+		    cache_damaged(cache));
 	pr.arg = &fd;
 	rc = cache_refresh(cache, conf, force, fd >= 0 ? &pr : NULL, err,
 	    sizeof(err));
-	if (rc == -1 || rc == CACHE_BUSY)
+	if (rc == -1 || rc == CACHE_BUSY || rc == CACHE_CHANGED)
 		log_warnx("rebuild: %s", err);
 	else if (rc == CACHE_REBUILT) {
 		log_info("cache rebuilt in %llu ms",
@@ -209,7 +224,8 @@ daemon_rebuild_main(int argc, char **argv)
 	cache_close(cache);
 	conf_free(conf);
 	return rc == CACHE_FRESH ? RB_FRESH : rc == CACHE_REBUILT ?
-	    RB_REBUILT : rc == CACHE_BUSY ? RB_BUSY : RB_FAILED;
+	    RB_REBUILT : rc == CACHE_BUSY ? RB_BUSY : rc == CACHE_CHANGED ?
+	    RB_CHANGED : RB_FAILED;
 }
 
 /* Start the rebuilder; with progress, its steps come on d->progress_fd. */
@@ -228,6 +244,8 @@ spawn_rebuild(struct daemon *d, int force, int progress)
 	argv[i++] = d->cache_path;
 	if (force)
 		argv[i++] = "--force";
+	if (d->heal)
+		argv[i++] = "--check";
 	if (progress) {
 		if (d->progress_fd != -1) {
 			ev_io_stop(d->loop, &d->progress_io);
@@ -363,6 +381,119 @@ set_state(struct daemon *d, const char *state)
 	server_event(d->server);
 }
 
+/*
+ * Serve what is at the cache's path: when the file was removed or another
+ * put in its place (by hand, or by a rebuilder that set a damaged one
+ * aside), open that one; with no build in it, build.  1 when reopened.
+ */
+static int
+follow_cache(struct daemon *d)
+{
+	struct cache_info	 ci;
+	struct cache		*c;
+	char			 err[512];
+
+	if (!cache_replaced(d->cache))
+		return 0;
+	log_warnx("the cache %s was removed or replaced; opening what is "
+	    "there now", d->cache_path);
+	if ((c = cache_open(d->cache_path, CACHE_CHECK, err,
+	    sizeof(err))) == NULL) {
+		log_warnx("%s; serving the cache opened before", err);
+		return 0;
+	}
+	if (cache_damaged(c) != NULL)
+		log_warnx("it was damaged: moved to %s", cache_damaged(c));
+	query_reset(&d->query);
+	cache_close(d->cache);
+	d->cache = c;
+	d->query.cache = c;
+	if (cache_info(c, &ci) == 0)
+		cache_info_free(&ci);
+	else
+		d->force = 1;	/* nothing in it: build */
+	return 1;
+}
+
+/*
+ * Let go of a cache that could not be read, and open what is at its path
+ * again (a file that is not a database is set aside there), so that
+ * nothing of ours holds it while the rebuilder checks and rebuilds it.
+ */
+static void
+reopen_cache(struct daemon *d)
+{
+	struct cache	*c;
+	char		 err[512];
+
+	query_reset(&d->query);
+	cache_close(d->cache);
+	if ((c = cache_open(d->cache_path, 0, err, sizeof(err))) == NULL)
+		fatalx("cannot open the cache again: %s", err);
+	if (cache_damaged(c) != NULL)
+		log_warnx("the cache was damaged: moved to %s",
+		    cache_damaged(c));
+	d->cache = c;
+	d->query.cache = c;
+}
+
+/*
+ * query.c: the cache could not be read.  From the loop (not inside the
+ * query that failed): reopen it, rebuild it with a check.
+ */
+static void
+broken_cb(void *arg)
+{
+	struct daemon	*d = arg;
+
+	if (d->heal)
+		return;		/* already on its way */
+	log_warnx("the cache %s cannot be read; rebuilding it",
+	    d->cache_path);
+	d->heal = 1;
+	d->force = 1;
+	if (d->child_pid != 0) {
+		d->again = 1;
+		return;
+	}
+	ev_timer_start(d->loop, &d->refresh_now);
+}
+
+/* A failed rebuild is tried again soon, then less and less often. */
+static void
+retry_later(struct daemon *d)
+{
+	d->retry_after = d->retry_after == 0 ? RETRY_MIN :
+	    d->retry_after * 2 > RETRY_MAX ? RETRY_MAX : d->retry_after * 2;
+	ev_timer_stop(d->loop, &d->retry);
+	ev_timer_set(&d->retry, d->retry_after, 0.);
+	ev_timer_start(d->loop, &d->retry);
+}
+
+/* A rebuilder stuck (a FIFO for a database, a hung filesystem) would
+   stop every later rebuild: it is killed, and the rebuild retried. */
+static void
+watchdog_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct daemon	*d = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (d->child_pid == 0)
+		return;
+	log_warnx("the rebuild (pid %ld) ran for %.0f s: killing it",
+	    (long)d->child_pid, REBUILD_MAX);
+	kill(d->child_pid, SIGKILL);
+}
+
+static void
+retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	look(w->data, 0);
+}
+
 static void
 child_cb(struct ev_loop *loop, ev_child *w, int revents)
 {
@@ -371,12 +502,18 @@ child_cb(struct ev_loop *loop, ev_child *w, int revents)
 
 	(void)revents;
 	ev_child_stop(loop, w);
+	ev_timer_stop(loop, &d->watchdog);
 	d->child_pid = 0;
 	progress_read(d);	/* the last lines, up to the end */
 	code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	if (code == RB_REBUILT || code == RB_FRESH) {
+		d->retry_after = 0;
+		ev_timer_stop(d->loop, &d->retry);
+	}
 	switch (code) {
 	case RB_REBUILT:
 		query_reset(&d->query);
+		(void)follow_cache(d);	/* a damaged one was set aside */
 		log_info("serving the new cache (rebuild took %llu ms)",
 		    (unsigned long long)((now_usec() - d->child_t0) / 1000));
 		/* FALLTHROUGH */
@@ -399,10 +536,22 @@ child_cb(struct ev_loop *loop, ev_child *w, int revents)
 		    "try again when it is done");
 		d->again = 1;
 		break;
+	case RB_CHANGED:
+		/* Not the lock: say what happened, and rebuild again when
+		   the databases are quiet for a moment. */
+		log_warnx("pacman changed the databases during each of %d "
+		    "rebuilds; rebuilding again", CACHE_TRIES);
+		set_state(d, "stale");
+		refreshed(d, PROTO_E_BUSY, "pacman kept changing the databases "
+		    "during the rebuild; it is tried again when they settle");
+		d->again = 1;
+		break;
 	default:
-		log_warnx("the rebuild failed (%s %d); serving the last cache",
-		    WIFSIGNALED(st) ? "signal" : "status",
-		    WIFSIGNALED(st) ? WTERMSIG(st) : code);
+		retry_later(d);
+		log_warnx("the rebuild failed (%s %d); serving the last cache, "
+		    "trying again in %.2g s", WIFSIGNALED(st) ? "signal" :
+		    "status", WIFSIGNALED(st) ? WTERMSIG(st) : code,
+		    d->retry_after);
 		set_state(d, "stale");
 		refreshed(d, PROTO_E_INTERNAL, "the rebuild failed; serving "
 		    "the last cache");
@@ -427,6 +576,10 @@ look(struct daemon *d, int force)
 		d->force |= force;
 		return;
 	}
+	if (d->heal)
+		reopen_cache(d);
+	if (follow_cache(d))
+		force |= d->force;
 	lk = feed_lock_state(d->conf);
 	if (lk == FEED_LOCKED) {
 		set_state(d, "locked");
@@ -447,8 +600,11 @@ look(struct daemon *d, int force)
 		    "not waiting for it", FEED_LOCK_MAXAGE / 60);
 	d->force = 0;
 	d->child_t0 = now_usec();
-	if ((d->child_pid = spawn_rebuild(d, force, 1)) == -1) {
+	d->child_pid = spawn_rebuild(d, force, 1);
+	d->heal = 0;
+	if (d->child_pid == -1) {
 		d->child_pid = 0;
+		retry_later(d);
 		set_state(d, "stale");
 		refreshed(d, PROTO_E_INTERNAL, "cannot start a rebuild");
 		return;
@@ -456,6 +612,8 @@ look(struct daemon *d, int force)
 	d->child_forced = force;
 	ev_child_set(&d->child, d->child_pid, 0);
 	ev_child_start(d->loop, &d->child);
+	ev_timer_set(&d->watchdog, REBUILD_MAX, 0.);
+	ev_timer_start(d->loop, &d->watchdog);
 	set_state(d, "rebuilding");
 }
 
@@ -525,7 +683,8 @@ watch_start(struct daemon *d)
 {
 	char	err[256];
 
-	if ((d->watch = watch_new(d->conf, err, sizeof(err))) == NULL) {
+	if ((d->watch = watch_new(d->conf, d->cache_path, err,
+	    sizeof(err))) == NULL) {
 		log_warnx("%s; checking every %.0f s instead", err,
 		    SAFETY_CHECK);
 		return;
@@ -635,14 +794,23 @@ activation_fd(void)
 static void
 lock_instance(struct daemon *d)
 {
-	char	 held[64];
-	ssize_t	 n;
-	int	 fd;
+	struct stat	 st;
+	char		 held[64];
+	ssize_t		 n;
+	int		 fd;
 
 	d->lock_path = xasprintf("%s.lock", d->sock_path);
-	fd = open(d->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	/* Never through a link: whatever it points to is not ours to
+	   truncate. */
+	fd = open(d->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd == -1 && errno == ELOOP)
+		fatalx("%s is a symbolic link: not following it; remove it",
+		    d->lock_path);
 	if (fd == -1)
 		fatal("open %s", d->lock_path);
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))
+		fatalx("%s is not a regular file; remove it", d->lock_path);
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
 		if (errno != EWOULDBLOCK)
 			fatal("flock %s", d->lock_path);
@@ -668,7 +836,11 @@ check_socket_dir(const char *path)
 	dir = xstrdup(path);
 	if ((slash = strrchr(dir, '/')) != NULL)
 		*(slash == dir ? slash + 1 : slash) = '\0';
-	if (stat(slash ? dir : ".", &st) == -1)
+	else {
+		free(dir);
+		dir = xstrdup(".");	/* a bare name: here */
+	}
+	if (stat(dir, &st) == -1)
 		fatal("socket directory %s", dir);
 	if ((st.st_mode & 077) != 0 || st.st_uid != geteuid())
 		fatalx("socket directory %s is open to other users (mode %04o);"
@@ -681,6 +853,7 @@ static int
 bind_socket(const char *path)
 {
 	struct sockaddr_un	 sun;
+	struct stat		 st;
 	mode_t			 old;
 	int			 fd;
 
@@ -690,9 +863,15 @@ bind_socket(const char *path)
 		fatalx("socket path too long: %s", path);
 	strcpy(sun.sun_path, path);
 
-	/* We hold the instance lock: a socket file here is a dead one's. */
-	if (unlink(path) == 0)
-		log_info("removed the stale socket %s", path);
+	/* We hold the instance lock: a socket here is a dead one's.  Any
+	   other file is someone's, and stays. */
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			fatalx("%s exists and is not a socket: not removing "
+			    "it", path);
+		if (unlink(path) == 0)
+			log_info("removed the stale socket %s", path);
+	}
 
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1)
@@ -804,6 +983,16 @@ daemon_main(int argc, char **argv)
 	if (getenv("LISTEN_FDS") == NULL)
 		check_socket_dir(d.sock_path);
 	lock_instance(&d);
+	/* The loop and its signal watchers first: a SIGTERM or SIGHUP
+	   during the first build is handled, not fatal. */
+	d.loop = ev_default_loop(EVFLAG_AUTO);
+	ev_signal_init(&d.sigint, stop_cb, SIGINT);
+	ev_signal_init(&d.sigterm, stop_cb, SIGTERM);
+	ev_signal_init(&d.sighup, hup_cb, SIGHUP);
+	d.sighup.data = &d;
+	ev_signal_start(d.loop, &d.sigint);
+	ev_signal_start(d.loop, &d.sigterm);
+	ev_signal_start(d.loop, &d.sighup);
 	if ((d.cache = cache_open(d.cache_path, CACHE_CHECK, err,
 	    sizeof(err))) == NULL)
 		fatalx("%s", err);
@@ -825,23 +1014,21 @@ daemon_main(int argc, char **argv)
 	d.query.limits = &d.plim;
 	d.query.advisories_path = d.adv_path;
 	d.query.defer = 1;
-	d.loop = ev_default_loop(EVFLAG_AUTO);
+	d.query.broken = broken_cb;
+	d.query.broken_arg = &d;
 	d.server = server_new(d.loop, fd, &d.query, &d.slim);
 	server_on_refresh(d.server, refresh_cb, &d);
 	ev_init(&d.progress_io, progress_cb);
 	d.progress_io.data = &d;
 	ev_timer_init(&d.refresh_now, refresh_now_cb, 0., 0.);
 	d.refresh_now.data = &d;
-	ev_signal_init(&d.sigint, stop_cb, SIGINT);
-	ev_signal_init(&d.sigterm, stop_cb, SIGTERM);
-	ev_signal_init(&d.sighup, hup_cb, SIGHUP);
-	d.sighup.data = &d;
-	ev_signal_start(d.loop, &d.sigint);
-	ev_signal_start(d.loop, &d.sigterm);
-	ev_signal_start(d.loop, &d.sighup);
 	ev_init(&d.debounce, debounce_cb);
 	d.debounce.repeat = DEBOUNCE;
 	d.debounce.data = &d;
+	ev_init(&d.retry, retry_cb);
+	d.retry.data = &d;
+	ev_init(&d.watchdog, watchdog_cb);
+	d.watchdog.data = &d;
 	ev_timer_init(&d.safety, safety_cb, SAFETY_CHECK, SAFETY_CHECK);
 	d.safety.data = &d;
 	ev_timer_start(d.loop, &d.safety);

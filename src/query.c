@@ -540,6 +540,22 @@ result_put(struct query_snap *sn, const char *key, const uint8_t *p,
 	buf_add(&h->cbor, p, n);
 }
 
+/*
+ * The cache could not be read (damaged, truncated, replaced): the error,
+ * and the daemon is told, to rebuild it.
+ */
+static void
+cache_unreadable(struct query *q, uint64_t id, struct buf *out)
+{
+	if (q->broken != NULL) {
+		q->broken(q->broken_arg);
+		proto_enc_error(out, id, PROTO_E_INTERNAL, "cannot read the "
+		    "cache; it is being rebuilt");
+	} else
+		proto_enc_error(out, id, PROTO_E_INTERNAL,
+		    "cannot read the cache");
+}
+
 static int
 ascii(const char *s)
 {
@@ -712,8 +728,7 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 		s.nterms++;
 	}
 	if ((sn = snap_rows(q)) == NULL) {
-		proto_enc_error(out, req->id, PROTO_E_INTERNAL,
-		    "cannot read the cache");
+		cache_unreadable(q, req->id, out);
 		goto done;
 	}
 	/* Only the rows that hold what every term needs, when that is known;
@@ -1046,8 +1061,7 @@ do_suggest(struct query *q, const struct proto_req *req, struct buf *out)
 
 	if (suggest(q, req->query, req->limit ? req->limit : SUGGEST_LIMIT, 0,
 	    &c) == -1) {
-		proto_enc_error(out, req->id, PROTO_E_INTERNAL,
-		    "cannot read the cache");
+		cache_unreadable(q, req->id, out);
 		cands_free(&c);
 		return;
 	}
@@ -1238,8 +1252,7 @@ do_info(struct query *q, const struct proto_req *req, struct buf *out)
 	if (rc != -1)
 		rc = hl = cache_pkg(q->cache, "local", name, 0, &local);
 	if (rc == -1) {
-		proto_enc_error(out, req->id, PROTO_E_INTERNAL,
-		    "cannot read the cache");
+		cache_unreadable(q, req->id, out);
 		goto done;
 	}
 	if (want_local ? !hl : ns == 0 && (repo != NULL || !hl)) {
@@ -1456,8 +1469,7 @@ do_audit(struct query *q, const struct proto_req *req, struct buf *out)
 	size_t			 i, n;
 
 	if (audit_hits(q, &a, &h, &n) == -1) {
-		proto_enc_error(out, req->id, PROTO_E_INTERNAL,
-		    "cannot read the cache");
+		cache_unreadable(q, req->id, out);
 		return;
 	}
 	proto_enc_result(out, req->id);
@@ -1582,8 +1594,7 @@ do_status(struct query *q, const struct proto_req *req, struct buf *out)
 
 	if ((sn = snap_status(q)) == NULL ||
 	    audit_hits(q, &adv, &hits, &nhits) == -1) {
-		proto_enc_error(out, req->id, PROTO_E_INTERNAL,
-		    "cannot read the cache");
+		cache_unreadable(q, req->id, out);
 		return;
 	}
 	hits_free(hits, nhits);

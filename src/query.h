@@ -33,6 +33,9 @@ struct query {
 	size_t			 nlocales;
 	int			 defer;		/* refresh and subscribe are
 						   the caller's (the daemon) */
+	/* The daemon's: called when the cache cannot be read. */
+	void			(*broken)(void *);
+	void			*broken_arg;
 	/* Embedded refresh: each progress frame as it comes; NULL: in out. */
 	void			(*emit)(void *, const uint8_t *, size_t);
 	void			*emit_arg;

@@ -17,6 +17,7 @@
  * same output limits, and never close a connection from outside its own
  * callback: they only make sure it will be written.
  */
+#include <sys/ioctl.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -322,6 +323,15 @@ accept_resume(struct ev_loop *loop, ev_timer *w, int revents)
 	ev_io_start(loop, &srv->accept_io);
 }
 
+/* Has the peer sent anything: read by us, or waiting to be? */
+static int
+sent_something(const struct conn *c)
+{
+	int	n;
+
+	return c->in.len > 0 || (ioctl(c->fd, FIONREAD, &n) == 0 && n > 0);
+}
+
 static void
 accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -357,11 +367,20 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			continue;
 		}
 		if (srv->nfresh >= srv->lim.fresh) {
+			/* Room for the new one: the oldest that has sent
+			   nothing, else the oldest still sending its first
+			   frame (omg.conf(5)). */
 			TAILQ_FOREACH(old, &srv->conns, entry)
-				if (old->fresh)
+				if (old->fresh && !sent_something(old))
 					break;
+			if (old == NULL)
+				TAILQ_FOREACH(old, &srv->conns, entry)
+					if (old->fresh)
+						break;
 			if (old != NULL)
-				conn_close(old, "the oldest without a frame");
+				conn_close(old, sent_something(old) ? "the "
+				    "oldest without a whole frame" : "the oldest "
+				    "that sent nothing");
 		}
 		c = xcalloc(1, sizeof(*c));
 		c->srv = srv;

@@ -2,7 +2,9 @@
  * watch.c - inotify on DBPath.  Every pacman operation that writes a
  * database takes DBPath/db.lck first, so the lock's coming and going is
  * the main signal; the sync and local directories are watched as well for
- * writers that do not lock (a sync db renamed into place by hand).
+ * writers that do not lock (a sync db renamed into place by hand).  The
+ * cache's own directory is watched for the cache file being removed or
+ * replaced behind the daemon's back.
  */
 #include <sys/inotify.h>
 
@@ -16,8 +18,9 @@
 #include "watch.h"
 
 struct watch {
-	int	fd;
-	int	wd_root, wd_sync, wd_local;
+	int	 fd;
+	int	 wd_root, wd_sync, wd_local, wd_cache;
+	char	*cache_name;	/* the cache file's name in its directory */
 };
 
 static int
@@ -29,10 +32,11 @@ ends_with(const char *s, const char *suffix)
 }
 
 struct watch *
-watch_new(const struct conf *conf, char *err, size_t errlen)
+watch_new(const struct conf *conf, const char *cache, char *err,
+    size_t errlen)
 {
 	struct watch	*w;
-	char		*p;
+	char		*p, *slash;
 
 	w = xcalloc(1, sizeof(*w));
 	if ((w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1) {
@@ -56,6 +60,18 @@ watch_new(const struct conf *conf, char *err, size_t errlen)
 	p = conf_dbfile(conf, "local");
 	w->wd_local = inotify_add_watch(w->fd, p, IN_CREATE | IN_DELETE |
 	    IN_MOVED_TO | IN_MOVED_FROM | IN_ONLYDIR);
+	free(p);
+	p = xstrdup(cache);
+	if ((slash = strrchr(p, '/')) != NULL) {
+		w->cache_name = xstrdup(slash + 1);
+		*(slash == p ? slash + 1 : slash) = '\0';
+	} else {
+		w->cache_name = xstrdup(p);
+		strcpy(p, ".");
+	}
+	/* It may be a directory watched above: add to that mask. */
+	w->wd_cache = inotify_add_watch(w->fd, p, IN_CREATE | IN_DELETE |
+	    IN_MOVED_TO | IN_MOVED_FROM | IN_ONLYDIR | IN_MASK_ADD);
 	free(p);
 	return w;
 }
@@ -95,6 +111,10 @@ watch_read(struct watch *w)
 					flags |= WATCH_DB;
 			} else if (ev->wd == w->wd_local)
 				flags |= WATCH_DB;
+			/* (DBPath may hold the cache: not else.) */
+			if (ev->wd == w->wd_cache && ev->len > 0 &&
+			    strcmp(ev->name, w->cache_name) == 0)
+				flags |= WATCH_CACHE;
 		}
 	}
 	return flags;
@@ -106,5 +126,6 @@ watch_free(struct watch *w)
 	if (w == NULL)
 		return;
 	close(w->fd);
+	free(w->cache_name);
 	free(w);
 }

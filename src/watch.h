@@ -13,11 +13,16 @@
 #define WATCH_LOCK	0x1	/* db.lck appeared or went away */
 #define WATCH_DB	0x2	/* a sync db or the local db changed */
 #define WATCH_OVERFLOW	0x4	/* events were lost: check everything */
+#define WATCH_CACHE	0x8	/* the cache file was removed or replaced */
 
 struct watch;
 
-/* NULL with a reason in err when inotify or DBPath cannot be watched. */
-struct watch	*watch_new(const struct conf *, char *, size_t);
+/*
+ * Watch DBPath, and the directory of the cache file cache (its own name
+ * there).  NULL with a reason in err when inotify or DBPath cannot be
+ * watched.
+ */
+struct watch	*watch_new(const struct conf *, const char *, char *, size_t);
 int		 watch_fd(const struct watch *);
 /* Drain pending events; returns WATCH_* flags (0: nothing of interest). */
 int		 watch_read(struct watch *);

@@ -179,6 +179,25 @@ try:
     shut = sum(1 for c in fresh[:4] if closed(c, 0.5))
     ok(shut == 4, "20 silent connections over a cap of 16: the 4 oldest closed")
     for c in fresh: c.close()
+    time.sleep(0.2)
+    # Eviction prefers the silent: the oldest connection is mid-request
+    # (half a frame sent), then 20 silent ones come; it is not the one
+    # closed, and its request is answered when it completes it.
+    busy = connect(); busy.sendall(PING[:7])
+    time.sleep(0.05)
+    fresh = [connect() for _ in range(20)]
+    time.sleep(0.1)
+    try:
+        busy.sendall(PING[7:])
+        r = read_frame(busy)
+    except OSError:                     # closed on us: the old policy
+        r = None
+    ok(r is not None and b"pong" in r,
+       "flood of 20 silent over a cap of 16: the client mid-request is kept and answered")
+    shut = sum(1 for c in fresh[:5] if closed(c, 0.5))
+    ok(shut == 5, "the silent ones went instead (%d of the 5 oldest closed)" % shut)
+    busy.close()
+    for c in fresh: c.close()
 
     # Connection cap
     held = []
