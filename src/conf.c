@@ -10,6 +10,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <stddef.h>
 #include <limits.h>
@@ -17,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 
 #include "conf.h"
@@ -280,14 +283,32 @@ directive(struct parser *ps, char *key, char *value, int depth,
 static int
 parse_file(struct parser *ps, const char *file, int depth)
 {
-	FILE	*fp;
-	char	 line[CONF_LINEMAX], *s, *value;
-	size_t	 len;
-	int	 lineno = 0, rc = 0;
+	struct stat	 st;
+	FILE		*fp;
+	char		 line[CONF_LINEMAX], *s, *value;
+	size_t		 len;
+	int		 lineno = 0, rc = 0, fd;
 
-	if ((fp = fopen(file, "r")) == NULL) {
+	/* Without blocking, and regular files only: Include = /dev/zero
+	   or a FIFO would hold the reader (the daemon, on SIGHUP) forever. */
+	if ((fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) == -1) {
 		snprintf(ps->err, ps->errlen, "config file %s could not be "
 		    "read: %s", file, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(ps->err, ps->errlen, "config file %s is not a regular "
+		    "file", file);
+		close(fd);
+		return -1;
+	}
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		snprintf(ps->err, ps->errlen, "config file %s could not be "
+		    "read: %s", file, strerror(errno));
+		close(fd);
 		return -1;
 	}
 	while (rc == 0 && fgets(line, sizeof(line), fp) != NULL) {

@@ -108,6 +108,34 @@ timeout 10 "$OMG" --daemon --socket "$T/bad.sock" --config "$T/bad.conf" \
 is "$? $(grep -c "line 8: invalid value for 'SigLevel' : '#'" "$T/derr")" "1 1" \
     "the daemon refuses it too, naming the line"
 
+# An Include of a device or a FIFO is refused at once (it would hold the
+# reader forever: the daemon, on SIGHUP); the daemon keeps its old one.
+mkfifo "$T/fifo"
+for inc in /dev/zero "$T/fifo"; do
+	{ cat "$T/opts"; printf 'Include = %s\n' "$inc"; cat "$T/repos"; } > "$T/inc.conf"
+	timeout 5 "$OMG" --no-daemon --config "$T/inc.conf" --cache "$T/inc.db" \
+	    status > /dev/null 2> "$T/err"
+	is "$? $(cat "$T/err")" "3 omg: config file $inc is not a regular file" \
+	    "Include = $inc: refused at once"
+done
+cp "$CONF" "$T/hup.conf"
+start_daemon "$T/hup.conf" hup
+printf 'Include = /dev/zero\n' >> "$T/hup.conf"
+hpid=$(head -1 "$T/hup.sock.lock")
+kill -HUP "$hpid"
+sleep 0.3
+timeout 5 "$OMG" --socket "$T/hup.sock" --config /nonexistent ping > /dev/null 2>&1
+alive=$?
+ok $alive "SIGHUP with Include = /dev/zero: the daemon still answers"
+if [ $alive -eq 0 ]; then
+	grep -q "keeping the old configuration: config file /dev/zero is not a regular file" "$T/hup.log"
+	ok $? "and says why it kept the old configuration"
+	stop_daemons
+else
+	kill -9 "$hpid"; _pids=""	# frozen: it cannot hear SIGTERM
+	ok 1 "and says why it kept the old configuration"
+fi
+
 # What pacman accepts, omg accepts, with pacman's answers.
 same_as_pacman() {
 	pacman --config "$1" -Ss "$2" > "$T/want" 2>/dev/null
