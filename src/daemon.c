@@ -232,7 +232,7 @@ daemon_rebuild_main(int argc, char **argv)
 static pid_t
 spawn_rebuild(struct daemon *d, int force, int progress)
 {
-	char	*argv[10], fdarg[16];
+	char	*argv[12], fdarg[16];	/* every option below, and NULL */
 	pid_t	 pid;
 	int	 i = 0, p[2] = { -1, -1 };
 
