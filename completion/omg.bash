@@ -49,7 +49,7 @@ _omg()
 			    --no-daemon --daemon --omg-conf --verbose --version
 			    --help" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W "search info status suggest ping audit doctor refresh watch" \
+			COMPREPLY=($(compgen -W "search info status suggest ping audit doctor refresh watch list updates" \
 			    -- "$cur"))
 		fi
 		return
@@ -61,6 +61,9 @@ _omg()
 	suggest)	opts="--json --limit" ;;
 	status|ping|audit|watch)	opts="--json" ;;
 	refresh)	opts="-q --quiet --json" ;;
+	list)		opts="-e --explicit -d --deps -m --foreign -n --native
+			    -t --unrequired -u --upgrades -q --quiet --json" ;;
+	updates)	opts="-q --quiet --json" ;;
 	doctor)		opts="" ;;
 	esac
 	if [[ $cur == -* ]]; then

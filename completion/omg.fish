@@ -22,7 +22,7 @@ function __omg_packages
 	omg (__omg_globals) suggest --limit 100 -- (commandline -ct) 2>/dev/null
 end
 
-set -l cmds search info status suggest ping audit doctor refresh watch
+set -l cmds search info status suggest ping audit doctor refresh watch list updates
 complete -c omg -f
 complete -c omg -n "not __fish_seen_subcommand_from $cmds" -l socket -r -F -d 'daemon socket'
 complete -c omg -n "not __fish_seen_subcommand_from $cmds" -l config -r -F -d 'pacman.conf'
@@ -41,6 +41,15 @@ complete -c omg -n "not __fish_seen_subcommand_from $cmds" -a audit -d 'security
 complete -c omg -n "not __fish_seen_subcommand_from $cmds" -a doctor -d 'check the setup'
 complete -c omg -n "not __fish_seen_subcommand_from $cmds" -a refresh -d 'rebuild the cache now'
 complete -c omg -n "not __fish_seen_subcommand_from $cmds" -a watch -d 'follow the cache'
+complete -c omg -n "not __fish_seen_subcommand_from $cmds" -a list -d 'installed packages'
+complete -c omg -n "not __fish_seen_subcommand_from $cmds" -a updates -d 'pending updates'
+complete -c omg -n "__fish_seen_subcommand_from list" -s e -l explicit -d 'explicitly installed'
+complete -c omg -n "__fish_seen_subcommand_from list" -s d -l deps -d 'installed as dependencies'
+complete -c omg -n "__fish_seen_subcommand_from list" -s m -l foreign -d 'in no sync repo'
+complete -c omg -n "__fish_seen_subcommand_from list" -s n -l native -d 'in a sync repo'
+complete -c omg -n "__fish_seen_subcommand_from list" -s t -l unrequired -d 'required by nothing'
+complete -c omg -n "__fish_seen_subcommand_from list" -s u -l upgrades -d 'with a newer version'
+complete -c omg -n "__fish_seen_subcommand_from list updates" -s q -l quiet -d 'names only'
 complete -c omg -n "__fish_seen_subcommand_from $cmds" -l json -d 'JSON output'
 complete -c omg -n "__fish_seen_subcommand_from search" -s q -l quiet -d 'names only'
 complete -c omg -n "__fish_seen_subcommand_from refresh" -s q -l quiet -d 'no progress'

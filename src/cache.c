@@ -903,6 +903,38 @@ cache_each_local(struct cache *c, const char *glob, cache_name_fn fn,
 }
 
 int
+cache_each_installed(struct cache *c, int (*fn)(void *,
+    const struct cache_installed *), void *arg)
+{
+	struct cache_installed	 p;
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if (p_sqlite3_prepare_v2(c->db, "SELECT l.name, l.version,"
+	    " l.new_version, l.reason, l.required_by != '',"
+	    " l.optional_for != '', NOT EXISTS (SELECT 1 FROM pkg s"
+	    " WHERE s.name = l.name AND s.ord >= 0), l.ignored"
+	    " FROM pkg l WHERE l.ord = -1 ORDER BY l.id", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	while ((rc = p_sqlite3_step(st)) == SQLITE_ROW) {
+		p.name = col(st, 0);
+		p.version = col(st, 1);
+		p.new_version = p_sqlite3_column_type(st, 2) == SQLITE_NULL ?
+		    NULL : col(st, 2);
+		p.reason = p_sqlite3_column_int(st, 3);
+		p.required = p_sqlite3_column_int(st, 4);
+		p.optional = p_sqlite3_column_int(st, 5);
+		p.foreign = p_sqlite3_column_int(st, 6);
+		p.ignored = p_sqlite3_column_int(st, 7);
+		if (fn(arg, &p) == -1)
+			break;
+	}
+	p_sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
 cache_each_name(struct cache *c, cache_name_fn fn, void *arg)
 {
 	sqlite3_stmt	*st;

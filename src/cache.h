@@ -125,6 +125,22 @@ int		 cache_pkg(struct cache *, const char *, const char *, int,
 		    struct cache_pkg *);
 void		 cache_pkg_free(struct cache_pkg *);
 int		 cache_counts(struct cache *, struct cache_counts *);
+/* An installed package, as pacman -Q's filters see it. */
+struct cache_installed {
+	const char	*name, *version;
+	const char	*new_version;	/* pacman -Qu's, or NULL */
+	int		 reason;	/* 0 explicit, 1 dependency */
+	int		 required;	/* something requires it */
+	int		 optional;	/* something has it as an optdepend */
+	int		 foreign;	/* no sync repo has its name */
+	int		 ignored;	/* -Qu's [ignored] */
+};
+/*
+ * Every installed package in pacman -Q's order: fn(arg, p) (p's strings
+ * last until fn returns).  0, or -1 when the cache cannot be read.
+ */
+int		 cache_each_installed(struct cache *, int (*)(void *,
+		    const struct cache_installed *), void *);
 /* Installed packages whose name matches a GLOB: fn(arg, name, version). */
 int		 cache_each_local(struct cache *, const char *, cache_name_fn,
 		    void *);

@@ -39,6 +39,8 @@ static int	cmd_audit(struct client_opts *, int, char **);
 static int	cmd_doctor(struct client_opts *, int, char **);
 static int	cmd_refresh(struct client_opts *, int, char **);
 static int	cmd_watch(struct client_opts *, int, char **);
+static int	cmd_list(struct client_opts *, int, char **);
+static int	cmd_updates(struct client_opts *, int, char **);
 
 static const struct cmd cmds[] = {
 	{ "search", cmd_search,
@@ -52,6 +54,10 @@ static const struct cmd cmds[] = {
 	{ "doctor", cmd_doctor, "doctor" },
 	{ "refresh", cmd_refresh, "refresh [-q|--quiet] [--json]" },
 	{ "watch", cmd_watch, "watch [--json]" },
+	{ "list", cmd_list, "list [-e|--explicit] [-d|--deps] [-m|--foreign] "
+	    "[-n|--native]\n             [-t|--unrequired [-t]] "
+	    "[-u|--upgrades] [-q|--quiet] [--json]" },
+	{ "updates", cmd_updates, "updates [-q|--quiet] [--json]" },
 };
 
 static void
@@ -536,6 +542,185 @@ done:
 	buf_free(&js);
 	answer_free(&a);
 	return rc;
+}
+
+/* list, updates: pacman -Q and -Qu */
+
+/* Print a list answer as pacman -Q (or -Qu) prints it; 1 when empty. */
+static int
+print_list(const struct pv_doc *doc, uint32_t m, int quiet, int upgrades)
+{
+	const struct pv	*pkgs, *ig;
+	struct buf	 line = { 0 };
+	char		*name, *ver, *upd;
+	uint32_t	 k;
+	size_t		 i;
+
+	pkgs = pv_get(doc, m, "packages");
+	if (pkgs == NULL || pkgs->type != PV_ARRAY) {
+		warnx("protocol error: no packages in the answer");
+		return EXIT_NOANSWER;
+	}
+	k = (uint32_t)(pkgs - doc->v) + 1;
+	for (i = 0; i < pkgs->n; i++, k = doc->v[k].next) {
+		name = field(doc, k, "name");
+		ver = field(doc, k, "version");
+		upd = field(doc, k, "update");
+		ig = pv_get(doc, k, "ignored");
+		buf_reset(&line);
+		if (quiet)
+			buf_printf(&line, "%s\n", name ? name : "");
+		else {
+			buf_printf(&line, "%s%s %s%s%s", pal->title,
+			    name ? name : "", pal->version, ver ? ver : "",
+			    pal->off);
+			if (upgrades && upd != NULL)
+				buf_printf(&line, " -> %s%s%s", pal->version,
+				    upd, pal->off);
+			if (upgrades && ig != NULL && ig->type == PV_BOOL &&
+			    ig->x.b)
+				buf_addstr(&line, " [ignored]");
+			buf_addstr(&line, "\n");
+		}
+		fwrite(line.data, 1, line.len, stdout);
+		free(name);
+		free(ver);
+		free(upd);
+	}
+	buf_free(&line);
+	return pkgs->n == 0 ? EXIT_NOTFOUND : EXIT_ANSWERED;
+}
+
+static int
+list_request(struct client_opts *o, const struct proto_list *f, int quiet,
+    int json)
+{
+	struct answer	 a;
+	struct buf	 req = { 0 };
+	const struct pv	*tot;
+	int		 rc;
+
+	proto_enc_map(&req, 2 + f->explicit + f->deps + f->foreign +
+	    f->native + (f->unrequired > 0) + f->upgrades);
+	proto_enc_str(&req, "id");
+	proto_enc_uint(&req, 1);
+	proto_enc_str(&req, "op");
+	proto_enc_str(&req, "list");
+#define FLAG(name, on) do {						\
+	if (on) {							\
+		proto_enc_str(&req, name);				\
+		proto_enc_bool(&req, 1);				\
+	}								\
+} while (0)
+	FLAG("explicit", f->explicit);
+	FLAG("deps", f->deps);
+	FLAG("foreign", f->foreign);
+	FLAG("native", f->native);
+	FLAG("upgrades", f->upgrades);
+#undef FLAG
+	if (f->unrequired > 0) {
+		proto_enc_str(&req, "unrequired");
+		proto_enc_uint(&req, (uint64_t)f->unrequired);
+	}
+	rc = ask(o, &req, &a);
+	buf_free(&req);
+	if (rc != 0)
+		goto done;
+	if (json) {
+		print_json(&a.doc, a.result);
+		/* pacman's status: 1 when nothing is listed. */
+		tot = pv_get(&a.doc, a.result, "total");
+		rc = tot != NULL && tot->type == PV_UINT && tot->x.u > 0 ?
+		    EXIT_ANSWERED : EXIT_NOTFOUND;
+	} else
+		rc = print_list(&a.doc, a.result, quiet, f->upgrades);
+done:
+	answer_free(&a);
+	return rc;
+}
+
+static int
+cmd_list(struct client_opts *o, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "explicit", no_argument, NULL, 'e' },
+		{ "deps", no_argument, NULL, 'd' },
+		{ "foreign", no_argument, NULL, 'm' },
+		{ "native", no_argument, NULL, 'n' },
+		{ "unrequired", no_argument, NULL, 't' },
+		{ "upgrades", no_argument, NULL, 'u' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct proto_list	f;
+	int			ch, quiet = 0, json = 0;
+
+	memset(&f, 0, sizeof(f));
+	while ((ch = getopt_long(argc, argv, "edmntuq", longopts, NULL)) !=
+	    -1) {
+		switch (ch) {
+		case 'e':
+			f.explicit = 1;
+			break;
+		case 'd':
+			f.deps = 1;
+			break;
+		case 'm':
+			f.foreign = 1;
+			break;
+		case 'n':
+			f.native = 1;
+			break;
+		case 't':
+			if (f.unrequired < 2)
+				f.unrequired++;
+			break;
+		case 'u':
+			f.upgrades = 1;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		default:
+			return usage_error("unknown list option '%s'",
+			    argv[optind - 1]);
+		}
+	}
+	if (optind != argc)
+		return usage_error("list takes no names (see omg info)");
+	return list_request(o, &f, quiet, json);
+}
+
+/* omg updates: pacman -Qu, what a status bar polls for. */
+static int
+cmd_updates(struct client_opts *o, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct proto_list	f;
+	int			ch, quiet = 0, json = 0;
+
+	memset(&f, 0, sizeof(f));
+	f.upgrades = 1;
+	while ((ch = getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
+		if (ch == 'q')
+			quiet = 1;
+		else if (ch == 'j')
+			json = 1;
+		else
+			return usage_error("unknown updates option '%s'",
+			    argv[optind - 1]);
+	}
+	if (optind != argc)
+		return usage_error("updates takes no arguments");
+	return list_request(o, &f, quiet, json);
 }
 
 /* info */

@@ -389,6 +389,7 @@ static const struct {
 	{ "status", OP_STATUS }, { "suggest", OP_SUGGEST },
 	{ "batch", OP_BATCH }, { "audit", OP_AUDIT },
 	{ "refresh", OP_REFRESH }, { "subscribe", OP_SUBSCRIBE },
+	{ "list", OP_LIST },
 };
 
 static int __attribute__((format(printf, 3, 4)))
@@ -504,6 +505,44 @@ req_locale(struct proto_req *req, const struct pv *v)
 	return 0;
 }
 
+/* An optional boolean parameter. */
+static int
+req_bool(struct proto_req *req, const struct pv *v, const char *key, int *out)
+{
+	if (v == NULL)
+		return 0;
+	if (v->type != PV_BOOL)
+		return req_fail(req, PROTO_E_PARAMS,
+		    "parameter \"%s\" must be true or false", key);
+	*out = v->x.b;
+	return 0;
+}
+
+static int
+req_list(struct proto_req *req, const struct pv_doc *doc, uint32_t root)
+{
+	struct proto_list	*l = &req->list;
+	const struct pv		*v;
+
+	if (req_bool(req, pv_get(doc, root, "explicit"), "explicit",
+	    &l->explicit) == -1 ||
+	    req_bool(req, pv_get(doc, root, "deps"), "deps", &l->deps) == -1 ||
+	    req_bool(req, pv_get(doc, root, "foreign"), "foreign",
+	    &l->foreign) == -1 ||
+	    req_bool(req, pv_get(doc, root, "native"), "native",
+	    &l->native) == -1 ||
+	    req_bool(req, pv_get(doc, root, "upgrades"), "upgrades",
+	    &l->upgrades) == -1)
+		return -1;
+	if ((v = pv_get(doc, root, "unrequired")) != NULL) {
+		if (v->type != PV_UINT || v->x.u > 2)
+			return req_fail(req, PROTO_E_PARAMS,
+			    "parameter \"unrequired\" must be 0, 1 or 2");
+		l->unrequired = (int)v->x.u;
+	}
+	return 0;
+}
+
 static int	req_from(const struct pv_doc *, uint32_t, size_t,
 		    struct proto_req *, int);
 
@@ -580,6 +619,8 @@ req_from(const struct pv_doc *doc, uint32_t root, size_t batch,
 	case OP_STATUS:
 	case OP_AUDIT:
 		return 0;
+	case OP_LIST:
+		return req_list(req, doc, root);
 	case OP_REFRESH:
 	case OP_SUBSCRIBE:
 		/* Their answers are more than one message. */

@@ -85,7 +85,16 @@ int		 pv_streq(const struct pv *, const char *);
 
 enum proto_op {
 	OP_PING, OP_SEARCH, OP_INFO, OP_STATUS, OP_SUGGEST, OP_BATCH, OP_AUDIT,
-	OP_REFRESH, OP_SUBSCRIBE
+	OP_REFRESH, OP_SUBSCRIBE, OP_LIST
+};
+
+/* list: pacman -Q's filters (src/pacman/query.c filter()). */
+struct proto_list {
+	int	explicit, deps;		/* -e, -d: by install reason */
+	int	foreign, native;	/* -m, -n: in no / some sync repo */
+	int	unrequired;		/* -t: 1 nothing needs it, optionally
+					   or not; -tt: 2, nothing requires */
+	int	upgrades;		/* -u: a newer version in a sync repo */
 };
 
 enum proto_sort { SORT_RELEVANCE, SORT_REPO };
@@ -102,6 +111,7 @@ struct proto_req {
 	char			*package;	/* info */
 	uint64_t		 limit;		/* search, suggest: 0 = default */
 	uint64_t		 offset;	/* search: matches to pass over */
+	struct proto_list	 list;		/* list */
 	char			*locale;	/* search: LC_CTYPE name, or NULL
 						   for "C" */
 	enum proto_sort		 sort;

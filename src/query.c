@@ -1281,6 +1281,56 @@ done:
 	cache_pkg_free(&local);
 }
 
+/* List: pacman -Q with its filters */
+
+struct listing {
+	const struct proto_list	*f;
+	struct buf		 pkgs;	/* the CBOR of each match */
+	size_t			 n;
+};
+
+/* pacman's filter() (src/pacman/query.c), on what the cache holds. */
+static int
+list_one(void *arg, const struct cache_installed *p)
+{
+	struct listing		*l = arg;
+	const struct proto_list	*f = l->f;
+
+	if ((f->explicit && p->reason != 0) || (f->deps && p->reason != 1) ||
+	    (f->foreign && !p->foreign) || (f->native && p->foreign) ||
+	    (f->unrequired && (p->required ||
+	    (f->unrequired == 1 && p->optional))) ||
+	    (f->upgrades && p->new_version == NULL))
+		return 0;
+	proto_enc_map(&l->pkgs, 4);
+	enc_kv_str(&l->pkgs, "name", p->name);
+	enc_kv_str(&l->pkgs, "version", p->version);
+	enc_kv_str(&l->pkgs, "update", p->new_version);
+	proto_enc_str(&l->pkgs, "ignored");
+	proto_enc_bool(&l->pkgs, p->ignored);
+	l->n++;
+	return 0;
+}
+
+static void
+do_list(struct query *q, const struct proto_req *req, struct buf *out)
+{
+	struct listing	l = { &req->list, { 0 }, 0 };
+
+	if (cache_each_installed(q->cache, list_one, &l) == -1)
+		cache_unreadable(q, req->id, out);
+	else {
+		proto_enc_result(out, req->id);
+		proto_enc_map(out, 2);
+		proto_enc_str(out, "packages");
+		proto_enc_array(out, l.n);
+		buf_add(out, l.pkgs.data, l.pkgs.len);
+		proto_enc_str(out, "total");
+		proto_enc_uint(out, l.n);
+	}
+	buf_free(&l.pkgs);
+}
+
 /* Audit */
 
 #define ADV_MAX		(64u << 20)	/* bytes of advisories JSON */
@@ -1797,6 +1847,9 @@ answer(struct query *q, const struct proto_req *req, struct buf *out)
 		break;
 	case OP_AUDIT:
 		do_audit(q, req, out);
+		break;
+	case OP_LIST:
+		do_list(q, req, out);
 		break;
 	case OP_REFRESH:
 	case OP_SUBSCRIBE:
