@@ -67,7 +67,8 @@ usage(FILE *fp)
 
 	fprintf(fp, "usage: omg [--socket PATH] [--config PATH] [--cache PATH] "
 	    "[--no-daemon]\n"
-	    "           [--advisories PATH] [--color auto|always|never] "
+	    "           [--advisories PATH] [--omg-conf PATH] "
+	    "[--color auto|always|never] "
 	    "COMMAND ...\n");
 	for (i = 0; i < NELEM(cmds); i++)
 		fprintf(fp, "       omg %s\n", cmds[i].usage);
@@ -227,7 +228,8 @@ error_exit(int code)
 {
 	if (code == PROTO_E_NOTFOUND)
 		return EXIT_NOTFOUND;
-	if (code == PROTO_E_PARAMS)
+	/* The pattern is the trouble: invalid, or over its budget. */
+	if (code == PROTO_E_PARAMS || code == PROTO_E_EXPENSIVE)
 		return EXIT_USAGE;
 	return EXIT_NOANSWER;
 }
@@ -1534,10 +1536,13 @@ cli_main(int argc, char **argv)
 		}
 		else if (strcmp(a, "--socket") == 0 ||
 		    strcmp(a, "--config") == 0 || strcmp(a, "--cache") == 0 ||
-		    strcmp(a, "--advisories") == 0) {
+		    strcmp(a, "--advisories") == 0 ||
+		    strcmp(a, "--omg-conf") == 0) {
 			if (i + 1 >= argc)
 				return usage_error("%s needs a value", a);
-			if (a[2] == 's')
+			if (a[2] == 'o')
+				o.settings = argv[++i];
+			else if (a[2] == 's')
 				o.socket = argv[++i];
 			else if (a[2] == 'a')
 				o.advisories = argv[++i];

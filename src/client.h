@@ -16,6 +16,7 @@ struct client_opts {
 	const char	*config;
 	const char	*cache;
 	const char	*advisories;
+	const char	*settings;	/* omg.conf, or NULL for the default */
 	int		 no_daemon;
 	int		 timeout_ms;	/* for each message; 0: none */
 };

@@ -438,6 +438,9 @@ static const struct {
 	{ "write_stall_timeout", S(write_stall_timeout), 30, 0.1, 3600, 0 },
 	{ "rate", S(rate), 1000, 1, 1e9, 0 },
 	{ "rate_burst", S(rate_burst), 2000, 1, 1e9, 0 },
+	{ "search_cpu_max", S(search_cpu_max), 2, 0.05, 3600, 0 },
+	{ "search_memory_max", S(search_memory_max), 1024.0 * 1024 * 1024,
+	    64.0 * 1024 * 1024, 1024.0 * 1024 * 1024 * 1024, 1 },
 };
 
 #undef S

@@ -58,6 +58,9 @@ struct settings {
 	double	write_stall_timeout;	/* seconds without write progress */
 	double	rate;			/* requests per second */
 	double	rate_burst;
+	double	search_cpu_max;		/* seconds of CPU for one regex
+					   search (or a batch holding one) */
+	double	search_memory_max;	/* bytes the search worker may map */
 };
 
 void	settings_default(struct settings *);

@@ -44,6 +44,7 @@
 #include "query.h"
 #include "server.h"
 #include "watch.h"
+#include "worker.h"
 
 #define DEBOUNCE	0.2	/* seconds of quiet before a check */
 #define PROGRESS_FD	3	/* the rebuilder's end of the progress pipe */
@@ -78,6 +79,8 @@ struct daemon {
 	struct cache	*cache;
 	struct query	 query;
 	struct server	*server;
+	struct worker	*worker;	/* searches whose cost the client sets */
+	double		 search_cpu, search_mem;
 	struct watch	*watch;
 	ev_io		 watch_io;
 	ev_timer	 debounce;
@@ -145,6 +148,8 @@ load_settings(struct daemon *d, int explicit)
 	d->slim.write_stall = s.write_stall_timeout;
 	d->slim.rate = s.rate;
 	d->slim.burst = s.rate_burst;
+	d->search_cpu = s.search_cpu_max;
+	d->search_mem = s.search_memory_max;
 }
 
 /* The rebuilder's side of the progress pipe: "done total stage\n". */
@@ -405,6 +410,7 @@ follow_cache(struct daemon *d)
 	if (cache_damaged(c) != NULL)
 		log_warnx("it was damaged: moved to %s", cache_damaged(c));
 	query_reset(&d->query);
+	worker_restart(d->worker);
 	cache_close(d->cache);
 	d->cache = c;
 	d->query.cache = c;
@@ -427,6 +433,7 @@ reopen_cache(struct daemon *d)
 	char		 err[512];
 
 	query_reset(&d->query);
+	worker_restart(d->worker);
 	cache_close(d->cache);
 	if ((c = cache_open(d->cache_path, 0, err, sizeof(err))) == NULL)
 		fatalx("cannot open the cache again: %s", err);
@@ -513,6 +520,7 @@ child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	switch (code) {
 	case RB_REBUILT:
 		query_reset(&d->query);
+		worker_restart(d->worker);
 		(void)follow_cache(d);	/* a damaged one was set aside */
 		log_info("serving the new cache (rebuild took %llu ms)",
 		    (unsigned long long)((now_usec() - d->child_t0) / 1000));
@@ -615,6 +623,31 @@ look(struct daemon *d, int force)
 	ev_timer_set(&d->watchdog, REBUILD_MAX, 0.);
 	ev_timer_start(d->loop, &d->watchdog);
 	set_state(d, "rebuilding");
+}
+
+/* server.c <-> worker.c: a search whose cost the client sets. */
+static void
+work_cb(void *arg, uint64_t serial, const uint8_t *req, size_t len)
+{
+	struct daemon	*d = arg;
+
+	worker_submit(d->worker, serial, req, len);
+}
+
+static void
+cancel_cb(void *arg, uint64_t serial)
+{
+	struct daemon	*d = arg;
+
+	worker_cancel(d->worker, serial);
+}
+
+static void
+worked_cb(void *arg, uint64_t serial, const uint8_t *frame, size_t len)
+{
+	struct daemon	*d = arg;
+
+	server_answer(d->server, serial, frame, len);
 }
 
 /* server.c: a client asks for a rebuild now. */
@@ -755,6 +788,7 @@ hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	conf_free(d->conf);
 	d->conf = c;
 	d->query.conf = c;
+	worker_restart(d->worker);
 	watch_start(d);
 	log_info("SIGHUP: reloaded %s", d->conf_path);
 	look(d, 1);
@@ -1018,6 +1052,10 @@ daemon_main(int argc, char **argv)
 	d.query.broken_arg = &d;
 	d.server = server_new(d.loop, fd, &d.query, &d.slim);
 	server_on_refresh(d.server, refresh_cb, &d);
+	d.worker = worker_new(d.loop, d.self, d.conf_path, d.cache_path,
+	    &d.query, d.search_cpu, d.search_mem, worked_cb, &d);
+	server_on_work(d.server, work_cb, cancel_cb, &d);
+	d.query.offload = 1;
 	ev_init(&d.progress_io, progress_cb);
 	d.progress_io.data = &d;
 	ev_timer_init(&d.refresh_now, refresh_now_cb, 0., 0.);
@@ -1048,6 +1086,7 @@ daemon_main(int argc, char **argv)
 	ev_run(d.loop, 0);
 
 	server_free(d.server);
+	worker_free(d.worker);
 	query_done(&d.query);
 	close(fd);
 	if (d.child_pid != 0) {

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "daemon.h"
+#include "worker.h"
 
 int
 main(int argc, char **argv)
@@ -22,6 +23,8 @@ main(int argc, char **argv)
 		return daemon_main(argc, argv);
 	if (argc > 1 && strcmp(argv[1], "--rebuild-cache") == 0)
 		return daemon_rebuild_main(argc, argv);
+	if (argc > 1 && strcmp(argv[1], "--search-worker") == 0)
+		return worker_main(argc, argv);
 	/* --daemon counts among the global options, before any command. */
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--daemon") == 0)

@@ -31,6 +31,8 @@
 #define PROTO_E_RATE		(-1002)
 #define PROTO_E_BUSY		(-1003)	/* pacman holds db.lck: later */
 #define PROTO_E_NODAEMON	(-1004)	/* only a daemon can do that */
+#define PROTO_E_EXPENSIVE	(-1005)	/* over the search's CPU or memory
+					   budget (omg.conf search_*_max) */
 
 enum pv_type {
 	PV_UINT, PV_NEGINT, PV_BYTES, PV_STR, PV_ARRAY, PV_MAP,

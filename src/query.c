@@ -661,7 +661,7 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 	const char		**need;
 	struct buf		 kb = { 0 };
 	locale_t		 oldloc;
-	char			*w, msg[200], *key;
+	char			*w, msg[300], *key;
 	uint32_t		*cand;
 	size_t			 i, j, limit, shown, at, start, nneed = 0;
 	size_t			 ncand;
@@ -715,9 +715,14 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 			char	why[100];
 
 			regerror(rc, &s.terms[s.nterms].re, why, sizeof(why));
-			snprintf(msg, sizeof(msg), "invalid regex \"%.40s\": %s",
-			    w, why);
-			proto_enc_error(out, req->id, PROTO_E_PARAMS, msg);
+			/* Out of memory: over the worker's budget, not a
+			   mistake in the pattern. */
+			snprintf(msg, sizeof(msg), rc == REG_ESPACE ?
+			    "the search is too expensive: \"%.40s\" needs more "
+			    "memory than its budget (%s)" :
+			    "invalid regex \"%.40s\": %s", w, why);
+			proto_enc_error(out, req->id, rc == REG_ESPACE ?
+			    PROTO_E_EXPENSIVE : PROTO_E_PARAMS, msg);
 			goto done;
 		}
 		if (s.terms[s.nterms].need == NULL)
@@ -1867,6 +1872,30 @@ answer(struct query *q, const struct proto_req *req, struct buf *out)
 	}
 }
 
+/*
+ * Does the request's cost depend on what it asks: a search with a term
+ * that is a regular expression (regcomp and regexec can take any time
+ * and memory), alone or in a batch?
+ */
+static int
+costly(const struct proto_req *req)
+{
+	size_t	i;
+
+	if (req->op == OP_BATCH) {
+		for (i = 0; i < req->nsub; i++)
+			if (req->sub[i].err == 0 && costly(&req->sub[i]))
+				return 1;
+		return 0;
+	}
+	if (req->op != OP_SEARCH)
+		return 0;
+	for (i = 0; i < req->nterms; i++)
+		if (!is_literal(req->terms[i]) || !ascii(req->terms[i]))
+			return 1;
+	return 0;
+}
+
 static const struct proto_limits *
 limits(const struct query *q)
 {
@@ -1886,6 +1915,10 @@ query_frame(struct query *q, const uint8_t *p, size_t len, struct buf *out,
 	if (req.err == 0 && req.op == OP_SUBSCRIBE && q->defer) {
 		proto_req_free(&req);
 		return QUERY_SUBSCRIBE;
+	}
+	if (req.err == 0 && q->offload && costly(&req)) {
+		proto_req_free(&req);
+		return QUERY_WORKER;
 	}
 	if (req.err == 0 && req.op == OP_REFRESH) {
 		if (q->defer)

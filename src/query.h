@@ -31,6 +31,8 @@ struct query {
 	struct query_adv	*adv;		/* the last good advisories */
 	struct query_locale	*locales;	/* the searches' locales */
 	size_t			 nlocales;
+	int			 offload;	/* searches with a regex are the
+						   caller's (the daemon's worker) */
 	int			 defer;		/* refresh and subscribe are
 						   the caller's (the daemon) */
 	/* The daemon's: called when the cache cannot be read. */
@@ -44,6 +46,8 @@ struct query {
 #define QUERY_ANSWERED	0	/* out has the answer */
 #define QUERY_REFRESH	1	/* with defer: out untouched, *id to answer */
 #define QUERY_SUBSCRIBE	2	/* likewise */
+#define QUERY_WORKER	3	/* with offload: out untouched, the request
+				   is for the search worker */
 
 /*
  * Answer the request payload req[0..len) by appending its frame to out

@@ -54,6 +54,9 @@ struct conn {
 	struct buf		 out;
 	size_t			 out_off;	/* bytes of out already sent */
 	int			 subscribed;
+	uint64_t		 serial;	/* names it to the search worker */
+	int			 waiting;	/* for the worker's answer: no
+						   frame after it is taken */
 	uint64_t		 refresh[REFRESH_MAX];	/* waiting ids */
 	size_t			 nrefresh;
 };
@@ -71,6 +74,11 @@ struct server {
 	size_t			 nfresh;
 	void			(*refresh_fn)(void *);
 	void			*refresh_arg;
+	uint64_t		 next_serial;
+	void			(*work_fn)(void *, uint64_t, const uint8_t *,
+				    size_t);
+	void			(*cancel_fn)(void *, uint64_t);
+	void			*work_arg;
 };
 
 static size_t
@@ -86,6 +94,8 @@ conn_close(struct conn *c, const char *why)
 
 	if (why != NULL)
 		log_debug("fd %d: closing: %s", c->fd, why);
+	if (c->waiting && srv->cancel_fn != NULL)
+		srv->cancel_fn(srv->work_arg, c->serial);
 	ev_io_stop(srv->loop, &c->io);
 	TAILQ_REMOVE(&srv->conns, c, entry);
 	srv->nconns--;
@@ -126,6 +136,17 @@ conn_request(struct conn *c, const uint8_t *req, size_t len)
 		c->subscribed = 1;
 		query_subscribed(srv->query, id, &c->out);
 		break;
+	case QUERY_WORKER:
+		/* Off the loop; this connection's next frames wait for it,
+		   so its answers keep their order. */
+		if (srv->work_fn == NULL) {
+			query_refuse(srv->query, req, len, PROTO_E_INTERNAL,
+			    "no search worker", &c->out);
+			break;
+		}
+		c->waiting = 1;
+		srv->work_fn(srv->work_arg, c->serial, req, len);
+		break;
 	case QUERY_REFRESH:
 		if (srv->refresh_fn == NULL) {
 			query_refuse(srv->query, req, len, PROTO_E_NODAEMON,
@@ -156,7 +177,7 @@ conn_process(struct conn *c)
 	size_t		 off = 0, len;
 	int		 rc = 0;
 
-	while (pending(c) < srv->lim.out_pause &&
+	while (!c->waiting && pending(c) < srv->lim.out_pause &&
 	    (rc = proto_frame_peek(c->in.data + off, c->in.len - off,
 	    srv->lim.frame, &len)) == 1) {
 		if (c->fresh) {
@@ -217,7 +238,7 @@ conn_update(struct conn *c)
 		events |= EV_READ;
 	if (pending(c) > 0)
 		events |= EV_WRITE;
-	if (events == 0 && c->nrefresh == 0) {
+	if (events == 0 && c->nrefresh == 0 && !c->waiting) {
 		/* EOF and everything answered and sent, or no room left. */
 		if (c->eof || c->in.len == 0) {
 			conn_close(c, NULL);
@@ -231,6 +252,26 @@ conn_update(struct conn *c)
 			ev_io_start(c->srv->loop, &c->io);
 	}
 	return 0;
+}
+
+/* Answer what came, send what is answered, and again what waited. */
+static void
+conn_work(struct conn *c)
+{
+	if (conn_process(c) == -1) {
+		conn_close(c, "bad frame length");
+		return;
+	}
+	if (conn_flush(c) == -1) {
+		conn_close(c, "write error");
+		return;
+	}
+	/* Room again after writing: answer what waited. */
+	if (c->in.len > 0 && conn_process(c) == -1) {
+		conn_close(c, "bad frame length");
+		return;
+	}
+	(void)conn_update(c);
 }
 
 static void
@@ -252,20 +293,7 @@ conn_cb(struct ev_loop *loop, ev_io *w, int revents)
 			c->heard = ev_now(loop);
 		}
 	}
-	if (conn_process(c) == -1) {
-		conn_close(c, "bad frame length");
-		return;
-	}
-	if (conn_flush(c) == -1) {
-		conn_close(c, "write error");
-		return;
-	}
-	/* Room again after writing: answer what waited. */
-	if (c->in.len > 0 && conn_process(c) == -1) {
-		conn_close(c, "bad frame length");
-		return;
-	}
-	(void)conn_update(c);
+	conn_work(c);
 }
 
 static void
@@ -285,13 +313,13 @@ sweep_cb(struct ev_loop *loop, ev_timer *w, int revents)
 			conn_close(c, "output over the limit");
 		else if (c->fresh && now - c->born > l->first_frame)
 			conn_close(c, "no first frame in time");
-		else if (c->in.len > 0 && pending(c) == 0 &&
+		else if (c->in.len > 0 && pending(c) == 0 && !c->waiting &&
 		    now - c->heard > l->gap)
 			conn_close(c, "silent inside a frame");
 		else if (pending(c) > 0 && now - c->wrote > l->write_stall)
 			conn_close(c, "peer stopped reading");
 		else if (c->in.len == 0 && pending(c) == 0 &&
-		    !c->subscribed && c->nrefresh == 0 &&
+		    !c->subscribed && c->nrefresh == 0 && !c->waiting &&
 		    now - c->heard > l->idle)
 			conn_close(c, "idle");
 	}
@@ -386,6 +414,7 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		c->srv = srv;
 		c->fd = fd;
 		c->fresh = 1;
+		c->serial = ++srv->next_serial;
 		c->born = c->heard = c->wrote = c->filled = ev_now(loop);
 		c->tokens = srv->lim.burst;
 		ev_io_init(&c->io, conn_cb, fd, EV_READ);
@@ -419,6 +448,32 @@ server_new(struct ev_loop *loop, int fd, struct query *q,
 	srv->sweep.data = srv;
 	ev_io_start(loop, &srv->accept_io);
 	return srv;
+}
+
+void
+server_on_work(struct server *srv, void (*work)(void *, uint64_t,
+    const uint8_t *, size_t), void (*cancel)(void *, uint64_t), void *arg)
+{
+	srv->work_fn = work;
+	srv->cancel_fn = cancel;
+	srv->work_arg = arg;
+}
+
+void
+server_answer(struct server *srv, uint64_t serial, const uint8_t *frame,
+    size_t len)
+{
+	struct conn	*c;
+
+	TAILQ_FOREACH(c, &srv->conns, entry)
+		if (c->serial == serial)
+			break;
+	if (c == NULL || !c->waiting)
+		return;		/* gone meanwhile */
+	buf_add(&c->out, frame, len);
+	c->waiting = 0;
+	/* What it sent after that request, now. */
+	conn_work(c);
 }
 
 void

@@ -41,4 +41,13 @@ void		 server_event(struct server *);
 /* Close every connection and stop accepting; the fd stays the caller's. */
 void		 server_free(struct server *);
 
+/*
+ * Requests whose cost the client decides (query.h QUERY_WORKER) go to
+ * work(arg, serial, request, len); the answer frame comes back through
+ * server_answer(serial).  cancel(arg, serial) when the client goes first.
+ */
+void	server_on_work(struct server *, void (*)(void *, uint64_t,
+	    const uint8_t *, size_t), void (*)(void *, uint64_t), void *);
+void	server_answer(struct server *, uint64_t, const uint8_t *, size_t);
+
 #endif

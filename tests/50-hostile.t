@@ -120,6 +120,9 @@ try:
     start("connections_max = 64\nconnections_fresh_max = 16\nfirst_frame_timeout = 1\n"
           "frame_gap_timeout = 0.5\nidle_timeout = 1\nwrite_stall_timeout = 1\n"
           "rate = 200\nrate_burst = 400\noutput_pause = 65536\noutput_max = 1048576\n")
+    # A regex search first: the search worker's socket is one of the fds
+    # the daemon keeps from then on.
+    s = connect(); s.sendall(search("^fire")); read_frame(s); s.close()
     base_fds = settled_fds()
     rss0 = proc("VmRSS")
 

@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+# Nothing a client sends stalls the loop: searches whose cost the pattern
+# decides (a regcomp that grows without end, a backreference that
+# backtracks for minutes) run in the search worker within their budget
+# (omg.conf search_cpu_max, search_memory_max) and end with error -1005,
+# alone, in a batch, from several clients, or abandoned by a client that
+# leaves; meanwhile other clients are answered, pipelined answers keep
+# their order, and the daemon's memory stays where it was.  Checked by
+# answers and their order, never by a latency threshold (latencies and
+# loop_stall_max_us are printed).
+import os, shutil, subprocess, sys, tempfile, threading, time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import wire
+from wire import ok, enc, frame, read_msg, call, OMG
+
+BOMB = "((a{1,100}){1,100}){1,100}"      # regcomp: gigabytes
+BACKTRACK = "(.*)(.*)(.*)\\3\\2\\1x"          # regexec: minutes on any text
+tmp = tempfile.mkdtemp(prefix="omg-stall.")
+os.chmod(tmp, 0o700)
+daemon = None
+
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+def pinger(sock, stop, out):
+    """A well-behaved client: a ping every 50 ms; each answer's latency."""
+    while not stop.is_set():
+        t0 = time.perf_counter()
+        try:
+            s = wire.connect(sock, 5)
+            r = call(s, {"id": 9, "op": "ping"})
+            s.close()
+            out.append((time.perf_counter() - t0) * 1000 if r.get("result") == "pong" else None)
+        except OSError:
+            out.append(None)
+        time.sleep(0.05)
+
+try:
+    wire.fixture(tmp)
+    SOCK = tmp + "/omg.sock"
+    with open(tmp + "/omg.conf", "w") as f:
+        f.write("search_cpu_max = 0.5\nsearch_memory_max = 268435456\n")
+    daemon = subprocess.Popen([OMG, "--daemon", "--socket", SOCK, "--config",
+                               tmp + "/fx/pacman.conf", "--cache", tmp + "/c.db",
+                               "--omg-conf", tmp + "/omg.conf"],
+                              stderr=open(tmp + "/daemon.log", "w"))
+    for _ in range(200):
+        if os.path.exists(SOCK): break
+        time.sleep(0.05)
+    s = wire.connect(SOCK)
+    ok(call(s, {"id": 1, "op": "ping"}).get("result") == "pong", "daemon is up")
+    base = rss_kib(daemon.pid)
+
+    for what, pat in (("a regcomp that grows without end", BOMB),
+                      ("a backreference that backtracks", BACKTRACK)):
+        stop, lat = threading.Event(), []
+        t = threading.Thread(target=pinger, args=(SOCK, stop, lat))
+        t.start()
+        t0 = time.time()
+        r = call(s, {"id": 2, "op": "search", "query": [pat]})
+        took = time.time() - t0
+        time.sleep(0.2)
+        stop.set(); t.join()
+        ok(r.get("id") == 2 and r.get("error", {}).get("code") == -1005,
+           "%s: error -1005 (%s)" % (what, r.get("error", {}).get("message")))
+        answered = [x for x in lat if x is not None]
+        ok(len(lat) > 0 and len(answered) == len(lat),
+           "%s: every ping meanwhile answered (%d)" % (what, len(lat)))
+        wire.diag("%s: answered after %.2f s; pings max %.1f ms" %
+                  (what, took, max(answered) if answered else -1))
+
+    # Pipelined on one connection: the costly search, then a ping and a
+    # cheap search; answers in request order.
+    reqs = [{"id": 10, "op": "search", "query": [BACKTRACK]}, {"id": 11, "op": "ping"},
+            {"id": 12, "op": "search", "query": ["fire"]}]
+    s.sendall(b"".join(frame(enc(q)) for q in reqs))
+    got = [read_msg(s) for _ in reqs]
+    ok([g.get("id") for g in got] == [10, 11, 12] and got[1].get("result") == "pong" and
+       got[2]["result"]["total"] == 3, "pipelined: answers in request order")
+
+    # A batch of 64 costly searches shares one budget: one answer, soon.
+    t0 = time.time()
+    r = call(s, {"id": 20, "op": "batch", "requests":
+                 [{"id": k, "op": "search", "query": [BACKTRACK]} for k in range(64)]})
+    took = time.time() - t0
+    ok(r.get("error", {}).get("code") == -1005, "a batch of 64 costly searches: one -1005")
+    wire.diag("the batch was answered after %.2f s (budget 0.5 s of CPU)" % took)
+
+    # Four clients at once: all answered -1005; pings go on meanwhile.
+    stop, lat = threading.Event(), []
+    t = threading.Thread(target=pinger, args=(SOCK, stop, lat))
+    t.start()
+    results = []
+    def hostile():
+        c = wire.connect(SOCK, 30)
+        c.settimeout(30)
+        results.append(call(c, {"id": 30, "op": "search", "query": [BACKTRACK]}))
+        c.close()
+    hs = [threading.Thread(target=hostile) for _ in range(4)]
+    for h in hs: h.start()
+    for h in hs: h.join()
+    stop.set(); t.join()
+    ok(len(results) == 4 and all(x.get("error", {}).get("code") == -1005 for x in results),
+       "four clients with costly searches: each answered -1005")
+    ok(len(lat) > 0 and all(x is not None for x in lat),
+       "and every ping meanwhile answered (%d)" % len(lat))
+
+    # A client that leaves mid-search: its work stops, the next is served.
+    c = wire.connect(SOCK)
+    c.sendall(frame(enc({"id": 40, "op": "search", "query": [BACKTRACK]})))
+    time.sleep(0.1)
+    c.close()
+    time.sleep(0.2)
+    r = call(s, {"id": 41, "op": "search", "query": ["^fire.*"]})
+    ok(r.get("result", {}).get("total") == 3, "after a client left mid-search, a regex search is answered")
+
+    # Cheap requests were never the worker's: the daemon's memory is its own.
+    grew = rss_kib(daemon.pid) - base
+    ok(grew < 16 * 1024, "daemon RSS grew %d KiB through all of it" % grew)
+    st = call(s, {"id": 50, "op": "status"})["result"]
+    wire.diag("loop_stall_max_us = %d" % st["server"]["loop_stall_max_us"])
+    ok(daemon.poll() is None, "the daemon is still running")
+
+    # Embedded mode: the same budget, one line, exit 2.
+    p = subprocess.run([OMG, "--no-daemon", "--config", tmp + "/fx/pacman.conf", "--cache",
+                        tmp + "/e.db", "--omg-conf", tmp + "/omg.conf", "search", BACKTRACK],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    err = p.stderr.decode().strip()
+    ok(p.returncode == 2 and "too expensive" in err and err.count("\n") == 0,
+       "embedded: exit 2 and one line (%s)" % err)
+    s.close()
+    daemon.terminate()
+    ok(daemon.wait(timeout=10) == 0, "clean exit")
+finally:
+    if daemon is not None and daemon.poll() is None:
+        daemon.kill()
+    shutil.rmtree(tmp, ignore_errors=True)
+wire.done_testing()
