@@ -7,12 +7,13 @@ include config.mk
 SRC = src/main.c src/cli.c src/doctor.c src/client.c src/daemon.c \
 	src/server.c src/proto.c src/query.c src/trigram.c src/image.c \
 	src/cache.c src/feed.c src/conf.c src/watch.c src/vercmp.c \
-	src/audit.c src/paths.c src/util.c src/log.c src/worker.c
+	src/audit.c src/paths.c src/util.c src/log.c src/worker.c \
+	src/budget.c
 OBJ = $(SRC:.c=.o)
 HDR = src/cache.h src/cli.h src/client.h src/conf.h src/daemon.h src/doctor.h \
 	src/feed.h src/log.h src/paths.h src/proto.h src/query.h \
 	src/server.h src/util.h src/watch.h src/vercmp.h src/audit.h \
-	src/trigram.h src/image.h src/worker.h
+	src/trigram.h src/image.h src/worker.h src/budget.h
 
 # unit test programs: the pure modules without the daemon
 UNIT = tests/unit/proto tests/unit/conf tests/unit/fuzzy tests/unit/vercmp \

@@ -1,7 +1,6 @@
 /*
  * client.c - talk to the daemon, or answer from the cache ourselves.
  */
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -12,9 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "budget.h"
 #include "cache.h"
 #include "client.h"
 #include "conf.h"
@@ -200,9 +199,6 @@ answer_here(const struct client_opts *o, struct opened *op,
 	query_done(&q);
 }
 
-static timer_t	budget_timer;
-static int	budget_armed;
-
 static void
 over_budget(int sig)
 {
@@ -215,21 +211,16 @@ over_budget(int sig)
 }
 
 /*
- * Embedded mode answers under the budget the daemon's search worker has:
- * search_cpu_max seconds of CPU from here (SIGXCPU ends us with one line),
- * search_memory_max more bytes of address space (regcomp fails with
- * REG_ESPACE, answered as too expensive).
+ * Embedded mode answers under the budget the daemon's search worker has
+ * (omg.conf): search_cpu_max seconds of CPU from here, search_memory_max
+ * more bytes of address space (regcomp then fails with REG_ESPACE,
+ * answered as too expensive).
  */
 static void
-budget_arm(const struct client_opts *o)
+budget_start(const struct client_opts *o)
 {
-	struct settings		 s;
-	struct sigevent		 sev;
-	struct itimerspec	 its;
-	struct rlimit		 rl;
-	FILE			*fp;
-	unsigned long		 pages = 0;
-	char			*path, err[256];
+	struct settings	 s;
+	char		*path, err[256];
 
 	settings_default(&s);
 	path = o->settings != NULL ? xstrdup(o->settings) : paths_settings();
@@ -237,38 +228,9 @@ budget_arm(const struct client_opts *o)
 	    sizeof(err)) == -1)
 		warnx("%s; the default budgets apply", err);
 	free(path);
-	if ((fp = fopen("/proc/self/statm", "r")) != NULL) {
-		if (fscanf(fp, "%lu", &pages) != 1)
-			pages = 0;
-		fclose(fp);
-	}
-	rl.rlim_cur = rl.rlim_max = (rlim_t)((double)pages *
-	    (double)sysconf(_SC_PAGESIZE) + s.search_memory_max);
-	(void)setrlimit(RLIMIT_AS, &rl);
 	signal(SIGXCPU, over_budget);
-	memset(&sev, 0, sizeof(sev));
-	sev.sigev_notify = SIGEV_SIGNAL;
-	sev.sigev_signo = SIGXCPU;
-	if (timer_create(CLOCK_PROCESS_CPUTIME_ID, &sev, &budget_timer) == -1)
-		return;
-	memset(&its, 0, sizeof(its));
-	its.it_value.tv_sec = (time_t)s.search_cpu_max;
-	its.it_value.tv_nsec = (long)((s.search_cpu_max -
-	    (double)(time_t)s.search_cpu_max) * 1e9);
-	budget_armed = timer_settime(budget_timer, 0, &its, NULL) == 0;
-}
-
-static void
-budget_disarm(void)
-{
-	struct itimerspec	off;
-
-	if (!budget_armed)
-		return;
-	memset(&off, 0, sizeof(off));
-	(void)timer_settime(budget_timer, 0, &off, NULL);
-	(void)timer_delete(budget_timer);
-	budget_armed = 0;
+	(void)budget_memory(s.search_memory_max);
+	(void)budget_arm(s.search_cpu_max);
 }
 
 static int
@@ -297,7 +259,7 @@ embedded(const struct client_opts *o, const uint8_t *req, size_t len,
 		fprintf(stderr, "omg: answering from the last cache: %s\n", why);
 	}
 	/* The daemon's budget for what the request asks (omg.conf). */
-	budget_arm(o);
+	budget_start(o);
 	answer_here(o, &op, req, len, &frame, NULL, NULL);
 	budget_disarm();
 	buf_reset(resp);

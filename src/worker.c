@@ -10,7 +10,6 @@
  * whatever a regex costs (regcomp that grows by gigabytes, regexec that
  * backtracks for minutes) is its, and ends with it.
  */
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -20,9 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "budget.h"
 #include "cache.h"
 #include "conf.h"
 #include "log.h"
@@ -379,14 +378,15 @@ over_budget(int sig)
 	_exit(WORKER_OVER);
 }
 
+/* All of p[0..n) read (dir 0) or written (dir 1); -1 at EOF or error. */
 static int
-read_full(int fd, void *p, size_t n)
+move_full(int fd, void *p, size_t n, int dir)
 {
 	uint8_t	*b = p;
 	ssize_t	 r;
 
 	while (n > 0) {
-		r = read(fd, b, n);
+		r = dir ? write(fd, b, n) : read(fd, b, n);
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -395,39 +395,6 @@ read_full(int fd, void *p, size_t n)
 		n -= (size_t)r;
 	}
 	return 0;
-}
-
-static int
-write_full(int fd, const void *p, size_t n)
-{
-	const uint8_t	*b = p;
-	ssize_t		 r;
-
-	while (n > 0) {
-		r = write(fd, b, n);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		b += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
-/* Bytes of address space mapped now (/proc/self/statm's first field). */
-static double
-mapped(void)
-{
-	FILE		*fp;
-	unsigned long	 pages = 0;
-
-	if ((fp = fopen("/proc/self/statm", "r")) != NULL) {
-		if (fscanf(fp, "%lu", &pages) != 1)
-			pages = 0;
-		fclose(fp);
-	}
-	return (double)pages * (double)sysconf(_SC_PAGESIZE);
 }
 
 int
@@ -436,13 +403,9 @@ worker_main(int argc, char **argv)
 	struct query		 q;
 	struct conf		*conf = NULL;
 	struct cache		*cache = NULL;
-	struct sigevent		 sev;
-	struct itimerspec	 its, off;
-	struct rlimit		 rl;
 	struct buf		 req = { 0 }, out = { 0 };
 	const char		*cpath = NULL, *kpath = NULL;
 	double			 cpu = 2, mem = 1 << 30;
-	timer_t			 timer;
 	uint64_t		 id;
 	uint32_t		 len;
 	uint8_t			 hdr[4];
@@ -469,40 +432,30 @@ worker_main(int argc, char **argv)
 	    (cache = cache_open(kpath, 0, err, sizeof(err))) == NULL)
 		fatalx("search worker: %s", err);
 	/* The budgets: memory for its life, CPU for each request. */
-	rl.rlim_cur = rl.rlim_max = (rlim_t)(mapped() + mem);
-	if (setrlimit(RLIMIT_AS, &rl) == -1)
+	if (budget_memory(mem) == -1)
 		fatal("setrlimit");
 	signal(SIGXCPU, over_budget);
-	memset(&sev, 0, sizeof(sev));
-	sev.sigev_notify = SIGEV_SIGNAL;
-	sev.sigev_signo = SIGXCPU;
-	if (timer_create(CLOCK_PROCESS_CPUTIME_ID, &sev, &timer) == -1)
-		fatal("timer_create");
-	memset(&its, 0, sizeof(its));
-	its.it_value.tv_sec = (time_t)cpu;
-	its.it_value.tv_nsec = (long)((cpu - (double)(time_t)cpu) * 1e9);
-	memset(&off, 0, sizeof(off));
 	memset(&q, 0, sizeof(q));
 	q.cache = cache;
 	q.conf = conf;
 	q.mode = "daemon";		/* its answers are the daemon's */
 	q.cache_path = kpath;
-	while (read_full(WORKER_FD, hdr, 4) == 0) {
+	while (move_full(WORKER_FD, hdr, 4, 0) == 0) {
 		len = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
 		    (uint32_t)hdr[2] << 8 | hdr[3];
 		if (len == 0 || len > PROTO_REQ_MAX * 16)
 			fatalx("search worker: a request of %u bytes", len);
 		buf_reset(&req);
 		buf_reserve(&req, len);
-		if (read_full(WORKER_FD, req.data, len) == -1)
+		if (move_full(WORKER_FD, req.data, len, 0) == -1)
 			break;
 		req.len = len;
 		buf_reset(&out);
-		if (timer_settime(timer, 0, &its, NULL) == -1)
-			fatal("timer_settime");
+		if (budget_arm(cpu) == -1)
+			fatal("timer");
 		(void)query_frame(&q, req.data, req.len, &out, &id);
-		(void)timer_settime(timer, 0, &off, NULL);
-		if (write_full(WORKER_FD, out.data, out.len) == -1)
+		budget_disarm();
+		if (move_full(WORKER_FD, out.data, out.len, 1) == -1)
 			break;
 	}
 	buf_free(&req);
