@@ -34,7 +34,7 @@ state() {
 	"$OMG" --socket "$T/d.sock" status --json | python3 -c \
 	    'import json,sys; print(json.load(sys.stdin)["cache"]["state"])'
 }
-deleted_fd() { ls -l "/proc/$dpid/fd" 2>/dev/null | grep -q '(deleted)'; }
+deleted_fd() { ls -l "/proc/$dpid/fd" 2>/dev/null | grep -qF "$T/d.db (deleted)"; }
 
 cp "$DB/sync/extra.db" "$T/extra.A"
 repo-add -q "$T/fx/repo/extra.db.tar.gz" "$T"/fx/pkgs/community/fish-*.zst
