@@ -34,7 +34,6 @@
 #define RTT_N		4000
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define UNCACHED	100	/* distinct requests: more than omg caches */
-#define MAXSPACES	(UNCACHED - 1)
 #define TPUT_SECS	1.0
 
 static uint64_t
@@ -146,15 +145,16 @@ put_str(struct req *r, const char *s)
 }
 
 static struct req
-mkreq(const char *name, const char *op, const char *key, const char *val,
-    int limit)
+mkreq_at(const char *name, const char *op, const char *key, const char *val,
+    int limit, int offset)
 {
 	struct req	r;
 
 	memset(&r, 0, sizeof(r));
 	r.name = name;
 	r.len = 4;
-	r.b[r.len++] = 0xa0 | (uint8_t)(2 + (key != NULL) + (limit > 0));
+	r.b[r.len++] = 0xa0 | (uint8_t)(2 + (key != NULL) + (limit > 0) +
+	    (offset >= 0));
 	put_str(&r, "id");
 	r.b[r.len++] = 0x01;
 	put_str(&r, "op");
@@ -168,25 +168,38 @@ mkreq(const char *name, const char *op, const char *key, const char *val,
 		r.b[r.len++] = 0x18;
 		r.b[r.len++] = (uint8_t)limit;
 	}
+	if (offset >= 0) {
+		put_str(&r, "offset");
+		r.b[r.len++] = 0x18;
+		r.b[r.len++] = (uint8_t)offset;
+	}
 	r.b[0] = r.b[1] = 0;
 	r.b[2] = (uint8_t)((r.len - 4) >> 8);
 	r.b[3] = (uint8_t)(r.len - 4);
 	return r;
 }
 
+static struct req
+mkreq(const char *name, const char *op, const char *key, const char *val,
+    int limit)
+{
+	return mkreq_at(name, op, key, val, limit, -1);
+}
+
 /*
  * UNCACHED searches for the same terms, limit 50, that miss omg's result
- * cache: k leading spaces (ignored by the search, not by the cache key).
+ * cache: offset k (0 to UNCACHED - 1) makes each a request of its own;
+ * the search itself (every match found and ranked, then the page cut) is
+ * the same.  (Leading spaces did this until the protocol split the query
+ * into terms: they are the same query now, and its answer is kept.)
  */
 static void
 uncached(struct req *out, const char *name, const char *query)
 {
-	static char	q[UNCACHED][MAXSPACES + 64];
-	int		k;
+	int	k;
 
 	for (k = 0; k < UNCACHED; k++) {
-		snprintf(q[k], sizeof(q[k]), "%*s%s", k, "", query);
-		out[k] = mkreq(name, "search", "query", q[k], 50);
+		out[k] = mkreq_at(name, "search", "query", query, 50, k);
 	}
 }
 
