@@ -16,15 +16,7 @@ answers() {	# the daemon on $T/d.sock answers search . as pacman -Ss .
 	"$OMG" --socket "$T/d.sock" search -q --sort repo . > "$T/got" 2>/dev/null &&
 	    $P -Ssq > "$T/want" && cmp -s "$T/got" "$T/want"
 }
-within5() {	# as within2, for 5 s (15 s: a daemon under valgrind is slow)
-	_w=0
-	while [ $_w -lt 150 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-		_w=$((_w + 1))
-	done
-	return 1
-}
+within5() { within 150 "$@"; }	# 15 s: under valgrind a heal is slow
 integrity() {
 	python3 -c 'import sqlite3, sys
 c = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)

@@ -68,16 +68,20 @@ stop_daemons() {
 }
 done_testing() { stop_daemons; echo "1..$_n"; [ "$_failed" -eq 0 ]; }
 
-# within2 CMD...: true as soon as CMD succeeds, trying for 2 seconds
-within2() {
+# within TENTHS CMD...: true as soon as CMD succeeds, trying for TENTHS
+# tenths of a second; within2 CMD...: for 2 seconds.
+within() {
+	_wmax=$1
+	shift
 	_w=0
-	while [ $_w -lt 20 ]; do
+	while [ $_w -lt "$_wmax" ]; do
 		"$@" >/dev/null 2>&1 && return 0
 		sleep 0.1
 		_w=$((_w + 1))
 	done
 	return 1
 }
+within2() { within 20 "$@"; }
 
 need() {
 	for t in "$@"; do
