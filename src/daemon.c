@@ -280,14 +280,7 @@ spawn_rebuild(struct daemon *d, int force, int progress)
 		    fcntl(p[1], F_SETFD, 0) : dup2(p[1], PROGRESS_FD)) == -1)
 			_exit(RB_FAILED);
 		/* The rest of our fds are the daemon's: sockets, SQLite... */
-		if (close_range(progress ? PROGRESS_FD + 1 : PROGRESS_FD, ~0U,
-		    0) == -1) {
-			long	fd, max = sysconf(_SC_OPEN_MAX);
-
-			for (fd = progress ? PROGRESS_FD + 1 : PROGRESS_FD;
-			    fd < max; fd++)
-				(void)close((int)fd);
-		}
+		close_from(progress ? PROGRESS_FD + 1 : PROGRESS_FD);
 		signal(SIGPIPE, SIG_DFL);
 		execv(d->self, argv);
 		_exit(RB_FAILED);

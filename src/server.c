@@ -365,6 +365,7 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct server	*srv = w->data;
 	struct conn	*c, *old;
+	const char	*why;
 	int		 fd;
 
 	(void)revents;
@@ -398,17 +399,18 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			/* Room for the new one: the oldest that has sent
 			   nothing, else the oldest still sending its first
 			   frame (omg.conf(5)). */
+			why = "the oldest that sent nothing";
 			TAILQ_FOREACH(old, &srv->conns, entry)
 				if (old->fresh && !sent_something(old))
 					break;
-			if (old == NULL)
+			if (old == NULL) {
+				why = "the oldest without a whole frame";
 				TAILQ_FOREACH(old, &srv->conns, entry)
 					if (old->fresh)
 						break;
+			}
 			if (old != NULL)
-				conn_close(old, sent_something(old) ? "the "
-				    "oldest without a whole frame" : "the oldest "
-				    "that sent nothing");
+				conn_close(old, why);
 		}
 		c = xcalloc(1, sizeof(*c));
 		c->srv = srv;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -178,6 +179,18 @@ be32_get(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
 	    (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+void
+close_from(int first)
+{
+	long	fd, max;
+
+	if (close_range((unsigned)first, ~0U, 0) == 0)
+		return;
+	max = sysconf(_SC_OPEN_MAX);
+	for (fd = first; fd < max; fd++)
+		(void)close((int)fd);
 }
 
 void

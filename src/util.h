@@ -42,6 +42,8 @@ char	*buf_cstr(struct buf *);
 
 uint32_t	be32_get(const uint8_t *);
 void		be32_put(uint8_t *, uint32_t);
+/* In a child before exec: close every fd from first up. */
+void		close_from(int);
 
 /* Monotonic time in microseconds. */
 uint64_t	now_usec(void);

@@ -198,12 +198,7 @@ spawn(struct worker *w)
 	if (pid == 0) {
 		if (dup2(sv[1], WORKER_FD) == -1)
 			_exit(1);
-		if (close_range(WORKER_FD + 1, ~0U, 0) == -1) {
-			long	fd, max = sysconf(_SC_OPEN_MAX);
-
-			for (fd = WORKER_FD + 1; fd < max; fd++)
-				(void)close((int)fd);
-		}
+		close_from(WORKER_FD + 1);
 		execv(w->self, argv);
 		_exit(1);
 	}
@@ -238,10 +233,7 @@ next(struct worker *w)
 		}
 		/* One request at a time, small: the socket takes it whole
 		   (a worker that cannot, has died: read_cb says so). */
-		hdr[0] = (uint8_t)(j->req.len >> 24);
-		hdr[1] = (uint8_t)(j->req.len >> 16);
-		hdr[2] = (uint8_t)(j->req.len >> 8);
-		hdr[3] = (uint8_t)j->req.len;
+		be32_put(hdr, (uint32_t)j->req.len);
 		if (write(w->fd, hdr, 4) != 4) {
 			stop(w);
 			continue;
