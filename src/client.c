@@ -241,7 +241,7 @@ embedded(const struct client_opts *o, const uint8_t *req, size_t len,
 	struct opened		 op;
 	struct buf		 frame = { 0 };
 	char			 why[256];
-	int			 rc = -1;
+	int			 rc = -1, costly;
 
 	if (open_cache(o, &op, err, errlen) == -1)
 		return -1;
@@ -258,10 +258,13 @@ embedded(const struct client_opts *o, const uint8_t *req, size_t len,
 		cache_info_free(&ci);
 		fprintf(stderr, "omg: answering from the last cache: %s\n", why);
 	}
-	/* The daemon's budget for what the request asks (omg.conf). */
-	budget_start(o);
+	/* The daemon's budget for what the client decides (omg.conf). */
+	costly = query_costly(req, len);
+	if (costly)
+		budget_start(o);
 	answer_here(o, &op, req, len, &frame, NULL, NULL);
-	budget_disarm();
+	if (costly)
+		budget_disarm();
 	buf_reset(resp);
 	buf_add(resp, frame.data + 4, frame.len - 4);
 	rc = 0;

@@ -1896,6 +1896,18 @@ costly(const struct proto_req *req)
 	return 0;
 }
 
+int
+query_costly(const uint8_t *p, size_t len)
+{
+	struct proto_req	req;
+	int			c;
+
+	proto_req_decode(p, len, &proto_req_limits, &req);
+	c = req.err == 0 && costly(&req);
+	proto_req_free(&req);
+	return c;
+}
+
 static const struct proto_limits *
 limits(const struct query *q)
 {

@@ -56,6 +56,12 @@ struct query {
  */
 int	query_frame(struct query *, const uint8_t *, size_t, struct buf *,
 	    uint64_t *);
+/*
+ * Whether the request payload p[0..len) is one whose cost the client
+ * decides (a search with a regular expression, or a batch holding one):
+ * the daemon's worker answers those, and embedded mode under a budget.
+ */
+int	query_costly(const uint8_t *, size_t);
 /* Answer with an error of our own (code, msg) to the request payload. */
 void	query_refuse(struct query *, const uint8_t *, size_t, int,
 	    const char *, struct buf *);
