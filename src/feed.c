@@ -26,7 +26,7 @@
 
 /* One pointer per libalpm function we call, typed from alpm.h. */
 #define ALPM_FUNCS(X)							\
-	X(alpm_initialize) X(alpm_release) X(alpm_errno) X(alpm_strerror) \
+	X(alpm_initialize) X(alpm_release) X(alpm_strerror)		\
 	X(alpm_get_localdb) X(alpm_get_syncdbs) X(alpm_register_syncdb)	\
 	X(alpm_db_get_pkgcache) X(alpm_option_add_architecture)		\
 	X(alpm_option_add_ignorepkg) X(alpm_option_add_ignoregroup)	\
