@@ -18,6 +18,7 @@
 #include "cache.h"
 #include "feed.h"
 #include "image.h"
+#include "intern.h"
 #include "trigram.h"
 
 #define COLS_PKG							\
@@ -46,7 +47,9 @@
 	X(sqlite3_column_type) X(sqlite3_errmsg)				\
 	X(sqlite3_clear_bindings) X(sqlite3_busy_timeout)		\
 	X(sqlite3_blob_open) X(sqlite3_blob_bytes) X(sqlite3_blob_read)	\
-	X(sqlite3_blob_close) X(sqlite3_file_control)
+	X(sqlite3_blob_close) X(sqlite3_file_control)			\
+	X(sqlite3_column_blob) X(sqlite3_column_bytes)			\
+	X(sqlite3_last_insert_rowid)
 
 SQLITE_FUNCS(UTIL_DL_DECLARE)
 static const char *const sqlite_names[] = { SQLITE_FUNCS(UTIL_DL_NAME) };
@@ -76,7 +79,21 @@ static const char schema[] =
 	" required_by TEXT, optional_for TEXT, new_version TEXT,"
 	" ignored INTEGER, optdeps_installed TEXT, scriptlet INTEGER);"
 	"CREATE INDEX pkg_name ON pkg(name, ord);"
-	"CREATE TABLE image(id INTEGER PRIMARY KEY, data BLOB NOT NULL);";
+	"CREATE TABLE image(id INTEGER PRIMARY KEY, data BLOB NOT NULL);"
+	/* Files lists: each package of a .files database (ord >= 0) and
+	   each installed one (ord -1), and its paths, each split at its
+	   last '/' (a directory's own '/' aside) into a directory and a
+	   name stored once.  Paths are bytes: BLOBs, compared as such. */
+	"CREATE TABLE fpkg(id INTEGER PRIMARY KEY, ord INTEGER NOT NULL,"
+	" repo TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL,"
+	" groups TEXT NOT NULL);"
+	"CREATE INDEX fpkg_name ON fpkg(name, ord);"
+	"CREATE TABLE fdir(id INTEGER PRIMARY KEY, name BLOB NOT NULL UNIQUE);"
+	"CREATE TABLE fbase(id INTEGER PRIMARY KEY, name BLOB NOT NULL UNIQUE);"
+	"CREATE TABLE file(pkg INTEGER NOT NULL, seq INTEGER NOT NULL,"
+	" dir INTEGER NOT NULL, base INTEGER NOT NULL, PRIMARY KEY(pkg, seq))"
+	" WITHOUT ROWID;"
+	"CREATE INDEX file_base ON file(base, dir);";
 
 struct cache {
 	sqlite3		*db;
@@ -141,7 +158,9 @@ reset_schema(sqlite3 *db)
 	int	rc;
 
 	rc = p_sqlite3_exec(db, "BEGIN IMMEDIATE; DROP TABLE IF EXISTS meta;"
-	    "DROP TABLE IF EXISTS pkg; DROP TABLE IF EXISTS image;", NULL, NULL,
+	    "DROP TABLE IF EXISTS pkg; DROP TABLE IF EXISTS image;"
+	    "DROP TABLE IF EXISTS fpkg; DROP TABLE IF EXISTS fdir;"
+	    "DROP TABLE IF EXISTS fbase; DROP TABLE IF EXISTS file;", NULL, NULL,
 	    NULL);
 	if (rc == SQLITE_OK)
 		rc = p_sqlite3_exec(db, schema, NULL, NULL, NULL);
@@ -434,11 +453,20 @@ cache_info_free(struct cache_info *ci)
 
 #define PROGRESS_EVERY	50000	/* microseconds between progress reports */
 
+/* The files lists' writer: packages, paths, and names stored once. */
+struct fwriter {
+	sqlite3		*db;
+	sqlite3_stmt	*pkg, *file, *dir, *base, *find_dir, *find_base;
+	struct intern	*dirs, *bases;	/* a whole new index: ids from 1;
+					   NULL: add to the one there */
+};
+
 struct writer {
 	sqlite3_stmt			*ins;
 	uint64_t			 rows;
 	const struct cache_progress	*progress;
 	uint64_t			 told;	/* when progress was last told */
+	struct fwriter			*fw;
 };
 
 static void
@@ -461,6 +489,161 @@ bind_text(sqlite3_stmt *st, int i, const char *s)
 		p_sqlite3_bind_null(st, i);
 	else
 		p_sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+}
+
+/*
+ * Where a files-list path splits: its directory is p[0..k), its name
+ * p[k..n), a directory's own trailing '/' staying with its name.
+ */
+static size_t
+path_split(const char *p, size_t n)
+{
+	size_t	k = n;
+
+	if (k > 0 && p[k - 1] == '/')
+		k--;
+	while (k > 0 && p[k - 1] != '/')
+		k--;
+	return k;
+}
+
+static void
+bind_bytes(sqlite3_stmt *st, int i, const char *s, size_t n)
+{
+	/* Never NULL: an empty directory name is a zero-length BLOB. */
+	p_sqlite3_bind_blob64(st, i, n > 0 ? s : "", n, SQLITE_STATIC);
+}
+
+static int
+step_done(sqlite3_stmt *st)
+{
+	int	rc = p_sqlite3_step(st);
+
+	p_sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The id of directory (or file) name s[0..n), stored if new; 0 on error. */
+static int64_t
+name_id(struct fwriter *w, int dir, const char *s, size_t n)
+{
+	struct intern	*map = dir ? w->dirs : w->bases;
+	sqlite3_stmt	*find = dir ? w->find_dir : w->find_base;
+	sqlite3_stmt	*ins = dir ? w->dir : w->base;
+	int64_t		 id = 0;
+	int		 fresh;
+
+	if (map != NULL) {
+		id = intern_id(map, s, n, &fresh);
+		if (!fresh)
+			return id;
+		p_sqlite3_bind_int64(ins, 1, id);
+	} else {
+		bind_bytes(find, 1, s, n);
+		if (p_sqlite3_step(find) == SQLITE_ROW)
+			id = p_sqlite3_column_int64(find, 0);
+		p_sqlite3_reset(find);
+		if (id != 0)
+			return id;
+		p_sqlite3_bind_null(ins, 1);
+	}
+	bind_bytes(ins, 2, s, n);
+	if (step_done(ins) == -1)
+		return 0;
+	return map != NULL ? id : p_sqlite3_last_insert_rowid(w->db);
+}
+
+static int
+files_put(struct fwriter *w, int ord, const char *repo, const char *name,
+    const char *version, const char *groups, const char *const *files,
+    size_t n)
+{
+	sqlite3_stmt	*st = w->pkg;
+	int64_t		 pkg, dir = 0, base;
+	size_t		 i, k, len, lastk = 0;
+	const char	*last = NULL;
+
+	p_sqlite3_bind_int(st, 1, ord);
+	bind_text(st, 2, repo);
+	bind_text(st, 3, name);
+	bind_text(st, 4, version);
+	bind_text(st, 5, groups);
+	if (step_done(st) == -1)
+		return -1;
+	pkg = p_sqlite3_last_insert_rowid(w->db);
+	for (i = 0; i < n; i++) {
+		len = strlen(files[i]);
+		k = path_split(files[i], len);
+		/* A package's paths come sorted: its directory is often
+		   the one before. */
+		if (last == NULL || k != lastk || memcmp(last, files[i], k) != 0)
+			dir = name_id(w, 1, files[i], k);
+		last = files[i];
+		lastk = k;
+		base = name_id(w, 0, files[i] + k, len - k);
+		if (dir == 0 || base == 0)
+			return -1;
+		st = w->file;
+		p_sqlite3_bind_int64(st, 1, pkg);
+		p_sqlite3_bind_int64(st, 2, (int64_t)i);
+		p_sqlite3_bind_int64(st, 3, dir);
+		p_sqlite3_bind_int64(st, 4, base);
+		if (step_done(st) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+fwriter_open(struct fwriter *w, sqlite3 *db)
+{
+	memset(w, 0, sizeof(*w));
+	w->db = db;
+	if (p_sqlite3_prepare_v2(db, "INSERT INTO fpkg(ord, repo, name,"
+	    " version, groups) VALUES (?1, ?2, ?3, ?4, ?5)", -1, &w->pkg,
+	    NULL) != SQLITE_OK ||
+	    p_sqlite3_prepare_v2(db, "INSERT INTO file VALUES (?1, ?2, ?3, ?4)",
+	    -1, &w->file, NULL) != SQLITE_OK ||
+	    p_sqlite3_prepare_v2(db, "INSERT INTO fdir VALUES (?1, ?2)", -1,
+	    &w->dir, NULL) != SQLITE_OK ||
+	    p_sqlite3_prepare_v2(db, "INSERT INTO fbase VALUES (?1, ?2)", -1,
+	    &w->base, NULL) != SQLITE_OK ||
+	    p_sqlite3_prepare_v2(db, "SELECT id FROM fdir WHERE name = ?1", -1,
+	    &w->find_dir, NULL) != SQLITE_OK ||
+	    p_sqlite3_prepare_v2(db, "SELECT id FROM fbase WHERE name = ?1", -1,
+	    &w->find_base, NULL) != SQLITE_OK)
+		return -1;
+	return 0;
+}
+
+static void
+fwriter_close(struct fwriter *w)
+{
+	p_sqlite3_finalize(w->pkg);
+	p_sqlite3_finalize(w->file);
+	p_sqlite3_finalize(w->dir);
+	p_sqlite3_finalize(w->base);
+	p_sqlite3_finalize(w->find_dir);
+	p_sqlite3_finalize(w->find_base);
+	intern_free(w->dirs);
+	intern_free(w->bases);
+	memset(w, 0, sizeof(*w));
+}
+
+static int
+insert_files(void *arg, const struct feed_files *f)
+{
+	struct writer	*w = arg;
+
+	if (f->db_nth == 0)
+		tell(w, "files ", f->repo, 0, f->db_count);
+	if (files_put(w->fw, f->repo_ord, f->repo, f->name, f->version,
+	    f->groups, f->files, f->nfiles) == -1)
+		return -1;
+	if (f->db_nth + 1 == f->db_count || (w->progress != NULL &&
+	    now_usec() - w->told >= PROGRESS_EVERY))
+		tell(w, "files ", f->repo, f->db_nth + 1, f->db_count);
+	return 0;
 }
 
 static int
@@ -502,6 +685,10 @@ insert_pkg(void *arg, const struct feed_pkg *p)
 	rc = p_sqlite3_step(st);
 	p_sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
+		return -1;
+	if (p->repo_ord == FEED_LOCAL_ORD && files_put(w->fw, FEED_LOCAL_ORD,
+	    "local", p->name, p->version, p->groups, p->files,
+	    p->nfiles) == -1)
 		return -1;
 	w->rows++;
 	if (p->db_nth + 1 == p->db_count || (w->progress != NULL &&
@@ -605,25 +792,74 @@ done:
 
 static int
 rebuild(struct cache *c, const struct conf *conf, const char *stamp,
-    const struct cache_progress *progress, char *err, size_t errlen)
+    int force, const struct cache_progress *progress, char *err,
+    size_t errlen)
 {
 	struct cache_info	 ci;
-	struct writer		 w = { NULL, 0, progress, 0 };
-	struct strv		 problems = { 0 };
-	struct buf		 pb = { 0 };
+	struct fwriter		 fw;
+	struct writer		 w = { NULL, 0, progress, 0, &fw };
+	struct strv		 problems = { 0 }, fproblems = { 0 };
+	struct buf		 pb = { 0 }, fpb = { 0 };
 	uint64_t		 t0 = now_usec();
-	char			*now = NULL, *p;
+	char			*now = NULL, *p, *fstamp, *old_fstamp, *old_fpb;
 	size_t			 i;
-	int			 rc = -1;
+	int			 rc = -1, files_again;
 
 	(void)cache_info(c, &ci);
 	cache_info_free(&ci);
+	/* The .files databases change with pacman -Fy only: their three
+	   or four million paths are read again only then. */
+	fstamp = feed_files_stamp(conf);
+	old_fstamp = meta_get(c, "files_stamp");
+	old_fpb = meta_get(c, "files_problems");
+	files_again = force || old_fstamp == NULL ||
+	    strcmp(old_fstamp, fstamp) != 0;
+	memset(&fw, 0, sizeof(fw));
 	if (p_sqlite3_exec(c->db, "BEGIN IMMEDIATE; DELETE FROM pkg; "
-	    "DELETE FROM meta; DELETE FROM image", NULL, NULL, NULL) !=
+	    "DELETE FROM meta; DELETE FROM image; DELETE FROM file WHERE pkg"
+	    " IN (SELECT id FROM fpkg WHERE ord = -1);"
+	    " DELETE FROM fpkg WHERE ord = -1", NULL, NULL, NULL) !=
 	    SQLITE_OK) {
 		seterr(err, errlen, c->db, "cannot start a rebuild");
+		free(fstamp);
+		free(old_fstamp);
+		free(old_fpb);
 		return -1;
 	}
+	if (fwriter_open(&fw, c->db) == -1) {
+		seterr(err, errlen, c->db, "cannot prepare the rebuild");
+		goto done;
+	}
+	if (files_again) {
+		/* A new index, written in order and indexed once at the
+		   end: far cheaper than keeping the index up to date. */
+		if (p_sqlite3_exec(c->db, "DROP INDEX IF EXISTS file_base;"
+		    "DELETE FROM file; DELETE FROM fpkg; DELETE FROM fdir;"
+		    "DELETE FROM fbase", NULL, NULL, NULL) != SQLITE_OK) {
+			seterr(err, errlen, c->db, "cannot start a rebuild");
+			goto done;
+		}
+		fw.dirs = intern_new();
+		fw.bases = intern_new();
+		if (feed_read_files(conf, insert_files, &w, &fproblems, err,
+		    errlen) == -1)
+			goto done;
+		for (i = 0; i + 1 < fproblems.n; i += 2) {
+			for (p = fproblems.v[i + 1]; *p != '\0'; p++)
+				if (*p == '\t' || *p == '\n')
+					*p = ' ';
+			buf_printf(&fpb, "%s\t%s\n", fproblems.v[i],
+			    fproblems.v[i + 1]);
+		}
+		tell(&w, "index files", "", 0, 1);
+		if (p_sqlite3_exec(c->db, "CREATE INDEX file_base ON"
+		    " file(base, dir)", NULL, NULL, NULL) != SQLITE_OK) {
+			seterr(err, errlen, c->db, "cannot index the files");
+			goto done;
+		}
+		tell(&w, "index files", "", 1, 1);
+	} else if (old_fpb != NULL)
+		buf_addstr(&fpb, old_fpb);
 	if (p_sqlite3_prepare_v2(c->db, "INSERT INTO pkg(" COLS_PKG
 	    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
 	    " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25,"
@@ -651,6 +887,8 @@ rebuild(struct cache *c, const struct conf *conf, const char *stamp,
 	    (int64_t)((now_usec() - t0) / 1000)) ||
 	    meta_set(c->db, "packages", NULL, (int64_t)w.rows) ||
 	    meta_set(c->db, "problems", buf_cstr(&pb), 0) ||
+	    meta_set(c->db, "files_stamp", fstamp, 0) ||
+	    meta_set(c->db, "files_problems", buf_cstr(&fpb), 0) ||
 	    meta_set(c->db, "stamp", stamp, 0)) {
 		seterr(err, errlen, c->db, "cannot record the build");
 		goto done;
@@ -677,8 +915,14 @@ rebuild(struct cache *c, const struct conf *conf, const char *stamp,
 	rc = CACHE_REBUILT;
 done:
 	free(now);
+	free(fstamp);
+	free(old_fstamp);
+	free(old_fpb);
 	strv_free(&problems);
+	strv_free(&fproblems);
 	buf_free(&pb);
+	buf_free(&fpb);
+	fwriter_close(&fw);
 	p_sqlite3_finalize(w.ins);
 	if (rc != CACHE_REBUILT)
 		p_sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
@@ -721,7 +965,7 @@ cache_refresh(struct cache *c, const struct conf *conf, int force,
 	if (!force && cache_fresh(c, stamp))
 		rc = CACHE_FRESH;
 	else
-		rc = rebuild(c, conf, stamp, progress, err, errlen);
+		rc = rebuild(c, conf, stamp, force, progress, err, errlen);
 	/* pacman changed a database under the rebuild: what the caller
 	   wants is the rebuild, of the databases as they are now. */
 	while (rc == CACHE_CHANGED && ++tries < CACHE_TRIES) {
@@ -732,7 +976,7 @@ cache_refresh(struct cache *c, const struct conf *conf, int force,
 		}
 		free(stamp);
 		stamp = feed_stamp(conf);
-		rc = rebuild(c, conf, stamp, progress, err, errlen);
+		rc = rebuild(c, conf, stamp, force, progress, err, errlen);
 	}
 	if (rc == CACHE_CHANGED)
 		snprintf(err, errlen, "pacman changed the databases during "
@@ -1045,4 +1289,321 @@ done:
 	strv_free(&pkgs);
 	strv_free(&cves);
 	return ret;
+}
+
+/* Files lists: pacman -Qo and -F */
+
+char *
+cache_meta(struct cache *c, const char *key)
+{
+	return meta_get(c, key);
+}
+
+static const char *
+blob(sqlite3_stmt *st, int i, size_t *n)
+{
+	const char	*s = p_sqlite3_column_blob(st, i);
+
+	*n = (size_t)p_sqlite3_column_bytes(st, i);
+	return s != NULL ? s : "";
+}
+
+int
+cache_owners(struct cache *c, const char *path, size_t n, int all,
+    cache_name_fn fn, void *arg)
+{
+	sqlite3_stmt	*st;
+	size_t		 k = path_split(path, n);
+	int		 rc;
+
+	if (p_sqlite3_prepare_v2(c->db, "SELECT p.name, p.version"
+	    " FROM fbase b JOIN file f ON f.base = b.id"
+	    " JOIN fdir d ON d.id = f.dir JOIN fpkg p ON p.id = f.pkg"
+	    " WHERE b.name = ?1 AND d.name = ?2 AND p.ord = -1 ORDER BY p.id",
+	    -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	bind_bytes(st, 1, path + k, n - k);
+	bind_bytes(st, 2, path, k);
+	while ((rc = p_sqlite3_step(st)) == SQLITE_ROW)
+		if (fn(arg, col(st, 0), col(st, 1)) == -1 || !all)
+			break;
+	p_sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* One path of a .files package, for sorting into pacman's order. */
+struct hit {
+	int64_t		 pkg, seq;
+	char		*path;
+	size_t		 len;
+};
+
+struct hits {
+	struct hit	*v;
+	size_t		 n, cap;
+};
+
+static void
+hits_add(struct hits *h, int64_t pkg, int64_t seq, const char *d, size_t dn,
+    const char *b, size_t bn)
+{
+	struct hit	*x;
+
+	if (h->n == h->cap) {
+		h->cap = h->cap ? h->cap * 2 : 64;
+		h->v = xreallocarray(h->v, h->cap, sizeof(*h->v));
+	}
+	x = &h->v[h->n++];
+	x->pkg = pkg;
+	x->seq = seq;
+	x->len = dn + bn;
+	x->path = xmalloc(x->len + 1);
+	memcpy(x->path, d, dn);
+	memcpy(x->path + dn, b, bn);
+	x->path[x->len] = '\0';
+}
+
+static int
+hit_cmp(const void *a, const void *b)
+{
+	const struct hit	*x = a, *y = b;
+
+	if (x->pkg != y->pkg)
+		return x->pkg < y->pkg ? -1 : 1;
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static int
+hits_emit(struct hits *h, cache_path_fn fn, void *arg)
+{
+	size_t	i;
+	int	rc = 0;
+
+	if (fn != NULL)
+		qsort(h->v, h->n, sizeof(*h->v), hit_cmp);
+	for (i = 0; fn != NULL && i < h->n && rc == 0; i++)
+		rc = fn(arg, h->v[i].pkg, h->v[i].path, h->v[i].len) == -1;
+	for (i = 0; i < h->n; i++)
+		free(h->v[i].path);
+	free(h->v);
+	memset(h, 0, sizeof(*h));
+	return rc ? -1 : 0;
+}
+
+#define FILE_ROW							\
+	"SELECT f.pkg, f.seq, d.name, b.name FROM file f"		\
+	" JOIN fdir d ON d.id = f.dir JOIN fbase b ON b.id = f.base"	\
+	" JOIN fpkg p ON p.id = f.pkg"
+
+/* Rows of st (FILE_ROW) into h; the top level's names are not pacman's
+   "file names" (pacman -F looks past the last '/'). */
+static int
+hits_read(sqlite3_stmt *st, struct hits *h, int named)
+{
+	const char	*d, *b;
+	size_t		 dn, bn;
+	int		 rc;
+
+	while ((rc = p_sqlite3_step(st)) == SQLITE_ROW) {
+		d = blob(st, 2, &dn);
+		b = blob(st, 3, &bn);
+		if (named && dn == 0)
+			continue;
+		hits_add(h, p_sqlite3_column_int64(st, 0),
+		    p_sqlite3_column_int64(st, 1), d, dn, b, bn);
+	}
+	p_sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+cache_files_named(struct cache *c, const int64_t *ids, size_t n,
+    cache_path_fn fn, void *arg)
+{
+	sqlite3_stmt	*st;
+	struct hits	 h = { 0 };
+	size_t		 i;
+	int		 rc = 0;
+
+	if (p_sqlite3_prepare_v2(c->db, FILE_ROW " WHERE f.base = ?1"
+	    " AND p.ord >= 0", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	for (i = 0; i < n && rc == 0; i++) {
+		p_sqlite3_bind_int64(st, 1, ids[i]);
+		rc = hits_read(st, &h, 1);
+	}
+	p_sqlite3_finalize(st);
+	if (rc == -1) {
+		hits_emit(&h, NULL, NULL);
+		return -1;
+	}
+	return hits_emit(&h, fn, arg);
+}
+
+int64_t
+cache_files_name_id(struct cache *c, const char *name, size_t n)
+{
+	sqlite3_stmt	*st;
+	int64_t		 id = 0;
+	int		 rc;
+
+	if (p_sqlite3_prepare_v2(c->db, "SELECT id FROM fbase WHERE name = ?1",
+	    -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	bind_bytes(st, 1, name, n);
+	if ((rc = p_sqlite3_step(st)) == SQLITE_ROW)
+		id = p_sqlite3_column_int64(st, 0);
+	p_sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? id : -1;
+}
+
+int
+cache_files_names(struct cache *c, int (*fn)(void *, int64_t, const char *,
+    size_t), void *arg)
+{
+	sqlite3_stmt	*st;
+	const char	*s;
+	size_t		 n;
+	int		 rc;
+
+	if (p_sqlite3_prepare_v2(c->db, "SELECT id, name FROM fbase", -1, &st,
+	    NULL) != SQLITE_OK)
+		return -1;
+	while ((rc = p_sqlite3_step(st)) == SQLITE_ROW) {
+		s = blob(st, 1, &n);
+		if (fn(arg, p_sqlite3_column_int64(st, 0), s, n) == -1)
+			break;
+	}
+	p_sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+cache_files_path(struct cache *c, const char *path, size_t n,
+    cache_path_fn fn, void *arg)
+{
+	sqlite3_stmt	*st;
+	struct hits	 h = { 0 };
+	size_t		 k = path_split(path, n);
+	int		 rc;
+
+	if (p_sqlite3_prepare_v2(c->db, FILE_ROW " WHERE b.name = ?1"
+	    " AND d.name = ?2 AND p.ord >= 0", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	bind_bytes(st, 1, path + k, n - k);
+	bind_bytes(st, 2, path, k);
+	rc = hits_read(st, &h, 0);
+	p_sqlite3_finalize(st);
+	if (rc == -1) {
+		hits_emit(&h, NULL, NULL);
+		return -1;
+	}
+	return hits_emit(&h, fn, arg);
+}
+
+int
+cache_files_each(struct cache *c, int64_t pkg, cache_path_fn fn, void *arg)
+{
+	sqlite3_stmt	*st;
+	struct buf	 b = { 0 };
+	const char	*d, *s;
+	size_t		 dn, sn;
+	int		 rc;
+
+	/* pkg 0: every sync package's paths, in pacman -F's order. */
+	if (p_sqlite3_prepare_v2(c->db, FILE_ROW " WHERE (?1 = 0 AND"
+	    " p.ord >= 0) OR f.pkg = ?1 ORDER BY f.pkg, f.seq", -1, &st,
+	    NULL) != SQLITE_OK)
+		return -1;
+	p_sqlite3_bind_int64(st, 1, pkg);
+	while ((rc = p_sqlite3_step(st)) == SQLITE_ROW) {
+		d = blob(st, 2, &dn);
+		s = blob(st, 3, &sn);
+		buf_reset(&b);
+		buf_add(&b, d, dn);
+		buf_add(&b, s, sn);
+		buf_add(&b, "", 1);
+		if (fn(arg, p_sqlite3_column_int64(st, 0), (char *)b.data,
+		    dn + sn) == -1)
+			break;
+	}
+	p_sqlite3_finalize(st);
+	buf_free(&b);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int64_t
+cache_files_find(struct cache *c, const char *repo, const char *name)
+{
+	sqlite3_stmt	*st;
+	int64_t		 id = 0;
+	int		 rc;
+
+	if (p_sqlite3_prepare_v2(c->db, "SELECT id FROM fpkg WHERE name = ?1"
+	    " AND ord >= 0 AND (?2 IS NULL OR repo = ?2) ORDER BY ord, id"
+	    " LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	p_sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	bind_text(st, 2, repo);
+	if ((rc = p_sqlite3_step(st)) == SQLITE_ROW)
+		id = p_sqlite3_column_int64(st, 0);
+	p_sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? id : -1;
+}
+
+int
+cache_files_pkgs(struct cache *c, uint64_t offset, size_t limit,
+    int64_t *ids, size_t *n)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	*n = 0;
+	if (p_sqlite3_prepare_v2(c->db, "SELECT id FROM fpkg WHERE ord >= 0"
+	    " ORDER BY id LIMIT ?1 OFFSET ?2", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	p_sqlite3_bind_int64(st, 1, (int64_t)limit);
+	p_sqlite3_bind_int64(st, 2, (int64_t)offset);
+	while ((rc = p_sqlite3_step(st)) == SQLITE_ROW)
+		ids[(*n)++] = p_sqlite3_column_int64(st, 0);
+	p_sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+cache_files_pkg(struct cache *c, int64_t id, struct cache_fpkg *p)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	memset(p, 0, sizeof(*p));
+	if (p_sqlite3_prepare_v2(c->db, "SELECT f.repo, f.name, f.version,"
+	    " f.groups, l.version FROM fpkg f LEFT JOIN pkg l"
+	    " ON l.name = f.name AND l.ord = -1 WHERE f.id = ?1", -1, &st,
+	    NULL) != SQLITE_OK)
+		return -1;
+	p_sqlite3_bind_int64(st, 1, id);
+	if ((rc = p_sqlite3_step(st)) == SQLITE_ROW) {
+		p->repo = xstrdup(col(st, 0));
+		p->name = xstrdup(col(st, 1));
+		p->version = xstrdup(col(st, 2));
+		p->groups = xstrdup(col(st, 3));
+		if (p_sqlite3_column_type(st, 4) != SQLITE_NULL)
+			p->installed = xstrdup(col(st, 4));
+	}
+	p_sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+void
+cache_fpkg_free(struct cache_fpkg *p)
+{
+	free(p->repo);
+	free(p->name);
+	free(p->version);
+	free(p->groups);
+	free(p->installed);
+	memset(p, 0, sizeof(*p));
 }

@@ -16,7 +16,7 @@
 #include "conf.h"
 #include "util.h"
 
-#define CACHE_SCHEMA	4	/* PRAGMA user_version of the layout below,
+#define CACHE_SCHEMA	5	/* PRAGMA user_version of the layout below,
 				   with image.h's */
 
 struct cache;
@@ -159,5 +159,51 @@ int		 cache_parse_advisories(struct cache *, const char *, size_t,
 /* Distinct package names, sync and local, in byte order: fn(arg, name,
  * NULL). */
 int		 cache_each_name(struct cache *, cache_name_fn, void *);
+
+/*
+ * Files lists (pacman -Qo, -F).  Paths are bytes as pacman's databases
+ * hold them, relative to the root, a directory's ending in '/'.
+ */
+typedef int	(*cache_path_fn)(void *, int64_t, const char *, size_t);
+
+struct cache_fpkg {
+	char	*repo, *name, *version, *groups;
+	char	*installed;		/* the local version, or NULL */
+};
+
+/* A meta value of the build ("files_problems": repo\tmessage\n...), or
+   NULL.  Caller frees. */
+char	*cache_meta(struct cache *, const char *);
+/*
+ * The installed packages whose files list holds path[0..n), in pacman
+ * -Qo's order: fn(arg, name, version) for all of them, or the first.
+ */
+int	 cache_owners(struct cache *, const char *, size_t, int,
+	    cache_name_fn, void *);
+/* The id of a file name (a path's last part), 0 for none, -1 on error. */
+int64_t	 cache_files_name_id(struct cache *, const char *, size_t);
+/* Every file name: fn(arg, id, name, n). */
+int	 cache_files_names(struct cache *, int (*)(void *, int64_t,
+	    const char *, size_t), void *);
+/*
+ * The .files packages' paths whose name is one of ids[0..n) (not at the
+ * top level, as pacman -F), or that are path[0..n) exactly:
+ * fn(arg, package id, path, len) in pacman -F's order.
+ */
+int	 cache_files_named(struct cache *, const int64_t *, size_t,
+	    cache_path_fn, void *);
+int	 cache_files_path(struct cache *, const char *, size_t,
+	    cache_path_fn, void *);
+/* Every path of package id (0: of every .files package), in order. */
+int	 cache_files_each(struct cache *, int64_t, cache_path_fn, void *);
+/* The .files package name in repo (NULL: the first repo that has it):
+   its id, 0 for none, -1 on error. */
+int64_t	 cache_files_find(struct cache *, const char *, const char *);
+/* The ids of the .files packages in order, from offset: up to limit. */
+int	 cache_files_pkgs(struct cache *, uint64_t, size_t, int64_t *,
+	    size_t *);
+/* 1 found, 0 not, -1 error. */
+int	 cache_files_pkg(struct cache *, int64_t, struct cache_fpkg *);
+void	 cache_fpkg_free(struct cache_fpkg *);
 
 #endif

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "answer.h"
 #include "cli.h"
 #include "client.h"
 #include "config.h"
@@ -58,6 +59,9 @@ static const struct cmd cmds[] = {
 	    "[-n|--native]\n             [-t|--unrequired [-t]] "
 	    "[-u|--upgrades] [-q|--quiet] [--json]" },
 	{ "updates", cmd_updates, "updates [-q|--quiet] [--json]" },
+	{ "owns", cmd_owns, "owns [-q|--quiet] [--json] PATH..." },
+	{ "files", cmd_files, "files [-x|--regex] [-l|--list] [-q|--quiet] "
+	    "[--json] [TARGET...]" },
 };
 
 static void
@@ -79,284 +83,6 @@ usage(FILE *fp)
 	    "                       [--check] [--progress-fd N]   (the daemon's "
 	    "rebuilder)\n"
 	    "       omg --version | --help\n");
-}
-
-/*
- * pacman's palette (src/pacman/conf.c), so that colour output matches
- * pacman --color always byte for byte.  Empty strings when colour is off.
- */
-struct palette {
-	const char	*title, *repo, *version, *groups, *meta, *off;
-};
-
-static const struct palette	colour = {
-	"\033[0;1m", "\033[1;35m", "\033[1;32m", "\033[1;34m", "\033[1;36m",
-	"\033[0m"
-};
-static const struct palette	plain = { "", "", "", "", "", "" };
-static const struct palette	*pal = &plain;
-
-/* One line on stderr, then exit status 2. */
-static int __attribute__((format(printf, 1, 2)))
-usage_error(const char *fmt, ...)
-{
-	va_list	ap;
-
-	fprintf(stderr, "omg: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, " (see omg --help)\n");
-	return EXIT_USAGE;
-}
-
-/* JSON */
-
-static void
-json_str(struct buf *b, const char *s, size_t n)
-{
-	size_t	i;
-
-	buf_add(b, "\"", 1);
-	for (i = 0; i < n; i++) {
-		unsigned char	c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\')
-			buf_printf(b, "\\%c", c);
-		else if (c == '\n')
-			buf_addstr(b, "\\n");
-		else if (c == '\t')
-			buf_addstr(b, "\\t");
-		else if (c < 0x20)
-			buf_printf(b, "\\u%04x", c);
-		else
-			buf_add(b, &s[i], 1);
-	}
-	buf_add(b, "\"", 1);
-}
-
-/* Write node i as JSON; returns the index after its subtree. */
-static uint32_t
-json_value(struct buf *b, const struct pv_doc *doc, uint32_t i)
-{
-	const struct pv	*v = &doc->v[i];
-	uint32_t	 k = i + 1;
-	size_t		 j;
-
-	switch (v->type) {
-	case PV_UINT:
-		buf_printf(b, "%llu", (unsigned long long)v->x.u);
-		break;
-	case PV_NEGINT:
-		if (v->x.u > (uint64_t)INT64_MAX)
-			buf_printf(b, "-%llu", (unsigned long long)v->x.u + 1);
-		else
-			buf_printf(b, "%lld", (long long)(-1 - (int64_t)v->x.u));
-		break;
-	case PV_STR:
-		json_str(b, v->x.s, v->n);
-		break;
-	case PV_BYTES:
-		buf_add(b, "\"", 1);
-		for (j = 0; j < v->n; j++)
-			buf_printf(b, "%02x", (unsigned char)v->x.s[j]);
-		buf_add(b, "\"", 1);
-		break;
-	case PV_ARRAY:
-		buf_add(b, "[", 1);
-		for (j = 0; j < v->n; j++) {
-			if (j > 0)
-				buf_add(b, ",", 1);
-			k = json_value(b, doc, k);
-		}
-		buf_add(b, "]", 1);
-		break;
-	case PV_MAP:
-		buf_add(b, "{", 1);
-		for (j = 0; j < v->n; j++) {
-			if (j > 0)
-				buf_add(b, ",", 1);
-			if (doc->v[k].type == PV_STR)
-				k = json_value(b, doc, k);
-			else {
-				struct buf	key = { 0 };
-
-				k = json_value(&key, doc, k);
-				json_str(b, (char *)key.data, key.len);
-				buf_free(&key);
-			}
-			buf_add(b, ":", 1);
-			k = json_value(b, doc, k);
-		}
-		buf_add(b, "}", 1);
-		break;
-	case PV_BOOL:
-		buf_addstr(b, v->x.b ? "true" : "false");
-		break;
-	case PV_FLOAT:
-		buf_printf(b, "%.17g", v->x.d);
-		break;
-	case PV_NULL:
-	case PV_UNDEF:
-		buf_addstr(b, "null");
-		break;
-	}
-	return k;
-}
-
-static void
-print_json(const struct pv_doc *doc, uint32_t i)
-{
-	struct buf	b = { 0 };
-
-	json_value(&b, doc, i);
-	buf_add(&b, "\n", 1);
-	fwrite(b.data, 1, b.len, stdout);
-	buf_free(&b);
-}
-
-/* Answers */
-
-struct answer {
-	struct buf	 raw;
-	struct pv_doc	 doc;
-	uint32_t	 result;	/* node of "result" */
-};
-
-static int
-error_exit(int code)
-{
-	if (code == PROTO_E_NOTFOUND)
-		return EXIT_NOTFOUND;
-	/* The pattern is the trouble: invalid, or over its budget. */
-	if (code == PROTO_E_PARAMS || code == PROTO_E_EXPENSIVE)
-		return EXIT_USAGE;
-	return EXIT_NOANSWER;
-}
-
-/* The error an answer holds, said in one line: its exit status. */
-static int
-error_of(const struct pv_doc *doc)
-{
-	const struct pv	*e, *m, *code;
-
-	if ((e = pv_get(doc, 0, "error")) != NULL &&
-	    (m = pv_get(doc, (uint32_t)(e - doc->v), "message")) &&
-	    (code = pv_get(doc, (uint32_t)(e - doc->v), "code")) &&
-	    m->type == PV_STR && code->type == PV_NEGINT) {
-		warnx("%.*s", (int)m->n, m->x.s);
-		return error_exit(-1 - (int)code->x.u);
-	}
-	warnx("protocol error: the answer has neither result nor error");
-	return EXIT_NOANSWER;
-}
-
-/*
- * Send the request and check the response: 0 with a->result set, or an
- * exit status after printing one line.
- */
-static int
-ask(struct client_opts *o, struct buf *req, struct answer *a)
-{
-	const struct pv	*res;
-	char		 err[512];
-
-	memset(a, 0, sizeof(*a));
-	if (client_request(o, req->data, req->len, &a->raw, err,
-	    sizeof(err)) == -1) {
-		warnx("%s", err);
-		return EXIT_NOANSWER;
-	}
-	if (proto_parse(a->raw.data, a->raw.len, &proto_resp_limits, &a->doc,
-	    err, sizeof(err)) == -1) {
-		warnx("protocol error: %s", err);
-		return EXIT_NOANSWER;
-	}
-	if ((res = pv_get(&a->doc, 0, "result")) != NULL) {
-		a->result = (uint32_t)(res - a->doc.v);
-		return 0;
-	}
-	return error_of(&a->doc);
-}
-
-static void
-answer_free(struct answer *a)
-{
-	pv_doc_free(&a->doc);
-	buf_free(&a->raw);
-}
-
-/* Field helpers over a result map. */
-
-static const char *
-str_of(const struct pv *v, char *tmp, size_t len)
-{
-	if (v == NULL || v->type != PV_STR)
-		return NULL;
-	snprintf(tmp, len, "%.*s", (int)v->n, v->x.s);
-	return tmp;
-}
-
-static char *
-field(const struct pv_doc *doc, uint32_t map, const char *key)
-{
-	const struct pv	*v = pv_get(doc, map, key);
-
-	if (v == NULL || v->type != PV_STR)
-		return NULL;
-	return xstrndup(v->x.s, v->n);
-}
-
-static int64_t
-num(const struct pv_doc *doc, uint32_t map, const char *key)
-{
-	const struct pv	*v = pv_get(doc, map, key);
-
-	if (v == NULL)
-		return 0;
-	if (v->type == PV_UINT)
-		return (int64_t)v->x.u;
-	if (v->type == PV_NEGINT)
-		return -1 - (int64_t)v->x.u;
-	return 0;
-}
-
-/* Join an array of strings with sep into b; "None" when empty. */
-static void
-join(struct buf *b, const struct pv_doc *doc, const struct pv *arr,
-    const char *sep, const char *none)
-{
-	uint32_t	k;
-	size_t		i;
-
-	if (arr == NULL || arr->type != PV_ARRAY || arr->n == 0) {
-		if (none != NULL)
-			buf_addstr(b, none);
-		return;
-	}
-	k = (uint32_t)(arr - doc->v) + 1;
-	for (i = 0; i < arr->n; i++) {
-		if (i > 0)
-			buf_addstr(b, sep);
-		if (doc->v[k].type == PV_STR)
-			buf_add(b, doc->v[k].x.s, doc->v[k].n);
-		k = doc->v[k].next;
-	}
-}
-
-/* --limit N with 1 <= N <= max; else a usage error. */
-static int
-parse_limit(const char *s, long max, uint64_t *out)
-{
-	char	*end;
-	long	 v;
-
-	v = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || v < 1 || v > max)
-		return usage_error("--limit takes a number from 1 to %ld, "
-		    "not '%s'", max, s);
-	*out = (uint64_t)v;
-	return 0;
 }
 
 /* search */
@@ -1558,7 +1284,7 @@ cli_main(int argc, char **argv)
 	/* NO_COLOR (no-color.org) turns auto off; always still means it. */
 	if (strcmp(when, "always") == 0 || (strcmp(when, "auto") == 0 &&
 	    isatty(STDOUT_FILENO) && (env = getenv("NO_COLOR")) == NULL))
-		pal = &colour;
+		pal = &colour_palette;
 	if (o.socket == NULL) {
 		env = getenv("OMG_SOCKET");
 		o.socket = env != NULL && *env != '\0' ? env :

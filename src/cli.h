@@ -9,6 +9,12 @@
 #define EXIT_USAGE	2
 #define EXIT_NOANSWER	3	/* no daemon and no usable cache, or protocol */
 
+struct client_opts;
+
 int	cli_main(int, char **);
+
+/* The commands of cmd_files.c: pacman -Qo, -F, and command-not-found. */
+int	cmd_owns(struct client_opts *, int, char **);
+int	cmd_files(struct client_opts *, int, char **);
 
 #endif

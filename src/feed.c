@@ -42,7 +42,7 @@
 	X(alpm_pkg_should_ignore) X(alpm_list_free) X(alpm_list_count)	\
 	X(alpm_pkg_vercmp) X(alpm_pkg_has_scriptlet) X(alpm_option_set_logcb) \
 	X(alpm_db_unregister) X(alpm_db_set_usage) X(alpm_db_get_usage)	\
-	X(alpm_pkg_get_db)
+	X(alpm_pkg_get_db) X(alpm_pkg_get_files) X(alpm_option_set_dbext)
 
 _Static_assert(CONF_USAGE_SEARCH == ALPM_DB_USAGE_SEARCH &&
     CONF_USAGE_UPGRADE == ALPM_DB_USAGE_UPGRADE &&
@@ -337,6 +337,21 @@ pkg_free_lists(struct feed_pkg *fp)
 	free(fp->optdeps_installed);
 }
 
+/* The names of a files list, as an array the emit callbacks can read. */
+static const char **
+file_names(alpm_pkg_t *pkg, size_t *n)
+{
+	alpm_filelist_t	 *fl = p_alpm_pkg_get_files(pkg);
+	const char	**v;
+	size_t		  i;
+
+	*n = fl != NULL ? fl->count : 0;
+	v = xcalloc(*n + 1, sizeof(*v));
+	for (i = 0; i < *n; i++)
+		v[i] = fl->files[i].name;
+	return v;
+}
+
 static int
 emit_pkg(alpm_handle_t *h, alpm_pkg_t *pkg, const char *repo, int ord,
     size_t nth, size_t count, struct rdeps *rd, feed_emit_fn emit, void *arg)
@@ -387,10 +402,12 @@ emit_pkg(alpm_handle_t *h, alpm_pkg_t *pkg, const char *repo, int ord,
 			    &usage);
 		fp.ignored = p_alpm_pkg_should_ignore(h, pkg) != 0 ||
 		    !(usage & ALPM_DB_USAGE_UPGRADE);
+		fp.files = file_names(pkg, &fp.nfiles);
 	} else
 		fp.csize = p_alpm_pkg_get_size(pkg);
 	rc = emit(arg, &fp);
 	pkg_free_lists(&fp);
+	free((void *)fp.files);
 	return rc;
 }
 
@@ -538,6 +555,101 @@ out:
 	return rc;
 }
 
+/*
+ * pacman -F's view: a handle whose sync databases are the .files ones
+ * (alpm_option_set_dbext), each loaded, emitted and let go in turn, so
+ * that only one repo's files lists are in memory at once.
+ */
+int
+feed_read_files(const struct conf *conf, feed_files_fn emit, void *arg,
+    struct strv *problems, char *err, size_t errlen)
+{
+	alpm_handle_t	*h;
+	alpm_errno_t	 e;
+	alpm_db_t	*db;
+	alpm_list_t	*l;
+	struct said	 said = { { 0 } };
+	struct feed_files ff;
+	struct stat	 st;
+	char		*ctype, *rel, *path;
+	size_t		 i, j, n;
+	int		 rc = -1;
+
+	if (alpm_load(err, errlen) == -1)
+		return -1;
+	ctype = xstrdup(setlocale(LC_CTYPE, NULL));
+	setlocale(LC_CTYPE, "");
+	if ((h = p_alpm_initialize(conf->rootdir, conf->dbpath, &e)) == NULL) {
+		snprintf(err, errlen, "libalpm: cannot open %s: %s",
+		    conf->dbpath, p_alpm_strerror(e));
+		goto out;
+	}
+	p_alpm_option_set_logcb(h, log_cb, &said);
+	p_alpm_option_set_dbext(h, ".files");
+	for (i = 0; i < conf->repos.n; i++) {
+		/* A repo named twice: pacman reads it once. */
+		for (j = 0; j < i; j++)
+			if (strcmp(conf->repos.v[j], conf->repos.v[i]) == 0)
+				break;
+		if (j < i)
+			continue;
+		buf_reset(&said.msg);
+		rel = xasprintf("sync/%s.files", conf->repos.v[i]);
+		path = conf_dbfile(conf, rel);
+		free(rel);
+		if (stat(path, &st) == -1 && errno == ENOENT)
+			buf_printf(&said.msg, "database file for '%s' does not "
+			    "exist (use '-Fy' to download)", conf->repos.v[i]);
+		free(path);
+		db = NULL;
+		if (said.msg.len == 0 && (db = p_alpm_register_syncdb(h,
+		    conf->repos.v[i], 0)) != NULL)
+			l = p_alpm_db_get_pkgcache(db);
+		else
+			l = NULL;
+		if (said.msg.len > 0 || db == NULL) {
+			if (said.msg.len == 0)
+				buf_printf(&said.msg, "cannot register '%s'",
+				    conf->repos.v[i]);
+			strv_add(problems, conf->repos.v[i]);
+			strv_add(problems, buf_cstr(&said.msg));
+			if (db != NULL)
+				p_alpm_db_unregister(db);
+			continue;
+		}
+		n = p_alpm_list_count(l);
+		for (j = 0; l != NULL; l = l->next, j++) {
+			memset(&ff, 0, sizeof(ff));
+			ff.repo = conf->repos.v[i];
+			ff.repo_ord = (int)i;
+			ff.db_nth = j;
+			ff.db_count = n;
+			ff.name = p_alpm_pkg_get_name(l->data);
+			ff.version = p_alpm_pkg_get_version(l->data);
+			ff.groups = join_strings(p_alpm_pkg_get_groups(l->data));
+			ff.files = file_names(l->data, &ff.nfiles);
+			rc = emit(arg, &ff);
+			free(ff.groups);
+			free((void *)ff.files);
+			if (rc == -1) {
+				snprintf(err, errlen, "cannot store files lists");
+				goto done;
+			}
+		}
+		rc = -1;
+		/* Its lists are stored: free them before the next repo's. */
+		p_alpm_db_unregister(db);
+	}
+	rc = 0;
+done:
+	p_alpm_release(h);
+out:
+	setlocale(LC_CTYPE, ctype);
+	free(ctype);
+	buf_free(&said.msg);
+	return rc;
+}
+
 /* FNV-1a, to fold the local db into the stamp without ordering it. */
 static uint64_t
 fnv(const void *p, size_t n, uint64_t h)
@@ -563,6 +675,26 @@ stamp_file(struct buf *b, const char *label, const char *path)
 }
 
 char *
+feed_files_stamp(const struct conf *conf)
+{
+	struct buf	 b = { 0 };
+	char		*path, *s;
+	size_t		 i;
+
+	buf_printf(&b, "f1;root=%s;db=%s;", conf->rootdir, conf->dbpath);
+	for (i = 0; i < conf->repos.n; i++) {
+		s = xasprintf("sync/%s.files", conf->repos.v[i]);
+		path = conf_dbfile(conf, s);
+		stamp_file(&b, conf->repos.v[i], path);
+		free(path);
+		free(s);
+	}
+	s = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	return s;
+}
+
+char *
 feed_stamp(const struct conf *conf)
 {
 	struct buf	 b = { 0 };
@@ -573,7 +705,7 @@ feed_stamp(const struct conf *conf)
 	size_t		 i, count = 0;
 	char		*path, *s;
 
-	buf_printf(&b, "v2;root=%s;db=%s;", conf->rootdir, conf->dbpath);
+	buf_printf(&b, "v3;root=%s;db=%s;", conf->rootdir, conf->dbpath);
 	for (i = 0; i < conf->arch.n; i++)
 		buf_printf(&b, "arch=%s;", conf->arch.v[i]);
 	for (i = 0; i < conf->ignorepkg.n; i++)
@@ -585,6 +717,12 @@ feed_stamp(const struct conf *conf)
 		path = conf_dbfile(conf, s);
 		buf_printf(&b, "u=%d;", conf->usage[i]);
 		stamp_file(&b, conf->repos.v[i], path);
+		free(path);
+		free(s);
+		/* pacman -Fy changes what -F answers. */
+		s = xasprintf("sync/%s.files", conf->repos.v[i]);
+		path = conf_dbfile(conf, s);
+		stamp_file(&b, "files", path);
 		free(path);
 		free(s);
 	}

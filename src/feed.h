@@ -47,6 +47,21 @@ struct feed_pkg {
 					   optdepends entry that an installed
 					   package satisfies */
 	int		 scriptlet;	/* local only: has an install script */
+	const char *const *files;	/* local only: its files list, as
+					   libalpm reads it (bytes; a
+					   directory ends in '/') */
+	size_t		 nfiles;
+};
+
+/* A package of a sync repo's .files database, with its files list. */
+struct feed_files {
+	const char		 *repo;
+	int			  repo_ord;
+	size_t			  db_nth, db_count;
+	const char		 *name, *version;
+	char			 *groups;
+	const char *const	 *files;
+	size_t			  nfiles;
 };
 
 /* Called once per package, sync repos first in pacman.conf order. */
@@ -62,6 +77,21 @@ typedef int	(*feed_emit_fn)(void *, const struct feed_pkg *);
  */
 int	 feed_read(const struct conf *, feed_emit_fn, void *, struct strv *,
 	    char *, size_t);
+
+typedef int	(*feed_files_fn)(void *, const struct feed_files *);
+
+/*
+ * Read every sync repo's .files database (DBPath/sync/REPO.files, written
+ * by pacman -Fy and repo-add) as pacman -F does, one repo at a time.  A
+ * repo whose .files database is missing or cannot be read is left out
+ * and said in problems as a pair: the repo, libalpm's message (pacman's
+ * words).  Returns 0, or -1 with a reason in err.
+ */
+int	 feed_read_files(const struct conf *, feed_files_fn, void *,
+	    struct strv *, char *, size_t);
+/* A string that changes whenever a .files database (or the repos' list)
+ * does.  Caller frees. */
+char	*feed_files_stamp(const struct conf *);
 
 /*
  * A string that changes whenever the pacman databases or the parts of conf

@@ -107,38 +107,46 @@ dec_scalar(struct dec *d, enum pv_type t, uint64_t u)
 	dec_pop(d);
 }
 
+size_t
+proto_utf8_len(const unsigned char *s, size_t n)
+{
+	size_t		k, need;
+	uint32_t	c;
+
+	if (n == 0)
+		return 0;
+	c = s[0];
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		need = 1, c &= 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		need = 2, c &= 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		need = 3, c &= 0x07;
+	else
+		return 0;
+	if (n <= need)
+		return 0;
+	for (k = 1; k <= need; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[k] & 0x3f);
+	}
+	if ((need == 2 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
+	    (need == 3 && (c < 0x10000 || c > 0x10ffff)))
+		return 0;
+	return need + 1;
+}
+
 static int
 utf8_valid(const unsigned char *s, size_t n)
 {
-	size_t		i = 0, k, need;
-	uint32_t	c;
+	size_t	i, k;
 
-	while (i < n) {
-		c = s[i];
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			need = 1, c &= 0x1f;
-		else if (c >= 0xe0 && c <= 0xef)
-			need = 2, c &= 0x0f;
-		else if (c >= 0xf0 && c <= 0xf4)
-			need = 3, c &= 0x07;
-		else
+	for (i = 0; i < n; i += k)
+		if ((k = proto_utf8_len(s + i, n - i)) == 0)
 			return 0;
-		if (n - i <= need)
-			return 0;
-		for (k = 1; k <= need; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			c = c << 6 | (s[i + k] & 0x3f);
-		}
-		if ((need == 2 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
-		    (need == 3 && (c < 0x10000 || c > 0x10ffff)))
-			return 0;
-		i += need + 1;
-	}
 	return 1;
 }
 
@@ -389,7 +397,7 @@ static const struct {
 	{ "status", OP_STATUS }, { "suggest", OP_SUGGEST },
 	{ "batch", OP_BATCH }, { "audit", OP_AUDIT },
 	{ "refresh", OP_REFRESH }, { "subscribe", OP_SUBSCRIBE },
-	{ "list", OP_LIST },
+	{ "list", OP_LIST }, { "owns", OP_OWNS }, { "files", OP_FILES },
 };
 
 static int __attribute__((format(printf, 3, 4)))
@@ -543,6 +551,64 @@ req_list(struct proto_req *req, const struct pv_doc *doc, uint32_t root)
 	return 0;
 }
 
+/* A path: a byte or text string, without NUL. */
+static int
+req_path(struct proto_req *req, const struct pv *v, const char *key,
+    struct proto_path *out)
+{
+	if ((v->type != PV_BYTES && v->type != PV_STR) ||
+	    memchr(v->x.s, '\0', v->n) != NULL)
+		return req_fail(req, PROTO_E_PARAMS,
+		    "\"%s\" must hold byte or text strings without NUL", key);
+	out->s = xstrndup(v->x.s, v->n);
+	out->n = v->n;
+	return 0;
+}
+
+static int
+req_owns(struct proto_req *req, const struct pv_doc *doc, uint32_t root)
+{
+	const struct pv	*v = pv_get(doc, root, "paths");
+	uint32_t	 k;
+	size_t		 i;
+
+	if (v == NULL || v->type != PV_ARRAY || v->n == 0)
+		return req_fail(req, PROTO_E_PARAMS,
+		    "parameter \"paths\" must be a non-empty array");
+	if (v->n > PROTO_TERMS_MAX)
+		return req_fail(req, PROTO_E_PARAMS, "%zu paths, over the "
+		    "limit of %d", v->n, PROTO_TERMS_MAX);
+	req->paths = xcalloc(v->n, sizeof(*req->paths));
+	k = pv_child(doc, (uint32_t)(v - doc->v));
+	for (i = 0; i < v->n; i++, k = doc->v[k].next) {
+		if (req_path(req, &doc->v[k], "paths", &req->paths[i]) == -1)
+			return -1;
+		req->npaths++;
+	}
+	return 0;
+}
+
+static int
+req_files(struct proto_req *req, const struct pv_doc *doc, uint32_t root)
+{
+	struct proto_files	*f = &req->files;
+	const struct pv		*v;
+
+	if (req_bool(req, pv_get(doc, root, "regex"), "regex",
+	    &f->regex) == -1 ||
+	    req_bool(req, pv_get(doc, root, "list"), "list", &f->list) == -1 ||
+	    req_limit(req, pv_get(doc, root, "limit"), PROTO_PAGE_MAX) == -1 ||
+	    req_offset(req, pv_get(doc, root, "offset")) == -1 ||
+	    req_locale(req, pv_get(doc, root, "locale")) == -1)
+		return -1;
+	if ((v = pv_get(doc, root, "target")) != NULL)
+		return req_path(req, v, "target", &f->target);
+	if (!f->list)
+		return req_fail(req, PROTO_E_PARAMS,
+		    "missing parameter \"target\"");
+	return 0;
+}
+
 static int	req_from(const struct pv_doc *, uint32_t, size_t,
 		    struct proto_req *, int);
 
@@ -621,6 +687,10 @@ req_from(const struct pv_doc *doc, uint32_t root, size_t batch,
 		return 0;
 	case OP_LIST:
 		return req_list(req, doc, root);
+	case OP_OWNS:
+		return req_owns(req, doc, root);
+	case OP_FILES:
+		return req_files(req, doc, root);
 	case OP_REFRESH:
 	case OP_SUBSCRIBE:
 		/* Their answers are more than one message. */
@@ -698,6 +768,10 @@ proto_req_free(struct proto_req *req)
 	free(req->locale);
 	free(req->query);
 	free(req->package);
+	for (i = 0; i < req->npaths; i++)
+		free(req->paths[i].s);
+	free(req->paths);
+	free(req->files.target.s);
 	memset(req, 0, sizeof(*req));
 }
 
@@ -729,6 +803,20 @@ proto_enc_strn(struct buf *b, const char *s, size_t n)
 {
 	buf_reserve(b, ENC_HEAD + n);
 	b->len += cbor_encode_string_start(n, b->data + b->len,
+	    b->cap - b->len);
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+}
+
+void
+proto_enc_path(struct buf *b, const char *s, size_t n)
+{
+	if (utf8_valid((const unsigned char *)s, n)) {
+		proto_enc_strn(b, s, n);
+		return;
+	}
+	buf_reserve(b, ENC_HEAD + n);
+	b->len += cbor_encode_bytestring_start(n, b->data + b->len,
 	    b->cap - b->len);
 	memcpy(b->data + b->len, s, n);
 	b->len += n;

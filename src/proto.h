@@ -84,10 +84,24 @@ void		 pv_doc_free(struct pv_doc *);
 uint32_t	 pv_child(const struct pv_doc *, uint32_t);
 const struct pv	*pv_get(const struct pv_doc *, uint32_t, const char *);
 int		 pv_streq(const struct pv *, const char *);
+/* The length of the UTF-8 sequence at s[0..n), 0 if it is not one. */
+size_t		 proto_utf8_len(const unsigned char *, size_t);
 
 enum proto_op {
 	OP_PING, OP_SEARCH, OP_INFO, OP_STATUS, OP_SUGGEST, OP_BATCH, OP_AUDIT,
-	OP_REFRESH, OP_SUBSCRIBE, OP_LIST
+	OP_REFRESH, OP_SUBSCRIBE, OP_LIST, OP_OWNS, OP_FILES
+};
+
+/* A path: bytes (not always UTF-8), NUL-terminated copy, no NUL inside. */
+struct proto_path {
+	char	*s;
+	size_t	 n;
+};
+
+/* files: pacman -F (target), -Fx (regex), -Fl (list). */
+struct proto_files {
+	struct proto_path	 target;	/* s NULL: list every package */
+	int			 regex, list;
 };
 
 /* list: pacman -Q's filters (src/pacman/query.c filter()). */
@@ -114,6 +128,10 @@ struct proto_req {
 	uint64_t		 limit;		/* search, suggest: 0 = default */
 	uint64_t		 offset;	/* search: matches to pass over */
 	struct proto_list	 list;		/* list */
+	struct proto_path	*paths;		/* owns */
+	size_t			 npaths;
+	struct proto_files	 files;		/* files; offset, limit: of
+						   packages */
 	char			*locale;	/* search: LC_CTYPE name, or NULL
 						   for "C" */
 	enum proto_sort		 sort;
@@ -133,6 +151,8 @@ void	proto_enc_str(struct buf *, const char *);
 void	proto_enc_strn(struct buf *, const char *, size_t);
 void	proto_enc_array(struct buf *, size_t);
 void	proto_enc_map(struct buf *, size_t);
+/* A path: a text string when it is UTF-8, else a byte string. */
+void	proto_enc_path(struct buf *, const char *, size_t);
 void	proto_enc_null(struct buf *);
 void	proto_enc_bool(struct buf *, int);
 /* { "id": id, "result": <the next item the caller writes> } */

@@ -16,6 +16,7 @@
 #include "audit.h"
 #include "config.h"
 #include "feed.h"
+#include "files.h"
 #include "image.h"
 #include "proto.h"
 #include "query.h"
@@ -544,8 +545,8 @@ result_put(struct query_snap *sn, const char *key, const uint8_t *p,
  * The cache could not be read (damaged, truncated, replaced): the error,
  * and the daemon is told, to rebuild it.
  */
-static void
-cache_unreadable(struct query *q, uint64_t id, struct buf *out)
+void
+query_unreadable(struct query *q, uint64_t id, struct buf *out)
 {
 	if (q->broken != NULL) {
 		q->broken(q->broken_arg);
@@ -618,8 +619,8 @@ struct query_locale {
  * and kept; "C" for NULL or a name this machine has no locale for.
  * *clocale is 1 for C and POSIX.
  */
-static locale_t
-search_locale(struct query *q, const char *name, int *clocale)
+locale_t
+query_locale(struct query *q, const char *name, int *clocale)
 {
 	struct query_locale	*ql;
 	locale_t		 loc;
@@ -636,7 +637,7 @@ search_locale(struct query *q, const char *name, int *clocale)
 	loc = newlocale(LC_CTYPE_MASK | LC_COLLATE_MASK, name, (locale_t)0);
 	if (loc == (locale_t)0) {
 		*clocale = 1;
-		return search_locale(q, "C", clocale);
+		return query_locale(q, "C", clocale);
 	}
 	if (q->nlocales == LOCALES_MAX) {
 		/* The oldest goes. */
@@ -687,7 +688,7 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 	s.conf = q->conf;
 	/* pacman compiles and matches in the user's locale: so do we, in
 	   the one the client named (C when it named none). */
-	oldloc = uselocale(search_locale(q, req->locale, &s.clocale));
+	oldloc = uselocale(query_locale(q, req->locale, &s.clocale));
 	s.terms = xcalloc(req->nterms + 1, sizeof(*s.terms));
 	for (j = 0; j < req->nterms; j++) {
 		w = req->terms[j];
@@ -733,7 +734,7 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 		s.nterms++;
 	}
 	if ((sn = snap_rows(q)) == NULL) {
-		cache_unreadable(q, req->id, out);
+		query_unreadable(q, req->id, out);
 		goto done;
 	}
 	/* Only the rows that hold what every term needs, when that is known;
@@ -1066,7 +1067,7 @@ do_suggest(struct query *q, const struct proto_req *req, struct buf *out)
 
 	if (suggest(q, req->query, req->limit ? req->limit : SUGGEST_LIMIT, 0,
 	    &c) == -1) {
-		cache_unreadable(q, req->id, out);
+		query_unreadable(q, req->id, out);
 		cands_free(&c);
 		return;
 	}
@@ -1257,7 +1258,7 @@ do_info(struct query *q, const struct proto_req *req, struct buf *out)
 	if (rc != -1)
 		rc = hl = cache_pkg(q->cache, "local", name, 0, &local);
 	if (rc == -1) {
-		cache_unreadable(q, req->id, out);
+		query_unreadable(q, req->id, out);
 		goto done;
 	}
 	if (want_local ? !hl : ns == 0 && (repo != NULL || !hl)) {
@@ -1323,7 +1324,7 @@ do_list(struct query *q, const struct proto_req *req, struct buf *out)
 	struct listing	l = { &req->list, { 0 }, 0 };
 
 	if (cache_each_installed(q->cache, list_one, &l) == -1)
-		cache_unreadable(q, req->id, out);
+		query_unreadable(q, req->id, out);
 	else {
 		proto_enc_result(out, req->id);
 		proto_enc_map(out, 2);
@@ -1524,7 +1525,7 @@ do_audit(struct query *q, const struct proto_req *req, struct buf *out)
 	size_t			 i, n;
 
 	if (audit_hits(q, &a, &h, &n) == -1) {
-		cache_unreadable(q, req->id, out);
+		query_unreadable(q, req->id, out);
 		return;
 	}
 	proto_enc_result(out, req->id);
@@ -1649,7 +1650,7 @@ do_status(struct query *q, const struct proto_req *req, struct buf *out)
 
 	if ((sn = snap_status(q)) == NULL ||
 	    audit_hits(q, &adv, &hits, &nhits) == -1) {
-		cache_unreadable(q, req->id, out);
+		query_unreadable(q, req->id, out);
 		return;
 	}
 	hits_free(hits, nhits);
@@ -1856,6 +1857,12 @@ answer(struct query *q, const struct proto_req *req, struct buf *out)
 	case OP_LIST:
 		do_list(q, req, out);
 		break;
+	case OP_OWNS:
+		files_owns(q, req, out);
+		break;
+	case OP_FILES:
+		files_find(q, req, out);
+		break;
 	case OP_REFRESH:
 	case OP_SUBSCRIBE:
 		/* Only query_frame's caller can follow these up. */
@@ -1888,6 +1895,8 @@ costly(const struct proto_req *req)
 				return 1;
 		return 0;
 	}
+	if (req->op == OP_FILES)
+		return req->files.regex;
 	if (req->op != OP_SEARCH)
 		return 0;
 	for (i = 0; i < req->nterms; i++)

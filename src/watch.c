@@ -106,8 +106,10 @@ watch_read(struct watch *w)
 				if (ev->len > 0 && strcmp(ev->name, "db.lck") == 0)
 					flags |= WATCH_LOCK;
 			} else if (ev->wd == w->wd_sync) {
-				/* pacman -Sy writes X.db.part, renames to X.db */
-				if (ev->len > 0 && ends_with(ev->name, ".db"))
+				/* pacman -Sy writes X.db.part, renames to X.db;
+				   -Fy likewise X.files */
+				if (ev->len > 0 && (ends_with(ev->name, ".db") ||
+				    ends_with(ev->name, ".files")))
 					flags |= WATCH_DB;
 			} else if (ev->wd == w->wd_local)
 				flags |= WATCH_DB;

@@ -12,7 +12,8 @@ import os, pty, select, shutil, subprocess, sys, tempfile, threading, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from wire import *
 
-STAGES = ["read core", "read extra", "read community", "read local", "write cache"]
+STAGES = ["files core", "files extra", "files community", "index files",
+          "read core", "read extra", "read community", "read local", "write cache"]
 
 def refresh(s, rid):
     """Send a refresh; every message up to its answer, in order."""
@@ -201,7 +202,7 @@ try:
     npkg = call(d.connect(), {"id": 1, "op": "status"})["result"]["cache"]["packages"]
     r = run(*C, "refresh")
     lines = r.stdout.decode().splitlines()
-    ok(r.returncode == 0 and lines[0] == "read core 0/9" and
+    ok(r.returncode == 0 and lines[0] == "files core 0/9" and "read core 0/9" in lines and
        lines[-2] == "write cache 1/1" and
        lines[-1].startswith("cache generation ") and "%d packages from 3 repos" % npkg in lines[-1],
        "omg refresh, piped: plain progress lines, then the summary")

@@ -1,0 +1,69 @@
+/*
+ * answer.h - the client commands' common ground: ask one request, read
+ * the answer's fields, print it in pacman's colours or as JSON.
+ */
+#ifndef OMG_ANSWER_H
+#define OMG_ANSWER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "client.h"
+#include "proto.h"
+#include "util.h"
+
+/*
+ * pacman's palette (src/pacman/conf.c), so that colour output matches
+ * pacman --color always byte for byte.  Empty strings when colour is off.
+ */
+struct palette {
+	const char	*title, *repo, *version, *groups, *meta, *off;
+	const char	*err, *warn;	/* pacman's "error: ", "warning: " */
+};
+
+extern const struct palette	 colour_palette, plain_palette;
+extern const struct palette	*pal;	/* the one in use */
+
+/* One line on stderr ("omg: ... (see omg --help)"): returns EXIT_USAGE. */
+int	 usage_error(const char *, ...)
+	    __attribute__((format(printf, 1, 2)));
+
+/* JSON: a string of bytes (any byte that is not UTF-8 as a lone
+ * surrogate \udcXX, as Python's surrogateescape), a decoded node. */
+void	 json_str(struct buf *, const char *, size_t);
+uint32_t json_value(struct buf *, const struct pv_doc *, uint32_t);
+void	 print_json(const struct pv_doc *, uint32_t);
+
+struct answer {
+	struct buf	 raw;
+	struct pv_doc	 doc;
+	uint32_t	 result;	/* node of "result" */
+};
+
+/* The exit status for a protocol error code. */
+int	 error_exit(int);
+/* The error an answer holds, said in one line: its exit status. */
+int	 error_of(const struct pv_doc *);
+/*
+ * Send the request and check the response: 0 with a->result set, or an
+ * exit status after printing one line.
+ */
+int	 ask(struct client_opts *, struct buf *, struct answer *);
+/* As ask, but an error answer is the caller's to say: -1 with its code
+ * and message. */
+int	 ask_for(struct client_opts *, struct buf *, struct answer *, int *,
+	    char *, size_t);
+void	 answer_free(struct answer *);
+
+/* Field helpers over a result map. */
+const char	*str_of(const struct pv *, char *, size_t);
+char		*field(const struct pv_doc *, uint32_t, const char *);
+int64_t		 num(const struct pv_doc *, uint32_t, const char *);
+/* Join an array of strings with sep into b; none when empty. */
+void		 join(struct buf *, const struct pv_doc *, const struct pv *,
+		    const char *, const char *);
+/* --limit N with 1 <= N <= max; else a usage error. */
+int		 parse_limit(const char *, long, uint64_t *);
+
+#endif
