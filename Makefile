@@ -159,6 +159,10 @@ install: all
 	cp -f completion/omg.bash \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/omg
 	cp -f completion/_omg $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_omg
+	mkdir -p $(DESTDIR)$(PREFIX)/share/omg
+	cp -f shell/command-not-found.bash shell/command-not-found.zsh \
+		shell/command-not-found.fish contrib/waybar/omg-updates \
+		$(DESTDIR)$(PREFIX)/share/omg/
 	cp -f completion/omg.fish \
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/omg.fish
 	mkdir -p $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man5 \
@@ -170,6 +174,7 @@ install: all
 	chmod 644 $(DESTDIR)$(MANPREFIX)/man1/omg.1 \
 		$(DESTDIR)$(MANPREFIX)/man5/omg.conf.5 \
 		$(DESTDIR)$(MANPREFIX)/man7/omg-protocol.7
+	rm -rf $(DESTDIR)$(PREFIX)/share/omg
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/omg $(DESTDIR)$(PREFIX)/bin/omgd \

@@ -16,17 +16,17 @@
  * pacman's palette (src/pacman/conf.c), so that colour output matches
  * pacman --color always byte for byte.  Empty strings when colour is off.
  */
-const struct palette	colour_palette = {
+const struct palette	answer_colour = {
 	"\033[0;1m", "\033[1;35m", "\033[1;32m", "\033[1;34m", "\033[1;36m",
 	"\033[0m", "\033[1;31merror: \033[0m", "\033[1;33mwarning: \033[0m"
 };
-const struct palette	plain_palette = { "", "", "", "", "", "", "error: ",
+const struct palette	answer_plain = { "", "", "", "", "", "", "error: ",
 	"warning: " };
-const struct palette	*pal = &plain_palette;
+const struct palette	*answer_pal = &answer_plain;
 
 /* One line on stderr, then exit status 2. */
 int
-usage_error(const char *fmt, ...)
+answer_usage(const char *fmt, ...)
 {
 	va_list	ap;
 
@@ -41,7 +41,7 @@ usage_error(const char *fmt, ...)
 /* JSON */
 
 void
-json_str(struct buf *b, const char *s, size_t n)
+answer_json_str(struct buf *b, const char *s, size_t n)
 {
 	size_t	i, k;
 
@@ -71,7 +71,7 @@ json_str(struct buf *b, const char *s, size_t n)
 
 /* Write node i as JSON; returns the index after its subtree. */
 uint32_t
-json_value(struct buf *b, const struct pv_doc *doc, uint32_t i)
+answer_json_value(struct buf *b, const struct pv_doc *doc, uint32_t i)
 {
 	const struct pv	*v = &doc->v[i];
 	uint32_t	 k = i + 1;
@@ -88,17 +88,17 @@ json_value(struct buf *b, const struct pv_doc *doc, uint32_t i)
 			buf_printf(b, "%lld", (long long)(-1 - (int64_t)v->x.u));
 		break;
 	case PV_STR:
-		json_str(b, v->x.s, v->n);
+		answer_json_str(b, v->x.s, v->n);
 		break;
 	case PV_BYTES:
-		json_str(b, v->x.s, v->n);
+		answer_json_str(b, v->x.s, v->n);
 		break;
 	case PV_ARRAY:
 		buf_add(b, "[", 1);
 		for (j = 0; j < v->n; j++) {
 			if (j > 0)
 				buf_add(b, ",", 1);
-			k = json_value(b, doc, k);
+			k = answer_json_value(b, doc, k);
 		}
 		buf_add(b, "]", 1);
 		break;
@@ -108,16 +108,16 @@ json_value(struct buf *b, const struct pv_doc *doc, uint32_t i)
 			if (j > 0)
 				buf_add(b, ",", 1);
 			if (doc->v[k].type == PV_STR)
-				k = json_value(b, doc, k);
+				k = answer_json_value(b, doc, k);
 			else {
 				struct buf	key = { 0 };
 
-				k = json_value(&key, doc, k);
-				json_str(b, (char *)key.data, key.len);
+				k = answer_json_value(&key, doc, k);
+				answer_json_str(b, (char *)key.data, key.len);
 				buf_free(&key);
 			}
 			buf_add(b, ":", 1);
-			k = json_value(b, doc, k);
+			k = answer_json_value(b, doc, k);
 		}
 		buf_add(b, "}", 1);
 		break;
@@ -136,11 +136,11 @@ json_value(struct buf *b, const struct pv_doc *doc, uint32_t i)
 }
 
 void
-print_json(const struct pv_doc *doc, uint32_t i)
+answer_json(const struct pv_doc *doc, uint32_t i)
 {
 	struct buf	b = { 0 };
 
-	json_value(&b, doc, i);
+	answer_json_value(&b, doc, i);
 	buf_add(&b, "\n", 1);
 	fwrite(b.data, 1, b.len, stdout);
 	buf_free(&b);
@@ -149,7 +149,7 @@ print_json(const struct pv_doc *doc, uint32_t i)
 /* Answers */
 
 int
-error_exit(int code)
+answer_exit(int code)
 {
 	if (code == PROTO_E_NOTFOUND)
 		return EXIT_NOTFOUND;
@@ -161,7 +161,7 @@ error_exit(int code)
 
 /* The error an answer holds, said in one line: its exit status. */
 int
-error_of(const struct pv_doc *doc)
+answer_error(const struct pv_doc *doc)
 {
 	const struct pv	*e, *m, *code;
 
@@ -170,7 +170,7 @@ error_of(const struct pv_doc *doc)
 	    (code = pv_get(doc, (uint32_t)(e - doc->v), "code")) &&
 	    m->type == PV_STR && code->type == PV_NEGINT) {
 		warnx("%.*s", (int)m->n, m->x.s);
-		return error_exit(-1 - (int)code->x.u);
+		return answer_exit(-1 - (int)code->x.u);
 	}
 	warnx("protocol error: the answer has neither result nor error");
 	return EXIT_NOANSWER;
@@ -181,7 +181,7 @@ error_of(const struct pv_doc *doc)
  * exit status after printing one line.
  */
 int
-ask(struct client_opts *o, struct buf *req, struct answer *a)
+answer_ask(struct client_opts *o, struct buf *req, struct answer *a)
 {
 	const struct pv	*res;
 	char		 err[512];
@@ -201,12 +201,12 @@ ask(struct client_opts *o, struct buf *req, struct answer *a)
 		a->result = (uint32_t)(res - a->doc.v);
 		return 0;
 	}
-	return error_of(&a->doc);
+	return answer_error(&a->doc);
 }
 
 int
-ask_for(struct client_opts *o, struct buf *req, struct answer *a, int *code,
-    char *msg, size_t msglen)
+answer_ask_for(struct client_opts *o, struct buf *req, struct answer *a,
+    int *code, char *msg, size_t msglen)
 {
 	const struct pv	*res, *e, *m, *c;
 	char		 err[512];
@@ -214,12 +214,14 @@ ask_for(struct client_opts *o, struct buf *req, struct answer *a, int *code,
 	memset(a, 0, sizeof(*a));
 	if (client_request(o, req->data, req->len, &a->raw, err,
 	    sizeof(err)) == -1) {
-		warnx("%s", err);
+		if (!o->quiet)
+			warnx("%s", err);
 		return EXIT_NOANSWER;
 	}
 	if (proto_parse(a->raw.data, a->raw.len, &proto_resp_limits, &a->doc,
 	    err, sizeof(err)) == -1) {
-		warnx("protocol error: %s", err);
+		if (!o->quiet)
+			warnx("protocol error: %s", err);
 		return EXIT_NOANSWER;
 	}
 	if ((res = pv_get(&a->doc, 0, "result")) != NULL) {
@@ -234,7 +236,7 @@ ask_for(struct client_opts *o, struct buf *req, struct answer *a, int *code,
 		snprintf(msg, msglen, "%.*s", (int)m->n, m->x.s);
 		return -1;
 	}
-	return error_of(&a->doc);
+	return answer_error(&a->doc);
 }
 
 void
@@ -247,7 +249,7 @@ answer_free(struct answer *a)
 /* Field helpers over a result map. */
 
 const char *
-str_of(const struct pv *v, char *tmp, size_t len)
+answer_str_of(const struct pv *v, char *tmp, size_t len)
 {
 	if (v == NULL || v->type != PV_STR)
 		return NULL;
@@ -256,7 +258,7 @@ str_of(const struct pv *v, char *tmp, size_t len)
 }
 
 char *
-field(const struct pv_doc *doc, uint32_t map, const char *key)
+answer_field(const struct pv_doc *doc, uint32_t map, const char *key)
 {
 	const struct pv	*v = pv_get(doc, map, key);
 
@@ -266,7 +268,7 @@ field(const struct pv_doc *doc, uint32_t map, const char *key)
 }
 
 int64_t
-num(const struct pv_doc *doc, uint32_t map, const char *key)
+answer_num(const struct pv_doc *doc, uint32_t map, const char *key)
 {
 	const struct pv	*v = pv_get(doc, map, key);
 
@@ -281,7 +283,7 @@ num(const struct pv_doc *doc, uint32_t map, const char *key)
 
 /* Join an array of strings with sep into b; "None" when empty. */
 void
-join(struct buf *b, const struct pv_doc *doc, const struct pv *arr,
+answer_join(struct buf *b, const struct pv_doc *doc, const struct pv *arr,
     const char *sep, const char *none)
 {
 	uint32_t	k;
@@ -304,14 +306,14 @@ join(struct buf *b, const struct pv_doc *doc, const struct pv *arr,
 
 /* --limit N with 1 <= N <= max; else a usage error. */
 int
-parse_limit(const char *s, long max, uint64_t *out)
+answer_limit(const char *s, long max, uint64_t *out)
 {
 	char	*end;
 	long	 v;
 
 	v = strtol(s, &end, 10);
 	if (*s == '\0' || *end != '\0' || v < 1 || v > max)
-		return usage_error("--limit takes a number from 1 to %ld, "
+		return answer_usage("--limit takes a number from 1 to %ld, "
 		    "not '%s'", max, s);
 	*out = (uint64_t)v;
 	return 0;

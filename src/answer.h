@@ -22,18 +22,19 @@ struct palette {
 	const char	*err, *warn;	/* pacman's "error: ", "warning: " */
 };
 
-extern const struct palette	 colour_palette, plain_palette;
-extern const struct palette	*pal;	/* the one in use */
+extern const struct palette	 answer_colour, answer_plain;
+extern const struct palette	*answer_pal;	/* the one in use */
+#define PAL	answer_pal
 
 /* One line on stderr ("omg: ... (see omg --help)"): returns EXIT_USAGE. */
-int	 usage_error(const char *, ...)
+int	 answer_usage(const char *, ...)
 	    __attribute__((format(printf, 1, 2)));
 
 /* JSON: a string of bytes (any byte that is not UTF-8 as a lone
  * surrogate \udcXX, as Python's surrogateescape), a decoded node. */
-void	 json_str(struct buf *, const char *, size_t);
-uint32_t json_value(struct buf *, const struct pv_doc *, uint32_t);
-void	 print_json(const struct pv_doc *, uint32_t);
+void	 answer_json_str(struct buf *, const char *, size_t);
+uint32_t answer_json_value(struct buf *, const struct pv_doc *, uint32_t);
+void	 answer_json(const struct pv_doc *, uint32_t);
 
 struct answer {
 	struct buf	 raw;
@@ -42,28 +43,28 @@ struct answer {
 };
 
 /* The exit status for a protocol error code. */
-int	 error_exit(int);
+int	 answer_exit(int);
 /* The error an answer holds, said in one line: its exit status. */
-int	 error_of(const struct pv_doc *);
+int	 answer_error(const struct pv_doc *);
 /*
  * Send the request and check the response: 0 with a->result set, or an
  * exit status after printing one line.
  */
-int	 ask(struct client_opts *, struct buf *, struct answer *);
+int	 answer_ask(struct client_opts *, struct buf *, struct answer *);
 /* As ask, but an error answer is the caller's to say: -1 with its code
  * and message. */
-int	 ask_for(struct client_opts *, struct buf *, struct answer *, int *,
-	    char *, size_t);
+int	 answer_ask_for(struct client_opts *, struct buf *, struct answer *,
+	    int *, char *, size_t);
 void	 answer_free(struct answer *);
 
 /* Field helpers over a result map. */
-const char	*str_of(const struct pv *, char *, size_t);
-char		*field(const struct pv_doc *, uint32_t, const char *);
-int64_t		 num(const struct pv_doc *, uint32_t, const char *);
+const char	*answer_str_of(const struct pv *, char *, size_t);
+char		*answer_field(const struct pv_doc *, uint32_t, const char *);
+int64_t		 answer_num(const struct pv_doc *, uint32_t, const char *);
 /* Join an array of strings with sep into b; none when empty. */
-void		 join(struct buf *, const struct pv_doc *, const struct pv *,
-		    const char *, const char *);
+void		 answer_join(struct buf *, const struct pv_doc *,
+		    const struct pv *, const char *, const char *);
 /* --limit N with 1 <= N <= max; else a usage error. */
-int		 parse_limit(const char *, long, uint64_t *);
+int		 answer_limit(const char *, long, uint64_t *);
 
 #endif

@@ -62,6 +62,8 @@ static const struct cmd cmds[] = {
 	{ "owns", cmd_owns, "owns [-q|--quiet] [--json] PATH..." },
 	{ "files", cmd_files, "files [-x|--regex] [-l|--list] [-q|--quiet] "
 	    "[--json] [TARGET...]" },
+	{ "cnf", cmd_cnf, "cnf COMMAND   (the shells' command-not-found "
+	    "handlers)" },
 };
 
 static void
@@ -91,31 +93,31 @@ usage(FILE *fp)
 static void
 print_hit(const struct pv_doc *doc, uint32_t k, int quiet, struct buf *line)
 {
-	char		*name = field(doc, k, "name");
-	char		*ver = field(doc, k, "version");
-	char		*src = field(doc, k, "source");
-	char		*desc = field(doc, k, "description");
-	char		*inst = field(doc, k, "installed");
+	char		*name = answer_field(doc, k, "name");
+	char		*ver = answer_field(doc, k, "version");
+	char		*src = answer_field(doc, k, "source");
+	char		*desc = answer_field(doc, k, "description");
+	char		*inst = answer_field(doc, k, "installed");
 	const struct pv	*grp = pv_get(doc, k, "groups");
 
 	buf_reset(line);
 	if (quiet)
 		buf_printf(line, "%s\n", name ? name : "");
 	else {
-		buf_printf(line, "%s%s/%s%s %s%s%s", pal->repo, src ? src : "",
-		    pal->title, name ? name : "", pal->version, ver ? ver : "",
-		    pal->off);
+		buf_printf(line, "%s%s/%s%s %s%s%s", PAL->repo, src ? src : "",
+		    PAL->title, name ? name : "", PAL->version, ver ? ver : "",
+		    PAL->off);
 		if (grp != NULL && grp->type == PV_ARRAY && grp->n) {
-			buf_printf(line, " %s(", pal->groups);
-			join(line, doc, grp, " ", NULL);
-			buf_printf(line, ")%s", pal->off);
+			buf_printf(line, " %s(", PAL->groups);
+			answer_join(line, doc, grp, " ", NULL);
+			buf_printf(line, ")%s", PAL->off);
 		}
 		if (inst != NULL && ver != NULL && strcmp(inst, ver))
-			buf_printf(line, " %s[installed: %s]%s", pal->meta,
-			    inst, pal->off);
+			buf_printf(line, " %s[installed: %s]%s", PAL->meta,
+			    inst, PAL->off);
 		else if (inst != NULL)
-			buf_printf(line, " %s[installed]%s", pal->meta,
-			    pal->off);
+			buf_printf(line, " %s[installed]%s", PAL->meta,
+			    PAL->off);
 		buf_printf(line, "\n    %s\n", desc ? desc : "");
 	}
 	fwrite(line->data, 1, line->len, stdout);
@@ -187,25 +189,25 @@ cmd_search(struct client_opts *o, int argc, char **argv)
 			json = 1;
 			break;
 		case 'l':
-			if ((rc = parse_limit(optarg, LONG_MAX, &limit)) != 0)
+			if ((rc = answer_limit(optarg, LONG_MAX, &limit)) != 0)
 				return rc;
 			break;
 		case 's':
 			if (strcmp(optarg, "repo") == 0)
 				sort_repo = 1;
 			else if (strcmp(optarg, "relevance") != 0)
-				return usage_error("--sort takes relevance or "
+				return answer_usage("--sort takes relevance or "
 				    "repo, not '%s'", optarg);
 			break;
 		default:
-			return usage_error("unknown search option '%s'",
+			return answer_usage("unknown search option '%s'",
 			    argv[optind - 1]);
 		}
 	}
 	argv += optind;
 	nterms = (size_t)(argc - optind);
 	if (nterms > PROTO_TERMS_MAX)
-		return usage_error("%zu search terms, over the limit of %d",
+		return answer_usage("%zu search terms, over the limit of %d",
 		    nterms, PROTO_TERMS_MAX);
 	for (i = 0; i < nterms; i++)
 		if (strlen(argv[i]) > proto_req_limits.strlen) {
@@ -228,7 +230,7 @@ cmd_search(struct client_opts *o, int argc, char **argv)
 		    limit - got : PROTO_PAGE_MAX;
 		enc_search(&req, argv, nterms, got, want, sort_repo, locale);
 		answer_free(&a);
-		if ((rc = ask(o, &req, &a)) != 0)
+		if ((rc = answer_ask(o, &req, &a)) != 0)
 			goto done;
 		pkgs = pv_get(&a.doc, a.result, "packages");
 		tot = pv_get(&a.doc, a.result, "total");
@@ -244,7 +246,7 @@ cmd_search(struct client_opts *o, int argc, char **argv)
 			if (json) {
 				if (got + i > 0)
 					buf_add(&js, ",", 1);
-				json_value(&js, &a.doc, k);
+				answer_json_value(&js, &a.doc, k);
 			} else
 				print_hit(&a.doc, k, quiet, &line);
 		}
@@ -291,20 +293,20 @@ print_list(const struct pv_doc *doc, uint32_t m, int quiet, int upgrades)
 	}
 	k = (uint32_t)(pkgs - doc->v) + 1;
 	for (i = 0; i < pkgs->n; i++, k = doc->v[k].next) {
-		name = field(doc, k, "name");
-		ver = field(doc, k, "version");
-		upd = field(doc, k, "update");
+		name = answer_field(doc, k, "name");
+		ver = answer_field(doc, k, "version");
+		upd = answer_field(doc, k, "update");
 		ig = pv_get(doc, k, "ignored");
 		buf_reset(&line);
 		if (quiet)
 			buf_printf(&line, "%s\n", name ? name : "");
 		else {
-			buf_printf(&line, "%s%s %s%s%s", pal->title,
-			    name ? name : "", pal->version, ver ? ver : "",
-			    pal->off);
+			buf_printf(&line, "%s%s %s%s%s", PAL->title,
+			    name ? name : "", PAL->version, ver ? ver : "",
+			    PAL->off);
 			if (upgrades && upd != NULL)
-				buf_printf(&line, " -> %s%s%s", pal->version,
-				    upd, pal->off);
+				buf_printf(&line, " -> %s%s%s", PAL->version,
+				    upd, PAL->off);
 			if (upgrades && ig != NULL && ig->type == PV_BOOL &&
 			    ig->x.b)
 				buf_addstr(&line, " [ignored]");
@@ -350,12 +352,12 @@ list_request(struct client_opts *o, const struct proto_list *f, int quiet,
 		proto_enc_str(&req, "unrequired");
 		proto_enc_uint(&req, (uint64_t)f->unrequired);
 	}
-	rc = ask(o, &req, &a);
+	rc = answer_ask(o, &req, &a);
 	buf_free(&req);
 	if (rc != 0)
 		goto done;
 	if (json) {
-		print_json(&a.doc, a.result);
+		answer_json(&a.doc, a.result);
 		/* pacman's status: 1 when nothing is listed. */
 		tot = pv_get(&a.doc, a.result, "total");
 		rc = tot != NULL && tot->type == PV_UINT && tot->x.u > 0 ?
@@ -414,12 +416,12 @@ cmd_list(struct client_opts *o, int argc, char **argv)
 			json = 1;
 			break;
 		default:
-			return usage_error("unknown list option '%s'",
+			return answer_usage("unknown list option '%s'",
 			    argv[optind - 1]);
 		}
 	}
 	if (optind != argc)
-		return usage_error("list takes no names (see omg info)");
+		return answer_usage("list takes no names (see omg info)");
 	return list_request(o, &f, quiet, json);
 }
 
@@ -443,11 +445,11 @@ cmd_updates(struct client_opts *o, int argc, char **argv)
 		else if (ch == 'j')
 			json = 1;
 		else
-			return usage_error("unknown updates option '%s'",
+			return answer_usage("unknown updates option '%s'",
 			    argv[optind - 1]);
 	}
 	if (optind != argc)
-		return usage_error("updates takes no arguments");
+		return answer_usage("updates takes no arguments");
 	return list_request(o, &f, quiet, json);
 }
 
@@ -456,7 +458,7 @@ cmd_updates(struct client_opts *o, int argc, char **argv)
 static void
 kv(const char *key, const char *val)
 {
-	printf("%s%-15s :%s %s\n", pal->title, key, pal->off, val);
+	printf("%s%-15s :%s %s\n", PAL->title, key, PAL->off, val);
 }
 
 static void
@@ -465,7 +467,7 @@ kv_list(const struct pv_doc *doc, uint32_t map, const char *label,
 {
 	struct buf	b = { 0 };
 
-	join(&b, doc, pv_get(doc, map, key), "  ", "None");
+	answer_join(&b, doc, pv_get(doc, map, key), "  ", "None");
 	kv(label, buf_cstr(&b));
 	buf_free(&b);
 }
@@ -525,21 +527,21 @@ print_pkg(const struct pv_doc *doc, uint32_t m)
 	size_t		 i;
 	int		 installed, unit, local, mark;
 
-	repo = field(doc, m, "repo");
+	repo = answer_field(doc, m, "repo");
 	local = repo != NULL && strcmp(repo, "local") == 0;
 	inst = pv_get(doc, m, "installed");
 	installed = inst != NULL && inst->type == PV_STR;
 	if (repo != NULL && !local)
 		kv("Repository", repo);
 #define KV_STR(label, key) do {						\
-	s = field(doc, m, key);						\
+	s = answer_field(doc, m, key);						\
 	kv(label, s != NULL && *s != '\0' ? s : "None");		\
 	free(s);							\
 } while (0)
 	KV_STR("Name", "name");
 	KV_STR("Version", "version");
 	if (installed && !local)
-		kv("Installed", str_of(inst, tmp, sizeof(tmp)));
+		kv("Installed", answer_str_of(inst, tmp, sizeof(tmp)));
 	KV_STR("Description", "description");
 	KV_STR("Architecture", "arch");
 	KV_STR("URL", "url");
@@ -564,8 +566,8 @@ print_pkg(const struct pv_doc *doc, uint32_t m)
 			if (b != NULL)
 				kb = doc->v[kb].next;
 			if (i == 0)
-				printf("%s%-15s :%s %.*s%s\n", pal->title,
-				    "Optional Deps", pal->off,
+				printf("%s%-15s :%s %.*s%s\n", PAL->title,
+				    "Optional Deps", PAL->off,
 				    (int)doc->v[k].n, doc->v[k].x.s,
 				    mark ? " [installed]" : "");
 			else
@@ -581,13 +583,14 @@ print_pkg(const struct pv_doc *doc, uint32_t m)
 	kv_list(doc, m, "Replaces", "replaces");
 	unit = -1;
 	if (repo != NULL && strcmp(repo, "local") != 0)
-		kv_size("Download Size", num(doc, m, "download_size"), &unit);
-	kv_size("Installed Size", num(doc, m, "size"), &unit);
+		kv_size("Download Size", answer_num(doc, m, "download_size"),
+		    &unit);
+	kv_size("Installed Size", answer_num(doc, m, "size"), &unit);
 	KV_STR("Packager", "packager");
-	kv_date("Build Date", num(doc, m, "build_date"));
+	kv_date("Build Date", answer_num(doc, m, "build_date"));
 	if (installed) {
-		kv_date("Install Date", num(doc, m, "install_date"));
-		s = field(doc, m, "reason");
+		kv_date("Install Date", answer_num(doc, m, "install_date"));
+		s = answer_field(doc, m, "reason");
 		kv("Install Reason", s != NULL && strcmp(s, "explicit") == 0 ?
 		    "Explicitly installed" :
 		    "Installed as a dependency for another package");
@@ -654,13 +657,13 @@ cmd_info(struct client_opts *o, int argc, char **argv)
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (ch != 'j')
-			return usage_error("unknown info option '%s'",
+			return answer_usage("unknown info option '%s'",
 			    argv[optind - 1]);
 		json = 1;
 	}
 	n = (size_t)(argc - optind);
 	if (n == 0)
-		return usage_error("info needs a package name");
+		return answer_usage("info needs a package name");
 	argv += optind;
 	if (json && n > PROTO_BATCH_MAX)
 		printf("[");
@@ -682,7 +685,7 @@ cmd_info(struct client_opts *o, int argc, char **argv)
 			for (i = 0; i < chunk; i++)
 				enc_info(&req, at + i + 1, argv[at + i]);
 		}
-		if ((rc = ask(o, &req, &a)) != 0)
+		if ((rc = answer_ask(o, &req, &a)) != 0)
 			goto done;
 		if (json) {
 			if (n > PROTO_BATCH_MAX) {
@@ -691,11 +694,11 @@ cmd_info(struct client_opts *o, int argc, char **argv)
 
 				if (at > 0)
 					printf(",");
-				json_value(&js, &a.doc, a.result);
+				answer_json_value(&js, &a.doc, a.result);
 				printf("%.*s", (int)js.len - 2, js.data + 1);
 				buf_free(&js);
 			} else
-				print_json(&a.doc, a.result);
+				answer_json(&a.doc, a.result);
 		} else if (n == 1)
 			print_info(&a.doc, a.result);
 		r = &a.doc.v[a.result];
@@ -719,7 +722,7 @@ cmd_info(struct client_opts *o, int argc, char **argv)
 			   for a package it cannot find. */
 			if ((code = pv_get(&a.doc, (uint32_t)(e - a.doc.v),
 			    "code")) != NULL && code->type == PV_NEGINT) {
-				c = error_exit(-1 - (int)code->x.u);
+				c = answer_exit(-1 - (int)code->x.u);
 				worst = c > worst ? c : worst;
 			}
 		}
@@ -764,7 +767,7 @@ simple_request(struct client_opts *o, const char *op, const char *query,
 	int		rc;
 
 	enc_request(&req, op, query, limit);
-	rc = ask(o, &req, a);
+	rc = answer_ask(o, &req, a);
 	buf_free(&req);
 	return rc;
 }
@@ -780,12 +783,12 @@ json_only_opts(int argc, char **argv, const char *cmd, int *json)
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (ch != 'j')
-			return usage_error("unknown %s option '%s'", cmd,
+			return answer_usage("unknown %s option '%s'", cmd,
 			    argv[optind - 1]);
 		*json = 1;
 	}
 	if (optind != argc)
-		return usage_error("%s takes no arguments", cmd);
+		return answer_usage("%s takes no arguments", cmd);
 	return 0;
 }
 
@@ -803,8 +806,8 @@ print_problems(const struct pv_doc *doc, uint32_t cache)
 		return;
 	k = (uint32_t)(pr - doc->v) + 1;
 	for (i = 0; i < pr->n; i++, k = doc->v[k].next) {
-		repo = field(doc, k, "repo");
-		msg = field(doc, k, "message");
+		repo = answer_field(doc, k, "repo");
+		msg = answer_field(doc, k, "message");
 		printf("Not served      : %s: %s\n", repo ? repo : "?",
 		    msg ? msg : "?");
 		free(repo);
@@ -829,49 +832,49 @@ cmd_status(struct client_opts *o, int argc, char **argv)
 	if ((rc = simple_request(o, "status", NULL, 0, &a)) != 0)
 		goto done;
 	if (json) {
-		print_json(&a.doc, a.result);
+		answer_json(&a.doc, a.result);
 		goto done;
 	}
 	m = a.result;
 	printf("Packages        : %lld installed, %lld explicit, %lld orphans\n",
-	    (long long)num(&a.doc, m, "total_packages"),
-	    (long long)num(&a.doc, m, "explicit_packages"),
-	    (long long)num(&a.doc, m, "orphan_packages"));
+	    (long long)answer_num(&a.doc, m, "total_packages"),
+	    (long long)answer_num(&a.doc, m, "explicit_packages"),
+	    (long long)answer_num(&a.doc, m, "orphan_packages"));
 	printf("Updates         : %lld\n",
-	    (long long)num(&a.doc, m, "updates_available"));
+	    (long long)answer_num(&a.doc, m, "updates_available"));
 	printf("Vulnerable      : %lld\n",
-	    (long long)num(&a.doc, m, "security_vulnerabilities"));
+	    (long long)answer_num(&a.doc, m, "security_vulnerabilities"));
 	rt = pv_get(&a.doc, m, "runtime_versions");
 	if (rt != NULL && rt->type == PV_ARRAY && rt->n > 0) {
 		k = (uint32_t)(rt - a.doc.v) + 1;
 		for (i = 0; i < rt->n; i++, k = a.doc.v[k].next) {
 			if (i > 0)
 				buf_addstr(&b, "  ");
-			join(&b, &a.doc, &a.doc.v[k], " ", NULL);
+			answer_join(&b, &a.doc, &a.doc.v[k], " ", NULL);
 		}
 	} else
 		buf_addstr(&b, "None");
 	printf("Runtimes        : %s\n", buf_cstr(&b));
 	if ((cache = pv_get(&a.doc, m, "cache")) != NULL) {
 		c = (uint32_t)(cache - a.doc.v);
-		s = field(&a.doc, c, "state");
-		built = (time_t)num(&a.doc, c, "built_at");
+		s = answer_field(&a.doc, c, "state");
+		built = (time_t)answer_num(&a.doc, c, "built_at");
 		fmt_age(tbuf, sizeof(tbuf), (long long)(time(NULL) - built));
 		printf("Cache           : %s, generation %lld, %lld packages, "
 		    "built %s ago in %lld ms\n", s ? s : "?",
-		    (long long)num(&a.doc, c, "generation"),
-		    (long long)num(&a.doc, c, "packages"), tbuf,
-		    (long long)num(&a.doc, c, "build_ms"));
+		    (long long)answer_num(&a.doc, c, "generation"),
+		    (long long)answer_num(&a.doc, c, "packages"), tbuf,
+		    (long long)answer_num(&a.doc, c, "build_ms"));
 		free(s);
 		print_problems(&a.doc, c);
 	}
 	if ((cache = pv_get(&a.doc, m, "server")) != NULL) {
 		c = (uint32_t)(cache - a.doc.v);
-		mode = field(&a.doc, c, "mode");
-		s = field(&a.doc, c, "version");
+		mode = answer_field(&a.doc, c, "mode");
+		s = answer_field(&a.doc, c, "version");
 		printf("Answered by     : %s (omg %s, protocol %lld)\n",
 		    mode ? mode : "?", s ? s : "?",
-		    (long long)num(&a.doc, c, "protocol"));
+		    (long long)answer_num(&a.doc, c, "protocol"));
 		free(mode);
 		free(s);
 	}
@@ -902,20 +905,20 @@ cmd_suggest(struct client_opts *o, int argc, char **argv)
 			json = 1;
 			break;
 		case 'l':
-			if ((rc = parse_limit(optarg, 100, &limit)) != 0)
+			if ((rc = answer_limit(optarg, 100, &limit)) != 0)
 				return rc;
 			break;
 		default:
-			return usage_error("unknown suggest option '%s'",
+			return answer_usage("unknown suggest option '%s'",
 			    argv[optind - 1]);
 		}
 	}
 	if (argc - optind != 1)
-		return usage_error("suggest takes one PREFIX");
+		return answer_usage("suggest takes one PREFIX");
 	if ((rc = simple_request(o, "suggest", argv[optind], limit, &a)) != 0)
 		goto done;
 	if (json) {
-		print_json(&a.doc, a.result);
+		answer_json(&a.doc, a.result);
 		goto done;
 	}
 	r = &a.doc.v[a.result];
@@ -939,7 +942,7 @@ cmd_ping(struct client_opts *o, int argc, char **argv)
 		return rc;
 	if ((rc = simple_request(o, "ping", NULL, 0, &a)) == 0) {
 		if (json)
-			print_json(&a.doc, a.result);
+			answer_json(&a.doc, a.result);
 		else
 			printf("%.*s\n", (int)a.doc.v[a.result].n,
 			    a.doc.v[a.result].x.s);
@@ -952,7 +955,7 @@ static int
 cmd_doctor(struct client_opts *o, int argc, char **argv)
 {
 	if (argc != 1)
-		return usage_error("doctor takes no arguments ('%s')", argv[1]);
+		return answer_usage("doctor takes no arguments ('%s')", argv[1]);
 	return doctor_run(o);
 }
 
@@ -976,14 +979,14 @@ cmd_audit(struct client_opts *o, int argc, char **argv)
 	adv = pv_get(&a.doc, a.result, "advisories");
 	if (adv != NULL) {
 		m = (uint32_t)(adv - a.doc.v);
-		state = field(&a.doc, m, "state");
-		err = field(&a.doc, m, "error");
-		s = field(&a.doc, m, "path");
+		state = answer_field(&a.doc, m, "state");
+		err = answer_field(&a.doc, m, "error");
+		s = answer_field(&a.doc, m, "path");
 		if (state != NULL && strcmp(state, "ok") != 0) {
 			warnx("advisories %s: %s%s%s (systemctl --user start "
 			    "omg-advisories.service fetches them)",
 			    s ? s : "", state, err ? ": " : "", err ? err : "");
-			if (num(&a.doc, m, "entries") == 0) {
+			if (answer_num(&a.doc, m, "entries") == 0) {
 				free(s);
 				rc = EXIT_NOANSWER;
 				goto done;
@@ -992,21 +995,22 @@ cmd_audit(struct client_opts *o, int argc, char **argv)
 		free(s);
 	}
 	if (json) {
-		print_json(&a.doc, a.result);
+		answer_json(&a.doc, a.result);
 	} else if (pkgs != NULL && pkgs->type == PV_ARRAY) {
 		k = (uint32_t)(pkgs - a.doc.v) + 1;
 		for (i = 0; i < pkgs->n; i++, k = a.doc.v[k].next) {
-			char	*name = field(&a.doc, k, "name");
-			char	*inst = field(&a.doc, k, "installed");
-			char	*sev = field(&a.doc, k, "severity");
-			char	*fix = field(&a.doc, k, "fixed");
-			char	*type = field(&a.doc, k, "type");
+			char	*name = answer_field(&a.doc, k, "name");
+			char	*inst = answer_field(&a.doc, k, "installed");
+			char	*sev = answer_field(&a.doc, k, "severity");
+			char	*fix = answer_field(&a.doc, k, "fixed");
+			char	*type = answer_field(&a.doc, k, "type");
 
 			buf_reset(&b);
-			join(&b, &a.doc, pv_get(&a.doc, k, "cves"), ", ",
+			answer_join(&b, &a.doc, pv_get(&a.doc, k, "cves"), ", ",
 			    "no CVE yet");
 			buf_addstr(&b, " (");
-			join(&b, &a.doc, pv_get(&a.doc, k, "avgs"), ", ", "");
+			answer_join(&b, &a.doc, pv_get(&a.doc, k, "avgs"), ", ",
+			    "");
 			printf("%s %s is affected by %s): %s. %s risk! %s%s%s\n",
 			    name, inst, buf_cstr(&b), type && *type ? type :
 			    "unknown", sev && *sev ? sev : "Unknown",
@@ -1058,12 +1062,12 @@ show_progress(struct follow *f, const struct pv_doc *doc, uint32_t p)
 	if (f->quiet)
 		return;
 	if (f->json) {
-		print_json(doc, 0);
+		answer_json(doc, 0);
 		return;
 	}
-	stage = field(doc, p, "stage");
-	done = (uint64_t)num(doc, p, "done");
-	total = (uint64_t)num(doc, p, "total");
+	stage = answer_field(doc, p, "stage");
+	done = (uint64_t)answer_num(doc, p, "done");
+	total = (uint64_t)answer_num(doc, p, "total");
 	if (!f->tty)
 		printf("%s %llu/%llu\n", stage ? stage : "?",
 		    (unsigned long long)done, (unsigned long long)total);
@@ -1107,19 +1111,20 @@ refresh_msg(void *arg, const uint8_t *p, size_t len)
 	}
 	end_bar(f);
 	if ((v = pv_get(&doc, 0, "result")) == NULL) {
-		f->rc = error_of(&doc);
+		f->rc = answer_error(&doc);
 		pv_doc_free(&doc);
 		return -1;
 	}
 	r = (uint32_t)(v - doc.v);
 	if (f->json)
-		print_json(&doc, r);
+		answer_json(&doc, r);
 	else
 		printf("cache generation %lld: %lld packages from %lld repos, "
-		    "rebuilt in %lld ms\n", (long long)num(&doc, r, "generation"),
-		    (long long)num(&doc, r, "packages"),
-		    (long long)num(&doc, r, "repos"),
-		    (long long)num(&doc, r, "duration_ms"));
+		    "rebuilt in %lld ms\n",
+		    (long long)answer_num(&doc, r, "generation"),
+		    (long long)answer_num(&doc, r, "packages"),
+		    (long long)answer_num(&doc, r, "repos"),
+		    (long long)answer_num(&doc, r, "duration_ms"));
 	f->rc = EXIT_ANSWERED;
 	pv_doc_free(&doc);
 	return 1;
@@ -1163,11 +1168,11 @@ cmd_refresh(struct client_opts *o, int argc, char **argv)
 		else if (ch == 'j')
 			f.json = 1;
 		else
-			return usage_error("unknown refresh option '%s'",
+			return answer_usage("unknown refresh option '%s'",
 			    argv[optind - 1]);
 	}
 	if (optind != argc)
-		return usage_error("refresh takes no arguments");
+		return answer_usage("refresh takes no arguments");
 	f.tty = isatty(STDOUT_FILENO);
 	return follow(o, "refresh", refresh_msg, &f);
 }
@@ -1190,16 +1195,16 @@ watch_msg(void *arg, const uint8_t *p, size_t len)
 	if ((v = pv_get(&doc, 0, "result")) != NULL)
 		r = (uint32_t)(v - doc.v);
 	else if (pv_get(&doc, 0, "event") == NULL) {
-		f->rc = error_of(&doc);
+		f->rc = answer_error(&doc);
 		pv_doc_free(&doc);
 		return -1;
 	}
 	if (f->json)
-		print_json(&doc, r);
+		answer_json(&doc, r);
 	else {
-		state = field(&doc, r, "state");
+		state = answer_field(&doc, r, "state");
 		printf("state=%s generation=%lld\n", state ? state : "?",
-		    (long long)num(&doc, r, "generation"));
+		    (long long)answer_num(&doc, r, "generation"));
 		free(state);
 	}
 	pv_doc_free(&doc);
@@ -1252,12 +1257,12 @@ cli_main(int argc, char **argv)
 		else if (strncmp(a, "--color", 7) == 0 &&
 		    (a[7] == '\0' || a[7] == '=')) {
 			if (a[7] == '\0' && i + 1 >= argc)
-				return usage_error("--color needs a value");
+				return answer_usage("--color needs a value");
 			when = a[7] == '=' ? a + 8 : argv[++i];
 			if (strcmp(when, "auto") != 0 &&
 			    strcmp(when, "always") != 0 &&
 			    strcmp(when, "never") != 0)
-				return usage_error("--color takes auto, always "
+				return answer_usage("--color takes auto, always "
 				    "or never, not '%s'", when);
 		}
 		else if (strcmp(a, "--socket") == 0 ||
@@ -1265,7 +1270,7 @@ cli_main(int argc, char **argv)
 		    strcmp(a, "--advisories") == 0 ||
 		    strcmp(a, "--omg-conf") == 0) {
 			if (i + 1 >= argc)
-				return usage_error("%s needs a value", a);
+				return answer_usage("%s needs a value", a);
 			if (a[2] == 'o')
 				o.settings = argv[++i];
 			else if (a[2] == 's')
@@ -1277,14 +1282,14 @@ cli_main(int argc, char **argv)
 			else
 				o.cache = argv[++i];
 		} else
-			return usage_error("unknown option '%s'", a);
+			return answer_usage("unknown option '%s'", a);
 	}
 	if (i == argc)
-		return usage_error("no command given");
+		return answer_usage("no command given");
 	/* NO_COLOR (no-color.org) turns auto off; always still means it. */
 	if (strcmp(when, "always") == 0 || (strcmp(when, "auto") == 0 &&
 	    isatty(STDOUT_FILENO) && (env = getenv("NO_COLOR")) == NULL))
-		pal = &colour_palette;
+		answer_pal = &answer_colour;
 	if (o.socket == NULL) {
 		env = getenv("OMG_SOCKET");
 		o.socket = env != NULL && *env != '\0' ? env :
@@ -1301,7 +1306,7 @@ cli_main(int argc, char **argv)
 		free(sock);
 		free(cache);
 		free(adv);
-		return usage_error("unknown command '%s'", argv[i]);
+		return answer_usage("unknown command '%s'", argv[i]);
 	}
 	optind = 1;
 	rc = cmds[j].fn(&o, argc - i, argv + i);

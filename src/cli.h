@@ -16,5 +16,6 @@ int	cli_main(int, char **);
 /* The commands of cmd_files.c: pacman -Qo, -F, and command-not-found. */
 int	cmd_owns(struct client_opts *, int, char **);
 int	cmd_files(struct client_opts *, int, char **);
+int	cmd_cnf(struct client_opts *, int, char **);
 
 #endif

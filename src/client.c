@@ -17,6 +17,7 @@
 #include "cache.h"
 #include "client.h"
 #include "conf.h"
+#include "feed.h"
 #include "paths.h"
 #include "proto.h"
 #include "query.h"
@@ -233,31 +234,57 @@ budget_start(const struct client_opts *o)
 	(void)budget_arm(s.search_cpu_max);
 }
 
+/*
+ * The cache brought up to date (rebuilt here if need be; an old build
+ * still answers when that fails), or, with fresh_only, only taken when
+ * it is up to date.  0, or -1 with err.
+ */
+static int
+up_to_date(const struct client_opts *o, struct opened *op, char *err,
+    size_t errlen)
+{
+	struct cache_info	 ci;
+	char			 why[256], *stamp;
+	int			 fresh;
+
+	if (o->fresh_only) {
+		stamp = feed_stamp(op->conf);
+		fresh = cache_fresh(op->cache, stamp);
+		free(stamp);
+		if (fresh)
+			return 0;
+		snprintf(err, errlen, "the cache is not up to date (and this "
+		    "question does not wait for a rebuild)");
+		return -1;
+	}
+	switch (cache_refresh(op->cache, op->conf, 0, NULL, why, sizeof(why))) {
+	case CACHE_FRESH:
+	case CACHE_REBUILT:
+		return 0;
+	default:
+		/* An old build still answers; no build at all cannot. */
+		if (cache_info(op->cache, &ci) == -1) {
+			snprintf(err, errlen, "cannot build the cache: %s", why);
+			return -1;
+		}
+		cache_info_free(&ci);
+		fprintf(stderr, "omg: answering from the last cache: %s\n", why);
+		return 0;
+	}
+}
+
 static int
 embedded(const struct client_opts *o, const uint8_t *req, size_t len,
     struct buf *resp, char *err, size_t errlen)
 {
-	struct cache_info	 ci;
 	struct opened		 op;
 	struct buf		 frame = { 0 };
-	char			 why[256];
 	int			 rc = -1, costly;
 
 	if (open_cache(o, &op, err, errlen) == -1)
 		return -1;
-	switch (cache_refresh(op.cache, op.conf, 0, NULL, why, sizeof(why))) {
-	case CACHE_FRESH:
-	case CACHE_REBUILT:
-		break;
-	default:
-		/* An old build still answers; no build at all cannot. */
-		if (cache_info(op.cache, &ci) == -1) {
-			snprintf(err, errlen, "cannot build the cache: %s", why);
-			goto done;
-		}
-		cache_info_free(&ci);
-		fprintf(stderr, "omg: answering from the last cache: %s\n", why);
-	}
+	if (up_to_date(o, &op, err, errlen) == -1)
+		goto done;
 	/* The daemon's budget for what the client decides (omg.conf). */
 	costly = query_costly(req, len);
 	if (costly)
@@ -288,7 +315,7 @@ client_request(const struct client_opts *o, const uint8_t *req, size_t len,
 		if (rc == -1)
 			return -1;
 		/* Say so to a person; scripts and completion stay quiet. */
-		if (isatty(STDERR_FILENO))
+		if (!o->quiet && isatty(STDERR_FILENO))
 			fprintf(stderr, "omg: no daemon on %s; answering from "
 			    "the cache (systemctl --user enable --now "
 			    "omgd.socket starts one)\n", o->socket);

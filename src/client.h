@@ -18,6 +18,10 @@ struct client_opts {
 	const char	*advisories;
 	const char	*settings;	/* omg.conf, or NULL for the default */
 	int		 no_daemon;
+	int		 fresh_only;	/* embedded: never rebuild; a cache
+					   that is not up to date is no
+					   answer (command-not-found) */
+	int		 quiet;		/* no word about a missing daemon */
 	int		 timeout_ms;	/* for each message; 0: none */
 };
 

@@ -108,7 +108,7 @@ resolve(const char *arg, struct target *t)
 	memset(t, 0, sizeof(*t));
 	if (*arg == '\0') {
 		fprintf(stderr, "%sempty string passed to file owner query\n",
-		    pal->err);
+		    PAL->err);
 		return;
 	}
 	f = xstrdup(arg);
@@ -119,7 +119,8 @@ resolve(const char *arg, struct target *t)
 	}
 	if (lstat(f, &st) == -1) {
 		missing = 1;
-		if (strchr(f, '/') == NULL && (r = search_path(f, &st)) != NULL) {
+		if (strchr(f, '/') == NULL &&
+		    (r = search_path(f, &st)) != NULL) {
 			free(f);
 			f = r;
 			missing = 0;
@@ -160,15 +161,15 @@ json_target(struct buf *js, const struct target *t, const char *arg,
     const struct pv_doc *doc, const struct pv *owners)
 {
 	buf_addstr(js, "{\"target\":");
-	json_str(js, arg, strlen(arg));
+	answer_json_str(js, arg, strlen(arg));
 	buf_addstr(js, ",\"path\":");
 	if (t->path != NULL)
-		json_str(js, t->path, strlen(t->path));
+		answer_json_str(js, t->path, strlen(t->path));
 	else
 		buf_addstr(js, "null");
 	buf_addstr(js, ",\"owners\":");
 	if (owners != NULL)
-		json_value(js, doc, (uint32_t)(owners - doc->v));
+		answer_json_value(js, doc, (uint32_t)(owners - doc->v));
 	else
 		buf_addstr(js, "[]");
 	buf_addstr(js, "}");
@@ -185,19 +186,19 @@ print_owners(const struct target *t, const struct pv_doc *doc,
 
 	if (owners == NULL || owners->type != PV_ARRAY || owners->n == 0) {
 		fflush(stdout);
-		fprintf(stderr, "%sNo package owns %s\n", pal->err, t->name);
+		fprintf(stderr, "%sNo package owns %s\n", PAL->err, t->name);
 		return 1;
 	}
 	k = (uint32_t)(owners - doc->v) + 1;
 	for (i = 0; i < owners->n; i++, k = doc->v[k].next) {
-		name = field(doc, k, "name");
-		ver = field(doc, k, "version");
+		name = answer_field(doc, k, "name");
+		ver = answer_field(doc, k, "version");
 		if (quiet)
 			printf("%s\n", name ? name : "");
 		else
 			printf("%s is owned by %s%s %s%s%s\n", t->path,
-			    pal->title, name ? name : "", pal->version,
-			    ver ? ver : "", pal->off);
+			    PAL->title, name ? name : "", PAL->version,
+			    ver ? ver : "", PAL->off);
 		free(name);
 		free(ver);
 	}
@@ -226,14 +227,14 @@ cmd_owns(struct client_opts *o, int argc, char **argv)
 		else if (ch == 'j')
 			json = 1;
 		else
-			return usage_error("unknown owns option '%s'",
+			return answer_usage("unknown owns option '%s'",
 			    argv[optind - 1]);
 	}
 	argv += optind;
 	n = (size_t)(argc - optind);
 	if (n == 0) {
 		fprintf(stderr, "%sno targets specified (use -h for help)\n",
-		    pal->err);
+		    PAL->err);
 		return 1;
 	}
 	t = xcalloc(n, sizeof(*t));
@@ -249,7 +250,7 @@ cmd_owns(struct client_opts *o, int argc, char **argv)
 		for (j = i; j < i + chunk && t[j].path == NULL; j++)
 			;
 		if (j < i + chunk) {
-			if ((rc = ask(o, &req, &a)) != 0)
+			if ((rc = answer_ask(o, &req, &a)) != 0)
 				goto fail;
 			owners = pv_get(&a.doc, a.result, "owners");
 			if (owners == NULL || owners->type != PV_ARRAY) {
@@ -351,8 +352,8 @@ warn_missing(struct fopts *f, const struct pv_doc *doc, uint32_t r)
 	f->warned = 1;
 	k = (uint32_t)(m - doc->v) + 1;
 	for (i = 0; i < m->n; i++, k = doc->v[k].next) {
-		if ((msg = field(doc, k, "message")) != NULL)
-			fprintf(stderr, "%s%s\n", pal->warn, msg);
+		if ((msg = answer_field(doc, k, "message")) != NULL)
+			fprintf(stderr, "%s%s\n", PAL->warn, msg);
 		free(msg);
 	}
 }
@@ -364,10 +365,10 @@ print_fpkg(struct fopts *f, const struct pv_doc *doc, uint32_t k,
 {
 	const struct pv	*paths = pv_get(doc, k, "paths");
 	const struct pv	*grp = pv_get(doc, k, "groups"), *p;
-	char		*repo = field(doc, k, "repo");
-	char		*name = field(doc, k, "name");
-	char		*ver = field(doc, k, "version");
-	char		*inst = field(doc, k, "installed");
+	char		*repo = answer_field(doc, k, "repo");
+	char		*name = answer_field(doc, k, "name");
+	char		*ver = answer_field(doc, k, "version");
+	char		*inst = answer_field(doc, k, "installed");
 	uint32_t	 j;
 	size_t		 i;
 
@@ -377,18 +378,18 @@ print_fpkg(struct fopts *f, const struct pv_doc *doc, uint32_t k,
 	if (f->quiet && !f->list)
 		buf_printf(b, "%s/%s\n", repo, name);
 	else if (!f->list && !exact) {
-		buf_printf(b, "%s%s/%s%s %s%s%s", pal->repo, repo, pal->title,
-		    name, pal->version, ver, pal->off);
+		buf_printf(b, "%s%s/%s%s %s%s%s", PAL->repo, repo, PAL->title,
+		    name, PAL->version, ver, PAL->off);
 		if (grp != NULL && grp->type == PV_ARRAY && grp->n > 0) {
-			buf_printf(b, " %s(", pal->groups);
-			join(b, doc, grp, " ", NULL);
-			buf_printf(b, ")%s", pal->off);
+			buf_printf(b, " %s(", PAL->groups);
+			answer_join(b, doc, grp, " ", NULL);
+			buf_printf(b, ")%s", PAL->off);
 		}
 		if (inst != NULL && strcmp(inst, ver) != 0)
-			buf_printf(b, " %s[installed: %s]%s", pal->meta, inst,
-			    pal->off);
+			buf_printf(b, " %s[installed: %s]%s", PAL->meta, inst,
+			    PAL->off);
 		else if (inst != NULL)
-			buf_printf(b, " %s[installed]%s", pal->meta, pal->off);
+			buf_printf(b, " %s[installed]%s", PAL->meta, PAL->off);
 		buf_addstr(b, "\n");
 	}
 	j = (uint32_t)(paths - doc->v) + 1;
@@ -399,15 +400,15 @@ print_fpkg(struct fopts *f, const struct pv_doc *doc, uint32_t k,
 			continue;
 		if (f->list) {
 			if (!f->quiet)
-				buf_printf(b, "%s%s%s ", pal->title, name,
-				    pal->off);
+				buf_printf(b, "%s%s%s ", PAL->title, name,
+				    PAL->off);
 			buf_add(b, p->x.s, p->n);
 			buf_addstr(b, "\n");
 		} else if (exact) {
 			buf_add(b, p->x.s, p->n);
 			buf_printf(b, " is owned by %s%s/%s%s %s%s%s\n",
-			    pal->repo, repo, pal->title, name, pal->version,
-			    ver, pal->off);
+			    PAL->repo, repo, PAL->title, name, PAL->version,
+			    ver, PAL->off);
 		} else {
 			buf_addstr(b, "    ");
 			buf_add(b, p->x.s, p->n);
@@ -447,28 +448,28 @@ files_target(struct client_opts *o, struct fopts *f, const char *target)
 		buf_addstr(&f->js, f->njs++ > 0 ? ",{\"target\":" :
 		    "{\"target\":");
 		if (target != NULL)
-			json_str(&f->js, target, strlen(target));
+			answer_json_str(&f->js, target, strlen(target));
 		else
 			buf_addstr(&f->js, "null");
 		buf_addstr(&f->js, ",\"packages\":[");
 	}
 	for (;;) {
 		enc_files(&req, f, target, offset);
-		rc = ask_for(o, &req, &a, &code, msg, sizeof(msg));
+		rc = answer_ask_for(o, &req, &a, &code, msg, sizeof(msg));
 		if (rc == -1) {
 			/* pacman's words: an invalid regex, a package
 			   -Fl cannot find. */
 			fflush(stdout);
-			fprintf(stderr, "%s%s\n", pal->err, msg);
+			fprintf(stderr, "%s%s\n", PAL->err, msg);
 			if (f->json) {
 				buf_addstr(&f->js, "],\"error\":");
-				json_str(&f->js, msg, strlen(msg));
+				answer_json_str(&f->js, msg, strlen(msg));
 				buf_addstr(&f->js, "}");
 			}
 			answer_free(&a);
 			f->badre |= f->regex && code == PROTO_E_PARAMS;
 			rc = code == PROTO_E_PARAMS || code == PROTO_E_NOTFOUND ?
-			    1 : 100 + error_exit(code);
+			    1 : 100 + answer_exit(code);
 			goto done;
 		}
 		if (rc != 0) {
@@ -489,7 +490,7 @@ files_target(struct client_opts *o, struct fopts *f, const char *target)
 			if (f->json) {
 				if (shown + i > 0)
 					buf_addstr(&f->js, ",");
-				json_value(&f->js, &a.doc, k);
+				answer_json_value(&f->js, &a.doc, k);
 			} else
 				print_fpkg(f, &a.doc, k, exact, &line);
 		}
@@ -545,7 +546,7 @@ cmd_files(struct client_opts *o, int argc, char **argv)
 			f.json = 1;
 			break;
 		default:
-			return usage_error("unknown files option '%s'",
+			return answer_usage("unknown files option '%s'",
 			    argv[optind - 1]);
 		}
 	}
@@ -555,7 +556,7 @@ cmd_files(struct client_opts *o, int argc, char **argv)
 		f.locale = "C";
 	if (optind == argc && !f.list) {
 		fprintf(stderr, "%sno targets specified (use -h for help)\n",
-		    pal->err);
+		    PAL->err);
 		return 1;
 	}
 	if (f.json)
@@ -587,4 +588,95 @@ cmd_files(struct client_opts *o, int argc, char **argv)
 	if (f.list)
 		return failed;
 	return failed > 0 || f.badre;
+}
+
+/* command-not-found */
+
+/* pkgfile -b's binaries: a file right in one of these directories. */
+static int
+in_bin_dir(const char *p, size_t n)
+{
+	static const char *const dirs[] = {
+		"bin/", "sbin/", "usr/bin/", "usr/sbin/", "usr/local/bin/",
+		"usr/local/sbin/"
+	};
+	size_t	i, k;
+
+	for (i = 0; i < NELEM(dirs); i++) {
+		k = strlen(dirs[i]);
+		if (n > k && memcmp(p, dirs[i], k) == 0 &&
+		    memchr(p + k, '/', n - k) == NULL)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * omg cnf NAME: the packages that have a command NAME, one line each as
+ * pkgfile -bv prints them ("repo/name version\t/path"), for the shells'
+ * command-not-found handlers.  Quick or nothing: a daemon that does not
+ * answer within the timeout, or no daemon and a cache that is not up to
+ * date, is exit status 3 and no word (the handler then says what the
+ * shell would).
+ */
+int
+cmd_cnf(struct client_opts *o, int argc, char **argv)
+{
+	struct fopts	 f;
+	struct answer	 a;
+	struct buf	 req = { 0 }, out = { 0 };
+	const struct pv	*pkgs, *paths, *p;
+	uint32_t	 k, j;
+	size_t		 i, m;
+	int		 rc, code;
+	char		 msg[256], *repo, *name, *ver;
+
+	if (argc == 3 && strcmp(argv[1], "--") == 0)
+		argv++, argc--;
+	if (argc != 2)
+		return answer_usage("cnf takes one command name");
+	if (*argv[1] == '\0' || strchr(argv[1], '/') != NULL)
+		return EXIT_NOTFOUND;
+	o->timeout_ms = 500;
+	o->fresh_only = 1;
+	o->quiet = 1;
+	memset(&f, 0, sizeof(f));
+	f.locale = "C";
+	enc_files(&req, &f, argv[1], 0);
+	rc = answer_ask_for(o, &req, &a, &code, msg, sizeof(msg));
+	buf_free(&req);
+	if (rc != 0) {
+		answer_free(&a);
+		return EXIT_NOANSWER;
+	}
+	pkgs = pv_get(&a.doc, a.result, "packages");
+	k = pkgs != NULL && pkgs->type == PV_ARRAY ?
+	    (uint32_t)(pkgs - a.doc.v) + 1 : 0;
+	for (i = 0; k != 0 && i < pkgs->n; i++, k = a.doc.v[k].next) {
+		paths = pv_get(&a.doc, k, "paths");
+		if (paths == NULL || paths->type != PV_ARRAY)
+			continue;
+		repo = answer_field(&a.doc, k, "repo");
+		name = answer_field(&a.doc, k, "name");
+		ver = answer_field(&a.doc, k, "version");
+		j = (uint32_t)(paths - a.doc.v) + 1;
+		for (m = 0; m < paths->n; m++, j = a.doc.v[j].next) {
+			p = &a.doc.v[j];
+			if ((p->type != PV_STR && p->type != PV_BYTES) ||
+			    !in_bin_dir(p->x.s, p->n))
+				continue;
+			buf_printf(&out, "%s/%s %s\t/", repo ? repo : "",
+			    name ? name : "", ver ? ver : "");
+			buf_add(&out, p->x.s, p->n);
+			buf_addstr(&out, "\n");
+		}
+		free(repo);
+		free(name);
+		free(ver);
+	}
+	answer_free(&a);
+	fwrite(out.data, 1, out.len, stdout);
+	rc = out.len > 0 ? EXIT_ANSWERED : EXIT_NOTFOUND;
+	buf_free(&out);
+	return rc;
 }

@@ -312,7 +312,7 @@ files_find(struct query *q, const struct proto_req *req, struct buf *out)
 	const char			*t = f->target.s;
 	char				 msg[PATH_MAX + 64];
 	int64_t				 id, ids[FILES_PAGE];
-	size_t				 n = f->target.n, i, got;
+	size_t				 n = f->target.n, i, got, want;
 	int				 rc = 0, exact, clocale;
 
 	memset(&pg, 0, sizeof(pg));
@@ -322,13 +322,13 @@ files_find(struct query *q, const struct proto_req *req, struct buf *out)
 	if (f->list && t == NULL) {
 		/* pacman -Fl: every package, a page at a time. */
 		pg.skip = 0;
-		if (cache_files_pkgs(q->cache, req->offset, pg.limit > FILES_PAGE ?
-		    FILES_PAGE : pg.limit, ids, &got) == -1)
+		want = pg.limit > FILES_PAGE ? FILES_PAGE : pg.limit;
+		if (cache_files_pkgs(q->cache, req->offset, want, ids,
+		    &got) == -1)
 			rc = -1;
 		for (i = 0; i < got && rc == 0 && !pg.more; i++)
 			rc = cache_files_each(q->cache, ids[i], page_path, &pg);
-		if (rc == 0 && got == (pg.limit > FILES_PAGE ? FILES_PAGE :
-		    pg.limit))
+		if (rc == 0 && got == want)
 			pg.more = 1;
 		rc = rc == -1 && !pg.more && !pg.bad ? -1 : 0;
 		page_flush(&pg);
