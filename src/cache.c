@@ -453,6 +453,8 @@ cache_info_free(struct cache_info *ci)
 
 #define PROGRESS_EVERY	50000	/* microseconds between progress reports */
 
+static const char	*blob(sqlite3_stmt *, int, size_t *);
+
 /* The files lists' writer: packages, paths, and names stored once. */
 struct fwriter {
 	sqlite3		*db;
@@ -790,6 +792,45 @@ done:
 	return rc;
 }
 
+/*
+ * Every file name of the files lists in one blob (image row 3): a 4-byte
+ * id, a 4-byte length and the bytes, one after another, so that a regex
+ * over names (pacman -Fx) reads one blob instead of stepping through a
+ * million rows.
+ */
+#define NAMES_BLOB	3
+
+static int
+write_names(struct cache *c)
+{
+	sqlite3_stmt	*st;
+	struct buf	 b = { 0 };
+	const char	*s;
+	uint8_t		 h[8];
+	size_t		 n;
+	int		 rc;
+
+	if (p_sqlite3_exec(c->db, "DELETE FROM image WHERE id = 3", NULL, NULL,
+	    NULL) != SQLITE_OK ||
+	    p_sqlite3_prepare_v2(c->db, "SELECT id, name FROM fbase", -1, &st,
+	    NULL) != SQLITE_OK)
+		return -1;
+	while ((rc = p_sqlite3_step(st)) == SQLITE_ROW) {
+		s = blob(st, 1, &n);
+		be32_put(h, (uint32_t)p_sqlite3_column_int64(st, 0));
+		be32_put(h + 4, (uint32_t)n);
+		buf_add(&b, h, sizeof(h));
+		buf_add(&b, s, n);
+	}
+	p_sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		rc = put_blob(c, NAMES_BLOB, &b);
+	else
+		rc = -1;
+	buf_free(&b);
+	return rc;
+}
+
 static int
 rebuild(struct cache *c, const struct conf *conf, const char *stamp,
     int force, const struct cache_progress *progress, char *err,
@@ -816,7 +857,8 @@ rebuild(struct cache *c, const struct conf *conf, const char *stamp,
 	    strcmp(old_fstamp, fstamp) != 0;
 	memset(&fw, 0, sizeof(fw));
 	if (p_sqlite3_exec(c->db, "BEGIN IMMEDIATE; DELETE FROM pkg; "
-	    "DELETE FROM meta; DELETE FROM image; DELETE FROM file WHERE pkg"
+	    "DELETE FROM meta; DELETE FROM image WHERE id < 3;"
+	    " DELETE FROM file WHERE pkg"
 	    " IN (SELECT id FROM fpkg WHERE ord = -1);"
 	    " DELETE FROM fpkg WHERE ord = -1", NULL, NULL, NULL) !=
 	    SQLITE_OK) {
@@ -855,6 +897,10 @@ rebuild(struct cache *c, const struct conf *conf, const char *stamp,
 		if (p_sqlite3_exec(c->db, "CREATE INDEX file_base ON"
 		    " file(base, dir)", NULL, NULL, NULL) != SQLITE_OK) {
 			seterr(err, errlen, c->db, "cannot index the files");
+			goto done;
+		}
+		if (write_names(c) == -1) {
+			seterr(err, errlen, c->db, "cannot write the names");
 			goto done;
 		}
 		tell(&w, "index files", "", 1, 1);
@@ -1462,13 +1508,31 @@ cache_files_names(struct cache *c, int (*fn)(void *, int64_t, const char *,
     size_t), void *arg)
 {
 	sqlite3_stmt	*st;
+	struct buf	 b = { 0 };
+	const uint8_t	*p, *end;
 	const char	*s;
 	size_t		 n;
 	int		 rc;
 
+	/* The names blob ... */
+	if (get_blob(c, NAMES_BLOB, &b) == 0) {
+		p = b.data;
+		end = p + b.len;
+		rc = 0;
+		while (rc == 0 && end - p >= 8) {
+			n = be32_get(p + 4);
+			if ((size_t)(end - p - 8) < n)
+				break;
+			rc = fn(arg, be32_get(p), (const char *)p + 8, n);
+			p += 8 + n;
+		}
+		buf_free(&b);
+		return 0;
+	}
 	if (p_sqlite3_prepare_v2(c->db, "SELECT id, name FROM fbase", -1, &st,
 	    NULL) != SQLITE_OK)
 		return -1;
+	/* ... or, from a cache without it, every row. */
 	while ((rc = p_sqlite3_step(st)) == SQLITE_ROW) {
 		s = blob(st, 1, &n);
 		if (fn(arg, p_sqlite3_column_int64(st, 0), s, n) == -1)

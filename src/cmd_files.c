@@ -333,7 +333,7 @@ enc_files(struct buf *req, const struct fopts *f, const char *target,
 	proto_enc_str(req, "offset");
 	proto_enc_uint(req, offset);
 	proto_enc_str(req, "limit");
-	proto_enc_uint(req, 100);
+	proto_enc_uint(req, PROTO_PAGE_MAX);
 	proto_enc_str(req, "locale");
 	proto_enc_str(req, f->locale);
 }
@@ -415,7 +415,9 @@ print_fpkg(struct fopts *f, const struct pv_doc *doc, uint32_t k,
 			buf_addstr(b, "\n");
 		}
 	}
-	if (f->regex)
+	if (b->len == 0)
+		;
+	else if (f->regex)
 		buf_add(&f->held, b->data, b->len);
 	else
 		fwrite(b->data, 1, b->len, stdout);
@@ -575,7 +577,7 @@ cmd_files(struct client_opts *o, int argc, char **argv)
 	}
 	/* pacman -Fx compiles every regex first, and one that does not
 	   compile stops it all. */
-	if (!f.badre)
+	if (!f.badre && f.held.len > 0)
 		fwrite(f.held.data, 1, f.held.len, stdout);
 	buf_free(&f.held);
 	if (f.json) {
@@ -675,7 +677,8 @@ cmd_cnf(struct client_opts *o, int argc, char **argv)
 		free(ver);
 	}
 	answer_free(&a);
-	fwrite(out.data, 1, out.len, stdout);
+	if (out.len > 0)
+		fwrite(out.data, 1, out.len, stdout);
 	rc = out.len > 0 ? EXIT_ANSWERED : EXIT_NOTFOUND;
 	buf_free(&out);
 	return rc;

@@ -5,6 +5,7 @@
  * What pacman decides from the file system (lstat, realpath, PATH) the
  * client decides, where the path is; here the path meets the lists.
  */
+#include <ctype.h>
 #include <limits.h>
 #include <regex.h>
 #include <stdlib.h>
@@ -14,7 +15,7 @@
 #include "files.h"
 
 #define FILES_PAGE	100	/* packages in one answer, by default */
-#define FILES_PATHS	20000	/* paths in one answer, past one package */
+#define FILES_PATHS	65536	/* paths in one answer, past one package */
 
 /* owns */
 
@@ -221,10 +222,48 @@ page_answer(struct query *q, struct page *pg, uint64_t id, uint64_t offset,
 
 struct names {
 	regex_t		 re;
+	char		*need;		/* a run every match holds, lower case */
+	int		 clocale;
 	struct buf	 b;
 	int64_t		*ids;
 	size_t		 n, cap;
 };
+
+/*
+ * Whether s[0..n) may match: it holds need, without regard to ASCII case.
+ * Only said of ASCII text (or in the C locale): past ASCII, case folds
+ * across it ("\u017f" is an 's'), and regexec decides.
+ */
+static int
+may_match(const struct names *nm, const char *s, size_t n)
+{
+	static unsigned char	 lower[256];
+	const unsigned char	*u = (const unsigned char *)s;
+	const char		*need = nm->need;
+	size_t			 i, j, m;
+
+	if (need == NULL)
+		return 1;
+	if (lower['A'] == 0)
+		for (i = 0; i < 256; i++)
+			lower[i] = (unsigned char)(i < 0x80 ? tolower((int)i) :
+			    (int)i);
+	if (!nm->clocale)
+		for (i = 0; i < n; i++)
+			if (u[i] >= 0x80)
+				return 1;
+	m = strlen(need);
+	for (i = 0; i + m <= n; i++) {
+		if (lower[u[i]] != (unsigned char)need[0])
+			continue;
+		for (j = 1; j < m; j++)
+			if (lower[u[i + j]] != (unsigned char)need[j])
+				break;
+		if (j == m)
+			return 1;
+	}
+	return 0;
+}
 
 /* -Fx: a file name the regex matches (a directory has none). */
 static int
@@ -232,7 +271,8 @@ name_match(void *arg, int64_t id, const char *s, size_t n)
 {
 	struct names	*nm = arg;
 
-	if (n == 0 || s[n - 1] == '/' || memchr(s, '\0', n) != NULL)
+	if (n == 0 || s[n - 1] == '/' || memchr(s, '\0', n) != NULL ||
+	    !may_match(nm, s, n))
 		return 0;
 	buf_reset(&nm->b);
 	buf_add(&nm->b, s, n);
@@ -247,7 +287,7 @@ name_match(void *arg, int64_t id, const char *s, size_t n)
 }
 
 struct paths_re {
-	regex_t		*re;
+	struct names	*nm;
 	struct page	*pg;
 };
 
@@ -257,7 +297,8 @@ path_match(void *arg, int64_t pkg, const char *path, size_t len)
 {
 	struct paths_re	*pr = arg;
 
-	if (regexec(pr->re, path, 0, NULL, 0) != 0)
+	if (!may_match(pr->nm, path, len) ||
+	    regexec(&pr->nm->re, path, 0, NULL, 0) != 0)
 		return 0;
 	return page_path(pr->pg, pkg, path, len);
 }
@@ -357,8 +398,10 @@ files_find(struct query *q, const struct proto_req *req, struct buf *out)
 				    msg);
 				goto done;
 			}
+			nm.need = query_required_run(t);
+			nm.clocale = clocale;
 			if (exact) {
-				pr.re = &nm.re;
+				pr.nm = &nm;
 				pr.pg = &pg;
 				rc = cache_files_each(q->cache, 0, path_match,
 				    &pr);
@@ -367,6 +410,7 @@ files_find(struct query *q, const struct proto_req *req, struct buf *out)
 				rc = cache_files_named(q->cache, nm.ids, nm.n,
 				    page_path, &pg);
 			regfree(&nm.re);
+			free(nm.need);
 			buf_free(&nm.b);
 			free(nm.ids);
 			uselocale(old);

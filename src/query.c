@@ -300,8 +300,8 @@ is_literal(const char *t)
  * field matching the regex, or holding the term as plain text, holds the
  * run.
  */
-static char *
-required_run(const char *re)
+char *
+query_required_run(const char *re)
 {
 	const char	*p, *best = NULL, *run = NULL;
 	size_t		 bestlen = 0, len;
@@ -727,7 +727,7 @@ do_search(struct query *q, const struct proto_req *req, struct buf *out)
 			goto done;
 		}
 		if (s.terms[s.nterms].need == NULL)
-			s.terms[s.nterms].need = required_run(w);
+			s.terms[s.nterms].need = query_required_run(w);
 		if (s.terms[s.nterms].need != NULL)
 			s.terms[s.nterms].needlen =
 			    strlen(s.terms[s.nterms].need);

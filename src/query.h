@@ -88,6 +88,11 @@ void	 query_unreadable(struct query *, uint64_t, struct buf *);
  * NULL or a name this machine lacks.  *clocale is 1 for C and POSIX.
  */
 locale_t query_locale(struct query *, const char *, int *);
+/*
+ * The longest run of plain characters (lower case, at least three) that
+ * a text the regex re matches must hold, or NULL.  Caller frees.
+ */
+char	*query_required_run(const char *);
 
 /*
  * Case-insensitive optimal string alignment distance between a and the
