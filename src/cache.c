@@ -757,7 +757,9 @@ put_blob(struct cache *c, int id, const struct buf *b)
 	    &st, NULL) != SQLITE_OK)
 		return -1;
 	p_sqlite3_bind_int(st, 1, id);
-	p_sqlite3_bind_blob64(st, 2, b->data, b->len, SQLITE_STATIC);
+	/* Never NULL: an empty blob is a zero-length one. */
+	p_sqlite3_bind_blob64(st, 2, b->len > 0 ? (const void *)b->data : "",
+	    b->len, SQLITE_STATIC);
 	rc = p_sqlite3_step(st);
 	p_sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
