@@ -17,6 +17,7 @@
 
 #include "cache.h"
 #include "feed.h"
+#include "stamp.h"
 #include "image.h"
 #include "intern.h"
 #include "trigram.h"
@@ -852,7 +853,7 @@ rebuild(struct cache *c, const struct conf *conf, const char *stamp,
 	cache_info_free(&ci);
 	/* The .files databases change with pacman -Fy only: their three
 	   or four million paths are read again only then. */
-	fstamp = feed_files_stamp(conf);
+	fstamp = stamp_files(conf);
 	old_fstamp = meta_get(c, "files_stamp");
 	old_fpb = meta_get(c, "files_problems");
 	files_again = force || old_fstamp == NULL ||
@@ -942,8 +943,8 @@ rebuild(struct cache *c, const struct conf *conf, const char *stamp,
 		goto done;
 	}
 	/* Commit only what pacman left alone while we read. */
-	now = feed_stamp(conf);
-	if (strcmp(now, stamp) != 0 || feed_lock_state(conf) == FEED_LOCKED) {
+	now = stamp_dbs(conf);
+	if (strcmp(now, stamp) != 0 || stamp_lock(conf) == STAMP_LOCKED) {
 		snprintf(err, errlen, "pacman changed the databases during the "
 		    "rebuild");
 		rc = CACHE_CHANGED;
@@ -1004,12 +1005,12 @@ cache_refresh(struct cache *c, const struct conf *conf, int force,
 		usleep(20000);
 		waited += 20;
 	}
-	if (feed_lock_state(conf) == FEED_LOCKED) {
+	if (stamp_lock(conf) == STAMP_LOCKED) {
 		snprintf(err, errlen, "pacman holds its database lock");
 		rc = CACHE_BUSY;
 		goto done;
 	}
-	stamp = feed_stamp(conf);
+	stamp = stamp_dbs(conf);
 	if (!force && cache_fresh(c, stamp))
 		rc = CACHE_FRESH;
 	else
@@ -1017,13 +1018,13 @@ cache_refresh(struct cache *c, const struct conf *conf, int force,
 	/* pacman changed a database under the rebuild: what the caller
 	   wants is the rebuild, of the databases as they are now. */
 	while (rc == CACHE_CHANGED && ++tries < CACHE_TRIES) {
-		if (feed_lock_state(conf) == FEED_LOCKED) {
+		if (stamp_lock(conf) == STAMP_LOCKED) {
 			snprintf(err, errlen, "pacman holds its database lock");
 			rc = CACHE_BUSY;
 			break;
 		}
 		free(stamp);
-		stamp = feed_stamp(conf);
+		stamp = stamp_dbs(conf);
 		rc = rebuild(c, conf, stamp, force, progress, err, errlen);
 	}
 	if (rc == CACHE_CHANGED)
@@ -1427,7 +1428,7 @@ hits_emit(struct hits *h, cache_path_fn fn, void *arg)
 	size_t	i;
 	int	rc = 0;
 
-	if (fn != NULL)
+	if (fn != NULL && h->n > 1)
 		qsort(h->v, h->n, sizeof(*h->v), hit_cmp);
 	for (i = 0; fn != NULL && i < h->n && rc == 0; i++)
 		rc = fn(arg, h->v[i].pkg, h->v[i].path, h->v[i].len) == -1;

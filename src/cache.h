@@ -26,7 +26,7 @@ struct cache_info {
 	int64_t		 built_at;	/* seconds since the epoch */
 	uint64_t	 build_ms;
 	uint64_t	 packages;	/* rows, sync and local */
-	char		*stamp;		/* feed_stamp at build time; owned */
+	char		*stamp;		/* stamp_dbs at build time; owned */
 	struct strv	 problems;	/* databases the build could not read:
 					   repo, libalpm's message, ... */
 };

@@ -17,7 +17,7 @@
 #include "cache.h"
 #include "client.h"
 #include "conf.h"
-#include "feed.h"
+#include "stamp.h"
 #include "paths.h"
 #include "proto.h"
 #include "query.h"
@@ -248,7 +248,7 @@ up_to_date(const struct client_opts *o, struct opened *op, char *err,
 	int			 fresh;
 
 	if (o->fresh_only) {
-		stamp = feed_stamp(op->conf);
+		stamp = stamp_dbs(op->conf);
 		fresh = cache_fresh(op->cache, stamp);
 		free(stamp);
 		if (fresh)

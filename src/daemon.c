@@ -37,7 +37,7 @@
 #include "cache.h"
 #include "conf.h"
 #include "daemon.h"
-#include "feed.h"
+#include "stamp.h"
 #include "log.h"
 #include "paths.h"
 #include "proto.h"
@@ -519,7 +519,7 @@ child_cb(struct ev_loop *loop, ev_child *w, int revents)
 		    (unsigned long long)((now_usec() - d->child_t0) / 1000));
 		/* FALLTHROUGH */
 	case RB_FRESH:
-		set_state(d, feed_lock_state(d->conf) == FEED_LOCK_STALE ?
+		set_state(d, stamp_lock(d->conf) == STAMP_LOCK_STALE ?
 		    "stale" : "fresh");
 		/* A refresh that came during a lesser check waits for its
 		   own rebuild, next. */
@@ -567,7 +567,7 @@ child_cb(struct ev_loop *loop, ev_child *w, int revents)
 static void
 look(struct daemon *d, int force)
 {
-	enum feed_lock	 lk;
+	enum stamp_lock	 lk;
 	char		*stamp;
 	int		 fresh;
 
@@ -581,24 +581,24 @@ look(struct daemon *d, int force)
 		reopen_cache(d);
 	if (follow_cache(d))
 		force |= d->force;
-	lk = feed_lock_state(d->conf);
-	if (lk == FEED_LOCKED) {
+	lk = stamp_lock(d->conf);
+	if (lk == STAMP_LOCKED) {
 		set_state(d, "locked");
 		refreshed(d, PROTO_E_BUSY, "pacman holds its database lock; "
 		    "try again when it is done");
 		return;
 	}
-	stamp = feed_stamp(d->conf);
+	stamp = stamp_dbs(d->conf);
 	fresh = cache_fresh(d->cache, stamp);
 	free(stamp);
 	if (fresh && !force) {
-		set_state(d, lk == FEED_LOCK_STALE ? "stale" : "fresh");
+		set_state(d, lk == STAMP_LOCK_STALE ? "stale" : "fresh");
 		refreshed(d, 0, NULL);
 		return;
 	}
-	if (lk == FEED_LOCK_STALE)
+	if (lk == STAMP_LOCK_STALE)
 		log_warnx("db.lck is older than this boot or %d minutes; "
-		    "not waiting for it", FEED_LOCK_MAXAGE / 60);
+		    "not waiting for it", STAMP_LOCK_MAXAGE / 60);
 	d->force = 0;
 	d->child_t0 = now_usec();
 	d->child_pid = spawn_rebuild(d, force, 1);
@@ -698,7 +698,7 @@ watch_cb(struct ev_loop *loop, ev_io *w, int revents)
 		log_warnx("inotify queue overflow: rebuilding in full");
 		d->force = 1;
 	}
-	if (flags & WATCH_LOCK && feed_lock_state(d->conf) == FEED_LOCKED)
+	if (flags & WATCH_LOCK && stamp_lock(d->conf) == STAMP_LOCKED)
 		set_state(d, "locked");
 	if (flags != 0)
 		ev_timer_again(loop, &d->debounce);
@@ -821,31 +821,46 @@ activation_fd(void)
 static void
 lock_instance(struct daemon *d)
 {
-	struct stat	 st;
+	struct stat	 st, now;
 	char		 held[64];
 	ssize_t		 n;
-	int		 fd;
+	int		 fd, tries;
 
 	d->lock_path = xasprintf("%s.lock", d->sock_path);
-	/* Never through a link: whatever it points to is not ours to
-	   truncate. */
-	fd = open(d->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-	    0600);
-	if (fd == -1 && errno == ELOOP)
-		fatalx("%s is a symbolic link: not following it; remove it",
-		    d->lock_path);
-	if (fd == -1)
-		fatal("open %s", d->lock_path);
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))
-		fatalx("%s is not a regular file; remove it", d->lock_path);
-	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
-		if (errno != EWOULDBLOCK)
-			fatal("flock %s", d->lock_path);
-		n = read(fd, held, sizeof(held) - 1);
-		held[n > 0 ? n : 0] = '\0';
-		held[strcspn(held, "\n")] = '\0';
-		fatalx("another omg daemon (pid %s) serves %s", held[0] ?
-		    held : "?", d->sock_path);
+	for (tries = 0; ; tries++) {
+		/* Never through a link: whatever it points to is not ours
+		   to truncate. */
+		fd = open(d->lock_path, O_RDWR | O_CREAT | O_CLOEXEC |
+		    O_NOFOLLOW, 0600);
+		if (fd == -1 && errno == ELOOP)
+			fatalx("%s is a symbolic link: not following it; "
+			    "remove it", d->lock_path);
+		if (fd == -1)
+			fatal("open %s", d->lock_path);
+		if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))
+			fatalx("%s is not a regular file; remove it",
+			    d->lock_path);
+		if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+			if (errno != EWOULDBLOCK)
+				fatal("flock %s", d->lock_path);
+			n = read(fd, held, sizeof(held) - 1);
+			held[n > 0 ? n : 0] = '\0';
+			held[strcspn(held, "\n")] = '\0';
+			fatalx("another omg daemon (pid %s) serves %s", held[0] ?
+			    held : "?", d->sock_path);
+		}
+		/*
+		 * The lock is ours only if the file is still the one at the
+		 * path: a daemon that exits unlinks its lock file while it
+		 * holds it, and one that opened that file just before got a
+		 * lock on a file nobody else will ever open.  Then again.
+		 */
+		if (stat(d->lock_path, &now) == 0 && now.st_dev == st.st_dev &&
+		    now.st_ino == st.st_ino)
+			break;
+		close(fd);
+		if (tries == 100)
+			fatalx("%s keeps changing under us", d->lock_path);
 	}
 	if (ftruncate(fd, 0) == -1 ||
 	    dprintf(fd, "%ld\n%s\n", (long)getpid(), d->sock_path) < 0)
@@ -1092,6 +1107,9 @@ daemon_main(int argc, char **argv)
 	buf_free(&d.progress);
 	if (d.own_socket && unlink(d.sock_path) == -1)
 		log_warn("unlink %s", d.sock_path);
+	/* Unlinked while still held, then let go: a daemon starting now
+	   either fails on our lock or finds the file gone and makes its
+	   own (lock_instance checks which file it locked). */
 	if (unlink(d.lock_path) == -1)
 		log_warn("unlink %s", d.lock_path);
 	close(d.lock_fd);

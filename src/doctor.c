@@ -15,7 +15,7 @@
 #include "cache.h"
 #include "conf.h"
 #include "doctor.h"
-#include "feed.h"
+#include "stamp.h"
 #include "paths.h"
 #include "proto.h"
 
@@ -128,7 +128,7 @@ done:
 static void
 check_pacman(const struct conf *c)
 {
-	enum feed_lock	 lk;
+	enum stamp_lock	 lk;
 	struct stat	 st;
 	char		*p, *rel, when[64];
 	size_t		 i, missing = 0;
@@ -151,11 +151,11 @@ check_pacman(const struct conf *c)
 	else
 		say("ok", "local database %s readable", p);
 	free(p);
-	lk = feed_lock_state(c);
+	lk = stamp_lock(c);
 	p = conf_dbfile(c, "db.lck");
-	if (lk == FEED_UNLOCKED)
+	if (lk == STAMP_UNLOCKED)
 		say("ok", "pacman is not running (no %s)", p);
-	else if (lk == FEED_LOCKED)
+	else if (lk == STAMP_LOCKED)
 		say("warn", "pacman holds %s: answers come from the last cache "
 		    "until it is done", p);
 	else {
@@ -190,7 +190,7 @@ check_cache(const struct client_opts *o, const struct conf *c)
 	if (cache_info(cache, &ci) == -1)
 		say("warn", "the cache %s holds no build yet", o->cache);
 	else {
-		stamp = feed_stamp(c);
+		stamp = stamp_dbs(c);
 		say(strcmp(stamp, ci.stamp) == 0 ? "ok" : "warn",
 		    "cache %s: generation %llu, %llu packages, built %s%s",
 		    o->cache, (unsigned long long)ci.generation,

@@ -89,26 +89,4 @@ typedef int	(*feed_files_fn)(void *, const struct feed_files *);
  */
 int	 feed_read_files(const struct conf *, feed_files_fn, void *,
 	    struct strv *, char *, size_t);
-/* A string that changes whenever a .files database (or the repos' list)
- * does.  Caller frees. */
-char	*feed_files_stamp(const struct conf *);
-
-/*
- * A string that changes whenever the pacman databases or the parts of conf
- * that matter do: each sync db's inode, size and mtime, and each local
- * package's desc file.  Caller frees.
- */
-char	*feed_stamp(const struct conf *);
-
-#define FEED_LOCK_MAXAGE	(30 * 60)	/* seconds: held longer is stale */
-
-enum feed_lock {
-	FEED_UNLOCKED,
-	FEED_LOCKED,		/* pacman is writing: wait */
-	FEED_LOCK_STALE		/* older than boot or FEED_LOCK_MAXAGE: ignore */
-};
-
-/* The state of DBPath/db.lck, as pacman's lock file. */
-enum feed_lock	 feed_lock_state(const struct conf *);
-
 #endif

@@ -15,7 +15,7 @@
 
 #include "audit.h"
 #include "config.h"
-#include "feed.h"
+#include "stamp.h"
 #include "files.h"
 #include "image.h"
 #include "proto.h"
@@ -1660,7 +1660,7 @@ do_status(struct query *q, const struct proto_req *req, struct buf *out)
 	if (q->state != NULL)
 		state = state_of(q, ci);
 	else if (q->conf != NULL) {
-		stamp = feed_stamp(q->conf);
+		stamp = stamp_dbs(q->conf);
 		state = ci->stamp == NULL || strcmp(stamp, ci->stamp) != 0 ?
 		    "stale" : state_of(q, ci);
 		free(stamp);

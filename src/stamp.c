@@ -1,0 +1,147 @@
+/*
+ * stamp.c - pacman's databases seen from outside, with stat(2) only: the
+ * stamp that changes when they do, and the state of pacman's lock.  No
+ * libalpm: the daemon, the query code, doctor and the client ask these
+ * every time, and feed.c (which loads libalpm) only when it reads.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "stamp.h"
+
+/* FNV-1a, to fold the local db into the stamp without ordering it. */
+static uint64_t
+fnv(const void *p, size_t n, uint64_t h)
+{
+	const unsigned char	*s = p;
+
+	while (n-- > 0)
+		h = (h ^ *s++) * 0x100000001b3ULL;
+	return h;
+}
+
+
+static void
+stamp_file(struct buf *b, const char *label, const char *path)
+{
+	struct stat	st;
+
+	if (stat(path, &st) == -1)
+		buf_printf(b, "%s:-;", label);
+	else
+		buf_printf(b, "%s:%llu:%lld:%lld.%09ld;", label,
+		    (unsigned long long)st.st_ino, (long long)st.st_size,
+		    (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+}
+
+char *
+stamp_files(const struct conf *conf)
+{
+	struct buf	 b = { 0 };
+	char		*path, *s;
+	size_t		 i;
+
+	buf_printf(&b, "f1;root=%s;db=%s;", conf->rootdir, conf->dbpath);
+	for (i = 0; i < conf->repos.n; i++) {
+		s = xasprintf("sync/%s.files", conf->repos.v[i]);
+		path = conf_dbfile(conf, s);
+		stamp_file(&b, conf->repos.v[i], path);
+		free(path);
+		free(s);
+	}
+	s = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	return s;
+}
+
+char *
+stamp_dbs(const struct conf *conf)
+{
+	struct buf	 b = { 0 };
+	struct dirent	*de;
+	struct stat	 st;
+	DIR		*dir;
+	uint64_t	 sum = 0, h;
+	size_t		 i, count = 0;
+	char		*path, *s;
+
+	buf_printf(&b, "v3;root=%s;db=%s;", conf->rootdir, conf->dbpath);
+	for (i = 0; i < conf->arch.n; i++)
+		buf_printf(&b, "arch=%s;", conf->arch.v[i]);
+	for (i = 0; i < conf->ignorepkg.n; i++)
+		buf_printf(&b, "ip=%s;", conf->ignorepkg.v[i]);
+	for (i = 0; i < conf->ignoregroup.n; i++)
+		buf_printf(&b, "ig=%s;", conf->ignoregroup.v[i]);
+	for (i = 0; i < conf->repos.n; i++) {
+		s = xasprintf("sync/%s.db", conf->repos.v[i]);
+		path = conf_dbfile(conf, s);
+		buf_printf(&b, "u=%d;", conf->usage[i]);
+		stamp_file(&b, conf->repos.v[i], path);
+		free(path);
+		free(s);
+		/* pacman -Fy changes what -F answers. */
+		s = xasprintf("sync/%s.files", conf->repos.v[i]);
+		path = conf_dbfile(conf, s);
+		stamp_file(&b, "files", path);
+		free(path);
+		free(s);
+	}
+	/* The installed packages, not the directory's own inode or mtime:
+	   libalpm makes local/ when it is missing (a new root), and an
+	   absent local/ holds what an empty one does. */
+	path = conf_dbfile(conf, "local");
+	if ((dir = opendir(path)) != NULL) {
+		while ((de = readdir(dir)) != NULL) {
+			if (de->d_name[0] == '.')
+				continue;
+			/* A package is a directory with a desc (not
+			   ALPM_DB_VERSION, which libalpm writes); one
+			   whose desc is yet to come counts when it comes. */
+			s = xasprintf("%s/%s/desc", path, de->d_name);
+			if (stat(s, &st) == -1) {
+				free(s);
+				continue;
+			}
+			free(s);
+			h = fnv(de->d_name, strlen(de->d_name),
+			    0xcbf29ce484222325ULL);
+			h = fnv(&st.st_mtim, sizeof(st.st_mtim), h);
+			h = fnv(&st.st_size, sizeof(st.st_size), h);
+			h = fnv(&st.st_ino, sizeof(st.st_ino), h);
+			sum += h;
+			count++;
+		}
+		closedir(dir);
+	}
+	free(path);
+	buf_printf(&b, "n=%zu;h=%016llx", count, (unsigned long long)sum);
+	s = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	return s;
+}
+
+enum stamp_lock
+stamp_lock(const struct conf *conf)
+{
+	struct timespec	 up;
+	struct stat	 st;
+	char		*path;
+	time_t		 now, boot;
+	int		 rc;
+
+	path = conf_dbfile(conf, "db.lck");
+	rc = stat(path, &st);
+	free(path);
+	if (rc == -1)
+		return STAMP_UNLOCKED;
+	now = time(NULL);
+	boot = clock_gettime(CLOCK_BOOTTIME, &up) == 0 ? now - up.tv_sec : 0;
+	/* A lock from before this boot, or from long ago, outlived pacman. */
+	if (st.st_mtime < boot || now - st.st_mtime > STAMP_LOCK_MAXAGE)
+		return STAMP_LOCK_STALE;
+	return STAMP_LOCKED;
+}
