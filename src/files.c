@@ -13,6 +13,8 @@
 
 #include "cache.h"
 #include "files.h"
+#include "search.h"
+#include "snap.h"
 
 #define FILES_PAGE	100	/* packages in one answer, by default */
 #define FILES_PATHS	65536	/* paths in one answer, past one package */
@@ -75,7 +77,7 @@ files_owns(struct query *q, const struct proto_req *req, struct buf *out)
 		buf_free(&o.pkgs);
 	}
 	if (rc == -1)
-		query_unreadable(q, req->id, out);
+		snap_unreadable(q, req->id, out);
 	else {
 		proto_enc_result(out, req->id);
 		proto_enc_map(out, 1);
@@ -325,7 +327,7 @@ files_list(struct query *q, const struct proto_req *req, struct page *pg,
 	id = cache_files_find(q->cache, repo, t);
 	free(repo);
 	if (id == -1) {
-		query_unreadable(q, req->id, out);
+		snap_unreadable(q, req->id, out);
 		return -1;
 	}
 	if (id == 0) {
@@ -336,7 +338,7 @@ files_list(struct query *q, const struct proto_req *req, struct page *pg,
 	}
 	rc = cache_files_each(q->cache, id, page_path, pg);
 	if (rc == -1 && !pg->more && !pg->bad) {
-		query_unreadable(q, req->id, out);
+		snap_unreadable(q, req->id, out);
 		return -1;
 	}
 	return 0;
@@ -387,7 +389,7 @@ files_find(struct query *q, const struct proto_req *req, struct buf *out)
 		}
 		old = (locale_t)0;
 		if (f->regex) {
-			old = uselocale(query_locale(q, req->locale, &clocale));
+			old = uselocale(search_locale(q, req->locale, &clocale));
 			memset(&nm, 0, sizeof(nm));
 			if (regcomp(&nm.re, t, REG_EXTENDED | REG_NOSUB |
 			    REG_ICASE | REG_NEWLINE) != 0) {
@@ -398,7 +400,7 @@ files_find(struct query *q, const struct proto_req *req, struct buf *out)
 				    msg);
 				goto done;
 			}
-			nm.need = query_required_run(t);
+			nm.need = search_required_run(t);
 			nm.clocale = clocale;
 			if (exact) {
 				pr.nm = &nm;
@@ -426,7 +428,7 @@ files_find(struct query *q, const struct proto_req *req, struct buf *out)
 		page_flush(&pg);
 	}
 	if (rc == -1 || pg.bad)
-		query_unreadable(q, req->id, out);
+		snap_unreadable(q, req->id, out);
 	else
 		page_answer(q, &pg, req->id, req->offset, out);
 done:

@@ -823,6 +823,48 @@ proto_enc_path(struct buf *b, const char *s, size_t n)
 }
 
 void
+proto_enc_lines(struct buf *b, const char *s)
+{
+	const char	*e;
+	size_t		 n = 0;
+
+	for (e = s; *e != '\0'; e++)
+		n += *e == '\n';
+	proto_enc_array(b, *s == '\0' ? 0 : n + 1);
+	while (*s != '\0') {
+		e = strchr(s, '\n');
+		if (e == NULL)
+			e = s + strlen(s);
+		proto_enc_strn(b, s, (size_t)(e - s));
+		s = *e ? e + 1 : e;
+	}
+}
+
+void
+proto_enc_kv_str(struct buf *b, const char *k, const char *v)
+{
+	proto_enc_str(b, k);
+	if (v == NULL)
+		proto_enc_null(b);
+	else
+		proto_enc_str(b, v);
+}
+
+void
+proto_enc_kv_lines(struct buf *b, const char *k, const char *v)
+{
+	proto_enc_str(b, k);
+	proto_enc_lines(b, v != NULL ? v : "");
+}
+
+void
+proto_enc_kv_int(struct buf *b, const char *k, int64_t v)
+{
+	proto_enc_str(b, k);
+	proto_enc_int(b, v);
+}
+
+void
 proto_enc_str(struct buf *b, const char *s)
 {
 	proto_enc_strn(b, s, strlen(s));

@@ -151,6 +151,12 @@ void	proto_enc_str(struct buf *, const char *);
 void	proto_enc_strn(struct buf *, const char *, size_t);
 void	proto_enc_array(struct buf *, size_t);
 void	proto_enc_map(struct buf *, size_t);
+/* A '\n'-joined list as an array of text strings ("" is empty). */
+void	proto_enc_lines(struct buf *, const char *);
+/* Map entries: key and text (NULL: null), key and lines, key and int. */
+void	proto_enc_kv_str(struct buf *, const char *, const char *);
+void	proto_enc_kv_lines(struct buf *, const char *, const char *);
+void	proto_enc_kv_int(struct buf *, const char *, int64_t);
 /* A path: a text string when it is UTF-8, else a byte string. */
 void	proto_enc_path(struct buf *, const char *, size_t);
 void	proto_enc_null(struct buf *);

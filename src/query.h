@@ -5,7 +5,6 @@
 #ifndef OMG_QUERY_H
 #define OMG_QUERY_H
 
-#include <locale.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -79,25 +78,5 @@ void	query_event(struct query *, struct buf *);
 void	query_reset(struct query *);
 /* Free everything the query holds, before it goes away. */
 void	query_done(struct query *);
-
-/* For the op modules (files.c): */
-/* Answer that the cache could not be read, and tell the daemon. */
-void	 query_unreadable(struct query *, uint64_t, struct buf *);
-/*
- * The locale named (LC_CTYPE, LC_COLLATE), loaded once and kept; C for
- * NULL or a name this machine lacks.  *clocale is 1 for C and POSIX.
- */
-locale_t query_locale(struct query *, const char *, int *);
-/*
- * The longest run of plain characters (lower case, at least three) that
- * a text the regex re matches must hold, or NULL.  Caller frees.
- */
-char	*query_required_run(const char *);
-
-/*
- * Case-insensitive optimal string alignment distance between a and the
- * best-fitting prefix of b (lengths |a|-1 .. |a|+1).  For tests.
- */
-unsigned	query_fuzzy(const char *, const char *);
 
 #endif

@@ -273,3 +273,21 @@ str_lower(char *s)
 		if (*s >= 'A' && *s <= 'Z')
 			*s += 'a' - 'A';
 }
+
+char *
+str_lower_dup(const char *s)
+{
+	char	*l = xstrdup(s);
+
+	str_lower(l);
+	return l;
+}
+
+char *
+str_lower_ndup(const char *s, size_t n)
+{
+	char	*l = xstrndup(s, n);
+
+	str_lower(l);
+	return l;
+}

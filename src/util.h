@@ -54,6 +54,9 @@ void		fmt_age(char *, size_t, long long);
 /* ASCII letters to lower case, in place: the C locale's folding, which
    REG_ICASE applies under LC_ALL=C and the search's literal path. */
 void		str_lower(char *);
+/* Lower-case copies (ASCII), of s and of s[0..n). */
+char		*str_lower_dup(const char *);
+char		*str_lower_ndup(const char *, size_t);
 
 /* A NULL-terminated, growable vector of owned strings. */
 struct strv {

@@ -1,0 +1,14 @@
+/*
+ * info.h - the info op (pacman -Si, -Qi) and the list op (pacman -Q).
+ */
+#ifndef OMG_INFO_H
+#define OMG_INFO_H
+
+#include "proto.h"
+#include "query.h"
+#include "util.h"
+
+void	info_answer(struct query *, const struct proto_req *, struct buf *);
+void	info_list(struct query *, const struct proto_req *, struct buf *);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * search.h - the search op (pacman -Ss), and what the files op borrows
+ * from it: the client's locale and a regex's required literal.
+ */
+#ifndef OMG_SEARCH_H
+#define OMG_SEARCH_H
+
+#include <locale.h>
+
+#include "proto.h"
+#include "query.h"
+#include "util.h"
+
+void	 search_answer(struct query *, const struct proto_req *,
+	    struct buf *);
+/* Whether a search's cost is the client's to decide: a term that is a
+ * regex, or not ASCII (the daemon's worker answers those). */
+int	 search_costly(const struct proto_req *);
+/*
+ * The locale named (LC_CTYPE, LC_COLLATE), loaded once and kept; C for
+ * NULL or a name this machine lacks.  *clocale is 1 for C and POSIX.
+ */
+locale_t search_locale(struct query *, const char *, int *);
+/*
+ * The longest run of plain characters (lower case, at least three) that
+ * a text the regex re matches must hold, or NULL.  Caller frees.
+ */
+char	*search_required_run(const char *);
+/* Free the locales the searches loaded. */
+void	 search_done(struct query *);
+
+#endif

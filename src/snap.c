@@ -1,0 +1,156 @@
+/*
+ * snap.c - the per-generation snapshot of what the queries read.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto.h"
+#include "snap.h"
+
+void
+snap_free(struct query_snap *sn)
+{
+	size_t	i;
+
+	if (sn == NULL)
+		return;
+	for (i = 0; i < sn->nnames; i++) {
+		free(sn->names[i].name);
+		free(sn->names[i].lname);
+	}
+	free(sn->names);
+	strv_free(&sn->runtimes);
+	strv_free(&sn->local);
+	for (i = 0; i < sn->nresults; i++) {
+		free(sn->results[i].key);
+		buf_free(&sn->results[i].cbor);
+	}
+	free(sn->results);
+	cache_info_free(&sn->info);
+	free(sn->nonascii);
+	free(sn->v);
+	buf_free(&sn->image);
+	buf_free(&sn->index);
+	trigram_free(sn->tri);
+	free(sn);
+}
+
+struct query_snap *
+snap_get(struct query *q)
+{
+	if (q->snap == NULL)
+		q->snap = xcalloc(1, sizeof(*q->snap));
+	return q->snap;
+}
+
+struct query_snap *
+snap_rows(struct query *q)
+{
+	struct query_snap	*sn = snap_get(q);
+
+
+	int			 lasting;
+
+	if (!sn->have_rows) {
+		/* A daemon takes the index the rebuild made, too. */
+		lasting = strcmp(q->mode, "daemon") == 0;
+		if (cache_image(q->cache, &sn->image, lasting ? &sn->index :
+		    NULL) == -1 ||
+		    (sn->v = image_rows((const char *)sn->image.data,
+		    sn->image.len, &sn->n)) == NULL)
+			return NULL;
+		if (sn->index.len > 0)
+			sn->tri = trigram_load(sn->index.data, sn->index.len);
+		sn->have_rows = 1;
+	}
+	return sn;
+}
+
+static int
+name_add(void *arg, const char *name, const char *unused)
+{
+	struct query_snap	*sn = arg;
+
+	(void)unused;
+	if (sn->nnames == sn->capnames) {
+		sn->capnames = sn->capnames ? sn->capnames * 2 : 1024;
+		sn->names = xreallocarray(sn->names, sn->capnames,
+		    sizeof(*sn->names));
+	}
+	sn->names[sn->nnames].name = xstrdup(name);
+	sn->names[sn->nnames++].lname = str_lower_dup(name);
+	return 0;
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	const struct name	*x = a, *y = b;
+	int			 c = strcmp(x->lname, y->lname);
+
+	return c != 0 ? c : strcmp(x->name, y->name);
+}
+
+struct query_snap *
+snap_names(struct query *q)
+{
+	struct query_snap	*sn = snap_get(q);
+
+	if (!sn->have_names) {
+		if (cache_each_name(q->cache, name_add, sn) == -1)
+			return NULL;
+		if (sn->nnames > 1)
+			qsort(sn->names, sn->nnames, sizeof(*sn->names),
+			    name_cmp);
+		sn->have_names = 1;
+	}
+	return sn;
+}
+
+/* The same search again in this generation: the same bytes. */
+const struct buf *
+snap_result_get(struct query_snap *sn, const char *key)
+{
+	size_t	i;
+
+	for (i = 0; i < sn->nresults; i++)
+		if (strcmp(sn->results[i].key, key) == 0)
+			return &sn->results[i].cbor;
+	return NULL;
+}
+
+void
+snap_result_put(struct query_snap *sn, const char *key, const uint8_t *p,
+    size_t n)
+{
+	struct hit_cache	*h;
+
+	if (sn->results == NULL)
+		sn->results = xcalloc(RESULTS_MAX, sizeof(*sn->results));
+	if (sn->nresults < RESULTS_MAX)
+		h = &sn->results[sn->nresults++];
+	else {
+		h = &sn->results[sn->next_result];	/* the oldest goes */
+		sn->next_result = (sn->next_result + 1) % RESULTS_MAX;
+		free(h->key);
+		buf_reset(&h->cbor);
+	}
+	h->key = xstrdup(key);
+	buf_add(&h->cbor, p, n);
+}
+
+/*
+ * The cache could not be read (damaged, truncated, replaced): the error,
+ * and the daemon is told, to rebuild it.
+ */
+void
+snap_unreadable(struct query *q, uint64_t id, struct buf *out)
+{
+	if (q->broken != NULL) {
+		q->broken(q->broken_arg);
+		proto_enc_error(out, id, PROTO_E_INTERNAL, "cannot read the "
+		    "cache; it is being rebuilt");
+	} else
+		proto_enc_error(out, id, PROTO_E_INTERNAL,
+		    "cannot read the cache");
+}

@@ -1,0 +1,71 @@
+/*
+ * snap.h - what the queries read from the cache once per generation
+ * (search rows, sorted names, counts and runtimes, answers already
+ * encoded), shared by the op modules: search, suggest, info, status.
+ * query_reset drops it after every rebuild.
+ */
+#ifndef OMG_SNAP_H
+#define OMG_SNAP_H
+
+#include "cache.h"
+#include "image.h"
+#include "query.h"
+#include "trigram.h"
+#include "util.h"
+
+/* A search answer already encoded: the CBOR of its result, by key. */
+struct hit_cache {
+	char		*key;
+	struct buf	 cbor;
+};
+
+#define RESULTS_MAX	64	/* answers kept per generation */
+
+struct name {
+	char	*name;
+	char	*lname;		/* lower case, the sort key */
+};
+
+/*
+ * What the queries read from the cache, once per generation and only the
+ * parts a request needs: search rows, the sorted names for suggest, the
+ * counts and runtimes for status.
+ */
+struct query_snap {
+	struct buf		 image;		/* the rows point into it */
+	struct buf		 index;		/* the daemon's: tri's bytes */
+	struct image_row	*v;		/* the sync packages */
+	size_t			 n;
+	int			 have_rows;
+	uint32_t		*nonascii;	/* rows not all ASCII; lazily */
+	size_t			 nnonascii;
+	struct trigram		*tri;		/* the rebuild's index of the
+						   rows (daemon), or NULL */
+	struct name		*names;
+	size_t			 nnames, capnames;
+	int			 have_names;
+	struct cache_counts	 counts;
+	struct cache_info	 info;
+	struct strv		 runtimes;	/* name, version, name, ... */
+	int			 have_status;
+	struct strv		 local;		/* name, version, ... */
+	int			 have_local;
+	struct hit_cache	*results;	/* search and info answers */
+	size_t			 nresults, next_result;
+};
+
+struct query_snap	*snap_get(struct query *);
+/* With the search rows (and the daemon's index), or NULL. */
+struct query_snap	*snap_rows(struct query *);
+/* With the names sorted for suggest, or NULL. */
+struct query_snap	*snap_names(struct query *);
+void			 snap_free(struct query_snap *);
+/* An answer already encoded in this generation, by key, or NULL. */
+const struct buf	*snap_result_get(struct query_snap *, const char *);
+void			 snap_result_put(struct query_snap *, const char *,
+			    const uint8_t *, size_t);
+/* Answer that the cache could not be read, and tell the daemon. */
+void			 snap_unreadable(struct query *, uint64_t,
+			    struct buf *);
+
+#endif
