@@ -80,6 +80,8 @@ static const char schema[] =
 	" required_by TEXT, optional_for TEXT, new_version TEXT,"
 	" ignored INTEGER, optdeps_installed TEXT, scriptlet INTEGER);"
 	"CREATE INDEX pkg_name ON pkg(name, ord);"
+	/* The installed rows without reading every sync row (-Q, -Qu). */
+	"CREATE INDEX pkg_ord ON pkg(ord, id);"
 	"CREATE TABLE image(id INTEGER PRIMARY KEY, data BLOB NOT NULL);"
 	/* Files lists: each package of a .files database (ord >= 0) and
 	   each installed one (ord -1), and its paths, each split at its
@@ -1577,12 +1579,14 @@ cache_files_each(struct cache *c, int64_t pkg, cache_path_fn fn, void *arg)
 	size_t		 dn, sn;
 	int		 rc;
 
-	/* pkg 0: every sync package's paths, in pacman -F's order. */
-	if (p_sqlite3_prepare_v2(c->db, FILE_ROW " WHERE (?1 = 0 AND"
-	    " p.ord >= 0) OR f.pkg = ?1 ORDER BY f.pkg, f.seq", -1, &st,
-	    NULL) != SQLITE_OK)
+	/* pkg 0: every sync package's paths, in pacman -F's order (two
+	   statements: an OR of the two would scan every path). */
+	if (p_sqlite3_prepare_v2(c->db, pkg == 0 ? FILE_ROW " WHERE"
+	    " p.ord >= 0 ORDER BY f.pkg, f.seq" : FILE_ROW " WHERE f.pkg = ?1"
+	    " ORDER BY f.seq", -1, &st, NULL) != SQLITE_OK)
 		return -1;
-	p_sqlite3_bind_int64(st, 1, pkg);
+	if (pkg != 0)
+		p_sqlite3_bind_int64(st, 1, pkg);
 	while ((rc = p_sqlite3_step(st)) == SQLITE_ROW) {
 		d = blob(st, 2, &dn);
 		s = blob(st, 3, &sn);

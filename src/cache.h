@@ -16,7 +16,7 @@
 #include "conf.h"
 #include "util.h"
 
-#define CACHE_SCHEMA	5	/* PRAGMA user_version of the layout below,
+#define CACHE_SCHEMA	6	/* PRAGMA user_version of the layout below,
 				   with image.h's */
 
 struct cache;
