@@ -110,6 +110,7 @@ struct daemon {
 };
 
 static void	look(struct daemon *, int);
+static void	set_state(struct daemon *, const char *);
 
 static void
 usage(void)
@@ -321,8 +322,14 @@ progress_read(struct daemon *d)
 	line = buf_cstr(&d->progress);
 	while ((nl = strchr(line, '\n')) != NULL) {
 		*nl = '\0';
-		if (sscanf(line, "%llu %llu %n", &done, &total, &at) == 2)
+		if (sscanf(line, "%llu %llu %n", &done, &total, &at) == 2) {
+			/* The child found work: it is rebuilding (a check
+			   that finds the cache fresh says nothing). */
+			if (d->query.state == NULL ||
+			    strcmp(d->query.state, "rebuilding") != 0)
+				set_state(d, "rebuilding");
 			server_progress(d->server, line + at, done, total);
+		}
 		line = nl + 1;
 	}
 	buf_consume(&d->progress, (size_t)(line - (char *)d->progress.data));
@@ -568,8 +575,6 @@ static void
 look(struct daemon *d, int force)
 {
 	enum stamp_lock	 lk;
-	char		*stamp;
-	int		 fresh;
 
 	force |= d->force;
 	if (d->child_pid != 0) {
@@ -588,14 +593,13 @@ look(struct daemon *d, int force)
 		    "try again when it is done");
 		return;
 	}
-	stamp = stamp_dbs(d->conf);
-	fresh = cache_fresh(d->cache, stamp);
-	free(stamp);
-	if (fresh && !force) {
-		set_state(d, lk == STAMP_LOCK_STALE ? "stale" : "fresh");
-		refreshed(d, 0, NULL);
-		return;
-	}
+	/*
+	 * Whether the cache is still fresh is the child's to find out: the
+	 * stamp stats every installed package's desc (thousands), which the
+	 * loop does not wait for.  A child that finds it fresh exits
+	 * RB_FRESH at once, without loading libalpm; one that rebuilds says
+	 * so with its first progress line.
+	 */
 	if (lk == STAMP_LOCK_STALE)
 		log_warnx("db.lck is older than this boot or %d minutes; "
 		    "not waiting for it", STAMP_LOCK_MAXAGE / 60);
@@ -615,7 +619,6 @@ look(struct daemon *d, int force)
 	ev_child_start(d->loop, &d->child);
 	ev_timer_set(&d->watchdog, REBUILD_MAX, 0.);
 	ev_timer_start(d->loop, &d->watchdog);
-	set_state(d, "rebuilding");
 }
 
 /* server.c <-> worker.c: a search whose cost the client sets. */
