@@ -125,12 +125,11 @@ struct rdeps {
 	uint32_t	 *lastreq, *lastopt;
 };
 
-static uint64_t	fnv(const void *, size_t, uint64_t);
 
 static uint64_t
 name_hash(const char *s)
 {
-	return fnv(s, strlen(s), 14695981039346656037ULL);
+	return fnv1a(s, strlen(s), 14695981039346656037ULL);
 }
 
 static void
@@ -486,30 +485,45 @@ load_db(const struct conf *conf, alpm_db_t *db,
 	return NULL;
 }
 
+/*
+ * A libalpm handle on conf's root and DBPath, its messages going to said,
+ * in the user's LC_CTYPE as pacman (or libarchive cannot convert a path
+ * that is not ASCII and the whole repository is lost): *ctype is the
+ * locale to go back to, set even on failure.  NULL with err.
+ */
+static alpm_handle_t *
+open_handle(const struct conf *conf, struct said *said, char **ctype,
+    char *err, size_t errlen)
+{
+	alpm_handle_t	*h;
+	alpm_errno_t	 e;
+
+	*ctype = xstrdup(setlocale(LC_CTYPE, NULL));
+	if (alpm_load(err, errlen) == -1)
+		return NULL;
+	setlocale(LC_CTYPE, "");
+	if ((h = p_alpm_initialize(conf->rootdir, conf->dbpath, &e)) == NULL) {
+		snprintf(err, errlen, "libalpm: cannot open %s: %s",
+		    conf->dbpath, p_alpm_strerror(e));
+		return NULL;
+	}
+	p_alpm_option_set_logcb(h, log_cb, said);
+	return h;
+}
+
 int
 feed_read(const struct conf *conf, feed_emit_fn emit, void *arg,
     struct strv *problems, char *err, size_t errlen)
 {
 	alpm_handle_t	*h;
-	alpm_errno_t	 e;
 	alpm_db_t	**dbs = NULL;
 	struct said	 said = { { 0 } };
 	char		*ctype;
 	size_t		 i;
 	int		 rc = -1;
 
-	if (alpm_load(err, errlen) == -1)
-		return -1;
-	/* As pacman: in the user's locale, or libarchive cannot convert a
-	   path that is not ASCII and the whole repository is lost. */
-	ctype = xstrdup(setlocale(LC_CTYPE, NULL));
-	setlocale(LC_CTYPE, "");
-	if ((h = p_alpm_initialize(conf->rootdir, conf->dbpath, &e)) == NULL) {
-		snprintf(err, errlen, "libalpm: cannot open %s: %s",
-		    conf->dbpath, p_alpm_strerror(e));
+	if ((h = open_handle(conf, &said, &ctype, err, errlen)) == NULL)
 		goto out;
-	}
-	p_alpm_option_set_logcb(h, log_cb, &said);
 	for (i = 0; i < conf->arch.n; i++)
 		p_alpm_option_add_architecture(h, conf->arch.v[i]);
 	for (i = 0; i < conf->ignorepkg.n; i++)
@@ -565,7 +579,6 @@ feed_read_files(const struct conf *conf, feed_files_fn emit, void *arg,
     struct strv *problems, char *err, size_t errlen)
 {
 	alpm_handle_t	*h;
-	alpm_errno_t	 e;
 	alpm_db_t	*db;
 	alpm_list_t	*l;
 	struct said	 said = { { 0 } };
@@ -575,16 +588,8 @@ feed_read_files(const struct conf *conf, feed_files_fn emit, void *arg,
 	size_t		 i, j, n;
 	int		 rc = -1;
 
-	if (alpm_load(err, errlen) == -1)
-		return -1;
-	ctype = xstrdup(setlocale(LC_CTYPE, NULL));
-	setlocale(LC_CTYPE, "");
-	if ((h = p_alpm_initialize(conf->rootdir, conf->dbpath, &e)) == NULL) {
-		snprintf(err, errlen, "libalpm: cannot open %s: %s",
-		    conf->dbpath, p_alpm_strerror(e));
+	if ((h = open_handle(conf, &said, &ctype, err, errlen)) == NULL)
 		goto out;
-	}
-	p_alpm_option_set_logcb(h, log_cb, &said);
 	p_alpm_option_set_dbext(h, ".files");
 	for (i = 0; i < conf->repos.n; i++) {
 		/* A repo named twice: pacman reads it once. */
@@ -650,13 +655,3 @@ out:
 	return rc;
 }
 
-/* FNV-1a. */
-static uint64_t
-fnv(const void *p, size_t n, uint64_t h)
-{
-	const unsigned char	*s = p;
-
-	while (n-- > 0)
-		h = (h ^ *s++) * 0x100000001b3ULL;
-	return h;
-}

@@ -106,25 +106,6 @@ struct page {
 };
 
 static void
-enc_list(struct buf *b, const char *s)
-{
-	const char	*nl;
-	size_t		 n = 0;
-
-	for (nl = s; *s != '\0' && nl != NULL; n++)
-		if ((nl = strchr(nl, '\n')) != NULL)
-			nl++;
-	proto_enc_array(b, *s == '\0' ? 0 : n);
-	while (*s != '\0') {
-		nl = strchr(s, '\n');
-		proto_enc_strn(b, s, nl ? (size_t)(nl - s) : strlen(s));
-		if (nl == NULL)
-			break;
-		s = nl + 1;
-	}
-}
-
-static void
 page_flush(struct page *pg)
 {
 	struct cache_fpkg	 p;
@@ -146,7 +127,7 @@ page_flush(struct page *pg)
 		proto_enc_str(&pg->pkgs, "version");
 		proto_enc_str(&pg->pkgs, p.version);
 		proto_enc_str(&pg->pkgs, "groups");
-		enc_list(&pg->pkgs, p.groups);
+		proto_enc_lines(&pg->pkgs, p.groups);
 		proto_enc_str(&pg->pkgs, "installed");
 		if (p.installed != NULL)
 			proto_enc_str(&pg->pkgs, p.installed);

@@ -13,17 +13,6 @@
 
 #include "stamp.h"
 
-/* FNV-1a, to fold the local db into the stamp without ordering it. */
-static uint64_t
-fnv(const void *p, size_t n, uint64_t h)
-{
-	const unsigned char	*s = p;
-
-	while (n-- > 0)
-		h = (h ^ *s++) * 0x100000001b3ULL;
-	return h;
-}
-
 
 static void
 stamp_file(struct buf *b, const char *label, const char *path)
@@ -107,11 +96,11 @@ stamp_dbs(const struct conf *conf)
 				continue;
 			}
 			free(s);
-			h = fnv(de->d_name, strlen(de->d_name),
+			h = fnv1a(de->d_name, strlen(de->d_name),
 			    0xcbf29ce484222325ULL);
-			h = fnv(&st.st_mtim, sizeof(st.st_mtim), h);
-			h = fnv(&st.st_size, sizeof(st.st_size), h);
-			h = fnv(&st.st_ino, sizeof(st.st_ino), h);
+			h = fnv1a(&st.st_mtim, sizeof(st.st_mtim), h);
+			h = fnv1a(&st.st_size, sizeof(st.st_size), h);
+			h = fnv1a(&st.st_ino, sizeof(st.st_ino), h);
 			sum += h;
 			count++;
 		}

@@ -291,3 +291,13 @@ str_lower_ndup(const char *s, size_t n)
 	str_lower(l);
 	return l;
 }
+
+uint64_t
+fnv1a(const void *p, size_t n, uint64_t h)
+{
+	const unsigned char	*s = p;
+
+	while (n-- > 0)
+		h = (h ^ *s++) * 0x100000001b3ULL;
+	return h;
+}

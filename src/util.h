@@ -54,6 +54,8 @@ void		fmt_age(char *, size_t, long long);
 /* ASCII letters to lower case, in place: the C locale's folding, which
    REG_ICASE applies under LC_ALL=C and the search's literal path. */
 void		str_lower(char *);
+/* FNV-1a of p[0..n), from h (0xcbf29ce484222325 to start). */
+uint64_t	fnv1a(const void *, size_t, uint64_t);
 /* Lower-case copies (ASCII), of s and of s[0..n). */
 char		*str_lower_dup(const char *);
 char		*str_lower_ndup(const char *, size_t);
