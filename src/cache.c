@@ -22,12 +22,25 @@
 #include "intern.h"
 #include "trigram.h"
 
-#define COLS_PKG							\
-	"ord, repo, name, version, desc, url, arch, packager, builddate, " \
-	"installdate, isize, csize, reason, licenses, groups, depends, " \
-	"optdepends, provides, conflicts, replaces, validation, " \
-	"required_by, optional_for, new_version, ignored, "		\
-	"optdeps_installed, scriptlet"
+/*
+ * The package columns after ord, in order, each the field of the same
+ * name in feed_pkg (written) and cache_pkg (read): T text, never NULL;
+ * L a '\n'-joined list; N text or NULL; I an integer.  The schema, the
+ * insert, the select and cache_pkg_free are all made from this list.
+ */
+#define PKG_COLS(T, L, N, I)						\
+	T(repo) T(name) T(version) T(desc) T(url) T(arch) T(packager)	\
+	I(builddate) I(installdate) I(isize) I(csize) I(reason)	\
+	L(licenses) L(groups) L(depends) L(optdepends) L(provides)	\
+	L(conflicts) L(replaces) L(validation) L(required_by)		\
+	L(optional_for) N(new_version) I(ignored) L(optdeps_installed)	\
+	I(scriptlet)
+
+#define COL_NAME(c)	", " #c
+#define COLS_PKG	"ord" PKG_COLS(COL_NAME, COL_NAME, COL_NAME, COL_NAME)
+#define DDL_T(c)	", " #c " TEXT NOT NULL"
+#define DDL_L(c)	", " #c " TEXT"
+#define DDL_I(c)	", " #c " INTEGER"
 
 #ifndef SQLITE_SONAME
 #define SQLITE_SONAME	"libsqlite3.so.0"
@@ -70,15 +83,8 @@ sqlite_load(char *err, size_t errlen)
 
 static const char schema[] =
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;"
-	"CREATE TABLE pkg(id INTEGER PRIMARY KEY, ord INTEGER NOT NULL,"
-	" repo TEXT NOT NULL, name TEXT NOT NULL,"
-	" version TEXT NOT NULL, desc TEXT NOT NULL, url TEXT NOT NULL,"
-	" arch TEXT NOT NULL, packager TEXT NOT NULL, builddate INTEGER,"
-	" installdate INTEGER, isize INTEGER, csize INTEGER, reason INTEGER,"
-	" licenses TEXT, groups TEXT, depends TEXT, optdepends TEXT,"
-	" provides TEXT, conflicts TEXT, replaces TEXT, validation TEXT,"
-	" required_by TEXT, optional_for TEXT, new_version TEXT,"
-	" ignored INTEGER, optdeps_installed TEXT, scriptlet INTEGER);"
+	"CREATE TABLE pkg(id INTEGER PRIMARY KEY, ord INTEGER NOT NULL"
+	PKG_COLS(DDL_T, DDL_L, DDL_L, DDL_I) ");"
 	"CREATE INDEX pkg_name ON pkg(name, ord);"
 	/* The installed rows without reading every sync row (-Q, -Qu). */
 	"CREATE INDEX pkg_ord ON pkg(ord, id);"
@@ -656,37 +662,16 @@ insert_pkg(void *arg, const struct feed_pkg *p)
 {
 	struct writer	*w = arg;
 	sqlite3_stmt	*st = w->ins;
-	int		 rc;
+	int		 rc, i = 1;
 
 	if (p->db_nth == 0)
 		tell(w, "read ", p->repo, 0, p->db_count);
-	p_sqlite3_bind_int(st, 1, p->repo_ord);
-	bind_text(st, 2, p->repo);
-	bind_text(st, 3, p->name);
-	bind_text(st, 4, p->version);
-	bind_text(st, 5, p->desc);
-	bind_text(st, 6, p->url);
-	bind_text(st, 7, p->arch);
-	bind_text(st, 8, p->packager);
-	p_sqlite3_bind_int64(st, 9, p->builddate);
-	p_sqlite3_bind_int64(st, 10, p->installdate);
-	p_sqlite3_bind_int64(st, 11, p->isize);
-	p_sqlite3_bind_int64(st, 12, p->csize);
-	p_sqlite3_bind_int(st, 13, p->reason);
-	bind_text(st, 14, p->licenses);
-	bind_text(st, 15, p->groups);
-	bind_text(st, 16, p->depends);
-	bind_text(st, 17, p->optdepends);
-	bind_text(st, 18, p->provides);
-	bind_text(st, 19, p->conflicts);
-	bind_text(st, 20, p->replaces);
-	bind_text(st, 21, p->validation);
-	bind_text(st, 22, p->required_by);
-	bind_text(st, 23, p->optional_for);
-	bind_text(st, 24, p->new_version);
-	p_sqlite3_bind_int(st, 25, p->ignored);
-	bind_text(st, 26, p->optdeps_installed);
-	p_sqlite3_bind_int(st, 27, p->scriptlet);
+	p_sqlite3_bind_int(st, i++, p->repo_ord);
+#define BIND_T(c)	bind_text(st, i++, p->c);
+#define BIND_I(c)	p_sqlite3_bind_int64(st, i++, (int64_t)p->c);
+	PKG_COLS(BIND_T, BIND_T, BIND_T, BIND_I)
+#undef BIND_T
+#undef BIND_I
 	rc = p_sqlite3_step(st);
 	p_sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -911,10 +896,10 @@ rebuild(struct cache *c, const struct conf *conf, const char *stamp,
 		tell(&w, "index files", "", 1, 1);
 	} else if (old_fpb != NULL)
 		buf_addstr(&fpb, old_fpb);
+#define PARAM(c)	", ?"
 	if (p_sqlite3_prepare_v2(c->db, "INSERT INTO pkg(" COLS_PKG
-	    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-	    " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25,"
-	    " ?26, ?27)",
+	    ") VALUES (?" PKG_COLS(PARAM, PARAM, PARAM, PARAM) ")",
+#undef PARAM
 	    -1, &w.ins, NULL) != SQLITE_OK) {
 		seterr(err, errlen, c->db, "cannot prepare the rebuild");
 		goto done;
@@ -1076,7 +1061,7 @@ cache_pkg(struct cache *c, const char *repo, const char *name, int nth,
     struct cache_pkg *p)
 {
 	sqlite3_stmt	*st;
-	int		 rc;
+	int		 rc, i = 1;
 
 	memset(p, 0, sizeof(*p));
 	if (c->get == NULL && p_sqlite3_prepare_v3(c->db,
@@ -1093,33 +1078,14 @@ cache_pkg(struct cache *c, const char *repo, const char *name, int nth,
 	p_sqlite3_bind_int(st, 3, nth);
 	if ((rc = p_sqlite3_step(st)) == SQLITE_ROW) {
 		p->local = p_sqlite3_column_int(st, 0) == FEED_LOCAL_ORD;
-		p->repo = xstrdup(col(st, 1));
-		p->name = xstrdup(col(st, 2));
-		p->version = xstrdup(col(st, 3));
-		p->desc = xstrdup(col(st, 4));
-		p->url = xstrdup(col(st, 5));
-		p->arch = xstrdup(col(st, 6));
-		p->packager = xstrdup(col(st, 7));
-		p->builddate = p_sqlite3_column_int64(st, 8);
-		p->installdate = p_sqlite3_column_int64(st, 9);
-		p->isize = p_sqlite3_column_int64(st, 10);
-		p->csize = p_sqlite3_column_int64(st, 11);
-		p->reason = p_sqlite3_column_int(st, 12);
-		p->licenses = xstrdup(col(st, 13));
-		p->groups = xstrdup(col(st, 14));
-		p->depends = xstrdup(col(st, 15));
-		p->optdepends = xstrdup(col(st, 16));
-		p->provides = xstrdup(col(st, 17));
-		p->conflicts = xstrdup(col(st, 18));
-		p->replaces = xstrdup(col(st, 19));
-		p->validation = xstrdup(col(st, 20));
-		p->required_by = xstrdup(col(st, 21));
-		p->optional_for = xstrdup(col(st, 22));
-		if (p_sqlite3_column_type(st, 23) != SQLITE_NULL)
-			p->new_version = xstrdup(col(st, 23));
-		p->ignored = p_sqlite3_column_int(st, 24);
-		p->optdeps_installed = xstrdup(col(st, 25));
-		p->scriptlet = p_sqlite3_column_int(st, 26);
+#define READ_T(c)	p->c = xstrdup(col(st, i++));
+#define READ_N(c)	p->c = p_sqlite3_column_type(st, i) == SQLITE_NULL ?	\
+			    NULL : xstrdup(col(st, i)), i++;
+#define READ_I(c)	p->c = p_sqlite3_column_int64(st, i++);
+		PKG_COLS(READ_T, READ_T, READ_N, READ_I)
+#undef READ_T
+#undef READ_N
+#undef READ_I
 	}
 	p_sqlite3_reset(st);
 	p_sqlite3_clear_bindings(st);
@@ -1131,25 +1097,11 @@ cache_pkg(struct cache *c, const char *repo, const char *name, int nth,
 void
 cache_pkg_free(struct cache_pkg *p)
 {
-	free(p->repo);
-	free(p->name);
-	free(p->version);
-	free(p->desc);
-	free(p->url);
-	free(p->arch);
-	free(p->packager);
-	free(p->licenses);
-	free(p->groups);
-	free(p->depends);
-	free(p->optdepends);
-	free(p->provides);
-	free(p->conflicts);
-	free(p->replaces);
-	free(p->validation);
-	free(p->required_by);
-	free(p->optional_for);
-	free(p->new_version);
-	free(p->optdeps_installed);
+#define FREE_T(c)	free(p->c);
+#define FREE_I(c)
+	PKG_COLS(FREE_T, FREE_T, FREE_T, FREE_I)
+#undef FREE_T
+#undef FREE_I
 	memset(p, 0, sizeof(*p));
 }
 
