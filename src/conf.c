@@ -23,6 +23,7 @@
 #include <sys/utsname.h>
 
 #include "conf.h"
+#include "proto.h"
 
 #define CONF_MAXDEPTH	10
 #define CONF_LINEMAX	4096
@@ -422,12 +423,14 @@ static const struct {
 	double		 def, min, max;
 	int		 integer;
 } settings_table[] = {
-	{ "request_max", S(request_max), 65536, 16, 16 << 20, 1 },
-	{ "response_max", S(response_max), 8 << 20, 4096, 256 << 20, 1 },
-	{ "batch_max", S(batch_max), 64, 1, 4096, 1 },
-	{ "cbor_depth", S(cbor_depth), 16, 2, 64, 1 },
-	{ "cbor_items", S(cbor_items), 4096, 16, 1 << 20, 1 },
-	{ "cbor_string", S(cbor_string), 4096, 64, 1 << 20, 1 },
+	/* The protocol's own limits (proto.h) are the defaults. */
+	{ "request_max", S(request_max), PROTO_REQ_MAX, 16, 16 << 20, 1 },
+	{ "response_max", S(response_max), PROTO_RESP_MAX, 4096, 256 << 20,
+	    1 },
+	{ "batch_max", S(batch_max), PROTO_BATCH_MAX, 1, 4096, 1 },
+	{ "cbor_depth", S(cbor_depth), PROTO_REQ_DEPTH, 2, 64, 1 },
+	{ "cbor_items", S(cbor_items), PROTO_REQ_ITEMS, 16, 1 << 20, 1 },
+	{ "cbor_string", S(cbor_string), PROTO_REQ_STRLEN, 64, 1 << 20, 1 },
 	{ "connections_max", S(connections_max), 256, 1, 65536, 1 },
 	{ "connections_fresh_max", S(connections_fresh_max), 64, 1, 65536, 1 },
 	{ "first_frame_timeout", S(first_frame_timeout), 5, 0.1, 3600, 0 },

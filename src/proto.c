@@ -18,7 +18,8 @@
 #define DEPTH_MAX	64	/* hard cap on any limits' depth */
 
 const struct proto_limits proto_req_limits = {
-	16, 4096, 4096, PROTO_REQ_MAX, PROTO_BATCH_MAX, PROTO_RESP_MAX
+	PROTO_REQ_DEPTH, PROTO_REQ_ITEMS, PROTO_REQ_STRLEN, PROTO_REQ_MAX,
+	PROTO_BATCH_MAX, PROTO_RESP_MAX
 };
 const struct proto_limits proto_resp_limits = {
 	16, 1u << 22, 1u << 20, PROTO_RESP_MAX, PROTO_BATCH_MAX, PROTO_RESP_MAX

@@ -22,6 +22,9 @@
 #define PROTO_BATCH_MAX		64
 #define PROTO_TERMS_MAX		256		/* search terms in one request */
 #define PROTO_PAGE_MAX		1000		/* search results in one answer */
+#define PROTO_REQ_DEPTH		16		/* containers open in a request */
+#define PROTO_REQ_ITEMS		4096		/* items in a request */
+#define PROTO_REQ_STRLEN	4096		/* bytes in a request's string */
 
 #define PROTO_E_PARSE		(-32700)
 #define PROTO_E_OP		(-32601)
