@@ -62,6 +62,34 @@
 #define RETRY_MIN	0.25	/* seconds before retrying a failed rebuild, */
 #define RETRY_MAX	30.0	/* doubling up to this */
 
+/*
+ * The rebuild scheduler, in one state: what the child does now (nothing;
+ * a check, which rebuilds only when the cache is not fresh; a forced
+ * rebuild) and what is wanted once it ends (nothing, a check, a forced
+ * rebuild).  schedule() is the one place it changes.
+ */
+enum sched {
+	SCHED_IDLE,
+	SCHED_IDLE_FORCE,		/* the next one is forced */
+	SCHED_CHECK,
+	SCHED_CHECK_THEN_CHECK,
+	SCHED_CHECK_THEN_FORCE,
+	SCHED_FORCE,
+	SCHED_FORCE_THEN_CHECK,
+	SCHED_FORCE_THEN_FORCE
+};
+
+enum sched_event {
+	EV_WANT_CHECK,		/* the databases may have changed: now */
+	EV_WANT_FORCE,		/* a rebuild must happen (refresh, SIGHUP,
+				   an unreadable cache): now */
+	EV_FORCE_NEXT,		/* the next one is forced, when it comes
+				   (lost inotify events, an empty cache) */
+	EV_DONE,		/* the child ended, and nothing is owed */
+	EV_DONE_REBUILT,	/* the child rebuilt the cache */
+	EV_DONE_AGAIN		/* the child could not finish: again later */
+};
+
 struct daemon {
 	struct ev_loop	*loop;
 	char		*self;		/* our executable, for the rebuilder */
@@ -91,11 +119,9 @@ struct daemon {
 	ev_child	 child;
 	pid_t		 child_pid;
 	uint64_t	 child_t0;
-	int		 child_forced;
-	int		 again;		/* events came during a rebuild */
+	enum sched	 sched;		/* the rebuild scheduler's state */
 	int		 heal;		/* the next rebuild checks the cache
 					   (a query could not read it) */
-	int		 force;		/* the next rebuild must not be skipped */
 	int		 progress_fd;	/* the child's progress, or -1 */
 	ev_io		 progress_io;
 	struct buf	 progress;	/* a line not yet whole */
@@ -109,7 +135,7 @@ struct daemon {
 	uint64_t	 woke;		/* when the loop last woke up */
 };
 
-static void	look(struct daemon *, int);
+static void	schedule(struct daemon *, enum sched_event);
 static void	set_state(struct daemon *, const char *);
 
 static void
@@ -417,7 +443,7 @@ follow_cache(struct daemon *d)
 	if (cache_info(c, &ci) == 0)
 		cache_info_free(&ci);
 	else
-		d->force = 1;	/* nothing in it: build */
+		schedule(d, EV_FORCE_NEXT);	/* nothing in it: build */
 	return 1;
 }
 
@@ -458,9 +484,8 @@ broken_cb(void *arg)
 	log_warnx("the cache %s cannot be read; rebuilding it",
 	    d->cache_path);
 	d->heal = 1;
-	d->force = 1;
 	if (d->child_pid != 0) {
-		d->again = 1;
+		schedule(d, EV_WANT_FORCE);	/* after this one */
 		return;
 	}
 	ev_timer_start(d->loop, &d->refresh_now);
@@ -498,14 +523,15 @@ retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	(void)loop;
 	(void)revents;
-	look(w->data, 0);
+	schedule(w->data, EV_WANT_CHECK);
 }
 
 static void
 child_cb(struct ev_loop *loop, ev_child *w, int revents)
 {
-	struct daemon	*d = w->data;
-	int		 st = w->rstatus, code;
+	struct daemon		*d = w->data;
+	enum sched_event	 ev;
+	int			 st = w->rstatus, code;
 
 	(void)revents;
 	ev_child_stop(loop, w);
@@ -530,19 +556,20 @@ child_cb(struct ev_loop *loop, ev_child *w, int revents)
 		    "stale" : "fresh");
 		/* A refresh that came during a lesser check waits for its
 		   own rebuild, next. */
-		if (code == RB_FRESH && d->refresh && d->force) {
-			d->again = 0;
-			look(d, 1);
+		if (code == RB_FRESH && d->refresh &&
+		    d->sched == SCHED_CHECK_THEN_FORCE) {
+			schedule(d, EV_DONE);
 			return;
 		}
 		refreshed(d, 0, NULL);
+		ev = code == RB_REBUILT ? EV_DONE_REBUILT : EV_DONE;
 		break;
 	case RB_BUSY:
 		/* pacman is at work: its lock going away will wake us. */
 		set_state(d, "locked");
 		refreshed(d, PROTO_E_BUSY, "pacman holds its database lock; "
 		    "try again when it is done");
-		d->again = 1;
+		ev = EV_DONE_AGAIN;
 		break;
 	case RB_CHANGED:
 		/* Not the lock: say what happened, and rebuild again when
@@ -552,7 +579,7 @@ child_cb(struct ev_loop *loop, ev_child *w, int revents)
 		set_state(d, "stale");
 		refreshed(d, PROTO_E_BUSY, "pacman kept changing the databases "
 		    "during the rebuild; it is tried again when they settle");
-		d->again = 1;
+		ev = EV_DONE_AGAIN;
 		break;
 	default:
 		retry_later(d);
@@ -563,31 +590,26 @@ child_cb(struct ev_loop *loop, ev_child *w, int revents)
 		set_state(d, "stale");
 		refreshed(d, PROTO_E_INTERNAL, "the rebuild failed; serving "
 		    "the last cache");
+		ev = EV_DONE;	/* the retry timer asks again */
 	}
-	if (d->again) {
-		d->again = 0;
-		ev_timer_again(d->loop, &d->debounce);
-	}
+	schedule(d, ev);
 }
 
-/* Decide whether the cache must follow the databases, and start that. */
+/* Start a child: a check, or with force a rebuild (the scheduler's). */
 static void
-look(struct daemon *d, int force)
+start_child(struct daemon *d, int force)
 {
 	enum stamp_lock	 lk;
 
-	force |= d->force;
-	if (d->child_pid != 0) {
-		d->again = 1;
-		d->force |= force;
-		return;
-	}
 	if (d->heal)
 		reopen_cache(d);
-	if (follow_cache(d))
-		force |= d->force;
+	(void)follow_cache(d);
+	force |= d->sched == SCHED_IDLE_FORCE;	/* an empty cache found */
 	lk = stamp_lock(d->conf);
 	if (lk == STAMP_LOCKED) {
+		/* Its lock going away wakes us (inotify). */
+		if (force)
+			d->sched = SCHED_IDLE_FORCE;
 		set_state(d, "locked");
 		refreshed(d, PROTO_E_BUSY, "pacman holds its database lock; "
 		    "try again when it is done");
@@ -603,22 +625,89 @@ look(struct daemon *d, int force)
 	if (lk == STAMP_LOCK_STALE)
 		log_warnx("db.lck is older than this boot or %d minutes; "
 		    "not waiting for it", STAMP_LOCK_MAXAGE / 60);
-	d->force = 0;
 	d->child_t0 = now_usec();
 	d->child_pid = spawn_rebuild(d, force, 1);
 	d->heal = 0;
 	if (d->child_pid == -1) {
 		d->child_pid = 0;
+		d->sched = force ? SCHED_IDLE_FORCE : SCHED_IDLE;
 		retry_later(d);
 		set_state(d, "stale");
 		refreshed(d, PROTO_E_INTERNAL, "cannot start a rebuild");
 		return;
 	}
-	d->child_forced = force;
+	d->sched = force ? SCHED_FORCE : SCHED_CHECK;
 	ev_child_set(&d->child, d->child_pid, 0);
 	ev_child_start(d->loop, &d->child);
 	ev_timer_set(&d->watchdog, REBUILD_MAX, 0.);
 	ev_timer_start(d->loop, &d->watchdog);
+}
+
+/*
+ * The scheduler's one transition function.  A want starts a child when
+ * none runs, else is kept for when it ends; at its end what was kept
+ * starts after the debounce (pacman may not be done), or at once when a
+ * refresh waits for a forced rebuild.
+ */
+static void
+schedule(struct daemon *d, enum sched_event ev)
+{
+	enum { NONE, CHECK, FORCE }	next;
+	int				force = ev == EV_WANT_FORCE;
+
+	switch (ev) {
+	case EV_WANT_CHECK:
+	case EV_WANT_FORCE:
+		switch (d->sched) {
+		case SCHED_IDLE:
+		case SCHED_IDLE_FORCE:
+			start_child(d, force);
+			break;
+		case SCHED_CHECK:
+		case SCHED_CHECK_THEN_CHECK:
+			d->sched = force ? SCHED_CHECK_THEN_FORCE :
+			    SCHED_CHECK_THEN_CHECK;
+			break;
+		case SCHED_FORCE:
+		case SCHED_FORCE_THEN_CHECK:
+			d->sched = force ? SCHED_FORCE_THEN_FORCE :
+			    SCHED_FORCE_THEN_CHECK;
+			break;
+		case SCHED_CHECK_THEN_FORCE:
+		case SCHED_FORCE_THEN_FORCE:
+			break;
+		}
+		return;
+	case EV_FORCE_NEXT:
+		if (d->sched == SCHED_IDLE)
+			d->sched = SCHED_IDLE_FORCE;
+		else if (d->sched == SCHED_CHECK ||
+		    d->sched == SCHED_CHECK_THEN_CHECK)
+			d->sched = SCHED_CHECK_THEN_FORCE;
+		else if (d->sched == SCHED_FORCE ||
+		    d->sched == SCHED_FORCE_THEN_CHECK)
+			d->sched = SCHED_FORCE_THEN_FORCE;
+		return;
+	case EV_DONE:
+	case EV_DONE_REBUILT:
+	case EV_DONE_AGAIN:
+		break;
+	}
+	next = d->sched == SCHED_CHECK_THEN_FORCE ||
+	    d->sched == SCHED_FORCE_THEN_FORCE ? FORCE :
+	    d->sched == SCHED_CHECK_THEN_CHECK ||
+	    d->sched == SCHED_FORCE_THEN_CHECK ? CHECK : NONE;
+	/* A rebuild just made answers a forced one wanted meanwhile; the
+	   databases may still have changed since it read them. */
+	if (ev == EV_DONE_REBUILT && next == FORCE)
+		next = CHECK;
+	if (ev == EV_DONE_AGAIN && next == NONE)
+		next = CHECK;
+	d->sched = next == FORCE ? SCHED_IDLE_FORCE : SCHED_IDLE;
+	if (next == FORCE && d->refresh)
+		start_child(d, 1);
+	else if (next != NONE)
+		ev_timer_again(d->loop, &d->debounce);
 }
 
 /* server.c <-> worker.c: a search whose cost the client sets. */
@@ -655,10 +744,10 @@ refresh_cb(void *arg)
 	d->refresh = 1;
 	if (d->child_pid != 0) {
 		/* A forced rebuild is one; a check is followed by one. */
-		if (!d->child_forced) {
-			d->force = 1;
-			d->again = 1;
-		}
+		if (d->sched != SCHED_FORCE &&
+		    d->sched != SCHED_FORCE_THEN_CHECK &&
+		    d->sched != SCHED_FORCE_THEN_FORCE)
+			schedule(d, EV_WANT_FORCE);
 		return;
 	}
 	/* From the loop, not from inside the connection's callback. */
@@ -670,7 +759,7 @@ refresh_now_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	(void)loop;
 	(void)revents;
-	look(w->data, 1);
+	schedule(w->data, EV_WANT_FORCE);
 }
 
 static void
@@ -678,7 +767,7 @@ debounce_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	(void)revents;
 	ev_timer_stop(loop, w);
-	look(w->data, 0);
+	schedule(w->data, EV_WANT_CHECK);
 }
 
 static void
@@ -686,7 +775,7 @@ safety_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	(void)loop;
 	(void)revents;
-	look(w->data, 0);
+	schedule(w->data, EV_WANT_CHECK);
 }
 
 static void
@@ -699,7 +788,7 @@ watch_cb(struct ev_loop *loop, ev_io *w, int revents)
 	flags = watch_read(d->watch);
 	if (flags & WATCH_OVERFLOW) {
 		log_warnx("inotify queue overflow: rebuilding in full");
-		d->force = 1;
+		schedule(d, EV_FORCE_NEXT);
 	}
 	if (flags & WATCH_LOCK && stamp_lock(d->conf) == STAMP_LOCKED)
 		set_state(d, "locked");
@@ -787,7 +876,7 @@ hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	worker_restart(d->worker);
 	watch_start(d);
 	log_info("SIGHUP: reloaded %s", d->conf_path);
-	look(d, 1);
+	schedule(d, EV_WANT_FORCE);
 }
 
 /* The socket systemd passed (LISTEN_PID/LISTEN_FDS), or -1. */
@@ -1090,7 +1179,8 @@ daemon_main(int argc, char **argv)
 	d.check.data = &d;
 	ev_check_start(d.loop, &d.check);
 	watch_start(&d);
-	look(&d, 0);	/* a valid but old cache: serve it, rebuild behind */
+	/* A valid but old cache: serve it, rebuild behind. */
+	schedule(&d, EV_WANT_CHECK);
 	log_info("serving %s", d.own_socket ? d.sock_path : "the activation "
 	    "socket");
 
