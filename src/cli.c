@@ -22,6 +22,7 @@
 #include "client.h"
 #include "config.h"
 #include "doctor.h"
+#include "opts.h"
 #include "paths.h"
 #include "proto.h"
 
@@ -1230,60 +1231,35 @@ cmd_watch(struct client_opts *o, int argc, char **argv)
 }
 
 int
-cli_main(int argc, char **argv)
+cli_main(const struct opts *g, int argc, char **argv)
 {
 	struct client_opts	 o;
 	char			*sock = NULL, *cache = NULL, *adv = NULL;
-	const char		*env, *when = "auto";
+	const char		*env, *when;
 	size_t			 j;
-	int			 i, rc;
+	int			 i = 0, rc;
 
+	if (g->help) {
+		usage(stdout);
+		return EXIT_ANSWERED;
+	}
+	if (g->version) {
+		printf("omg %s (protocol %d)\n", OMG_VERSION, PROTO_VERSION);
+		return EXIT_ANSWERED;
+	}
+	if (g->verbose)
+		return answer_usage("--verbose is the daemon's (omg --daemon "
+		    "--verbose)");
 	opterr = 0;	/* our own one-line messages */
 	memset(&o, 0, sizeof(o));
-	o.config = PATHS_PACMAN_CONF;
+	o.config = g->config != NULL ? g->config : PATHS_PACMAN_CONF;
+	o.socket = g->socket;
+	o.cache = g->cache;
+	o.advisories = g->advisories;
+	o.settings = g->settings;
+	o.no_daemon = g->no_daemon;
 	o.timeout_ms = 10000;
-	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		const char	*a = argv[i];
-
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			usage(stdout);
-			return EXIT_ANSWERED;
-		} else if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
-			printf("omg %s (protocol %d)\n", OMG_VERSION,
-			    PROTO_VERSION);
-			return EXIT_ANSWERED;
-		} else if (strcmp(a, "--no-daemon") == 0)
-			o.no_daemon = 1;
-		else if (strncmp(a, "--color", 7) == 0 &&
-		    (a[7] == '\0' || a[7] == '=')) {
-			if (a[7] == '\0' && i + 1 >= argc)
-				return answer_usage("--color needs a value");
-			when = a[7] == '=' ? a + 8 : argv[++i];
-			if (strcmp(when, "auto") != 0 &&
-			    strcmp(when, "always") != 0 &&
-			    strcmp(when, "never") != 0)
-				return answer_usage("--color takes auto, always "
-				    "or never, not '%s'", when);
-		}
-		else if (strcmp(a, "--socket") == 0 ||
-		    strcmp(a, "--config") == 0 || strcmp(a, "--cache") == 0 ||
-		    strcmp(a, "--advisories") == 0 ||
-		    strcmp(a, "--omg-conf") == 0) {
-			if (i + 1 >= argc)
-				return answer_usage("%s needs a value", a);
-			if (a[2] == 'o')
-				o.settings = argv[++i];
-			else if (a[2] == 's')
-				o.socket = argv[++i];
-			else if (a[2] == 'a')
-				o.advisories = argv[++i];
-			else if (a[3] == 'o')
-				o.config = argv[++i];
-			else
-				o.cache = argv[++i];
-		} else
-			return answer_usage("unknown option '%s'", a);
-	}
+	when = g->color != NULL ? g->color : "auto";
 	if (i == argc)
 		return answer_usage("no command given");
 	/* NO_COLOR (no-color.org) turns auto off; always still means it. */

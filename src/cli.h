@@ -10,8 +10,10 @@
 #define EXIT_NOANSWER	3	/* no daemon and no usable cache, or protocol */
 
 struct client_opts;
+struct opts;
 
-int	cli_main(int, char **);
+/* The client: the global options parsed (opts.h), then COMMAND ARG... */
+int	cli_main(const struct opts *, int, char **);
 
 /* The commands of cmd_files.c: pacman -Qo, -F, and command-not-found. */
 int	cmd_owns(struct client_opts *, int, char **);

@@ -25,7 +25,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +36,7 @@
 #include "cache.h"
 #include "conf.h"
 #include "daemon.h"
+#include "opts.h"
 #include "stamp.h"
 #include "log.h"
 #include "paths.h"
@@ -1046,53 +1046,29 @@ first_build(struct daemon *d)
 }
 
 int
-daemon_main(int argc, char **argv)
+daemon_main(const struct opts *o, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "daemon",	no_argument,		NULL, 'd' },
-		{ "socket",	required_argument,	NULL, 's' },
-		{ "config",	required_argument,	NULL, 'c' },
-		{ "cache",	required_argument,	NULL, 'C' },
-		{ "omg-conf",	required_argument,	NULL, 'o' },
-		{ "advisories",	required_argument,	NULL, 'a' },
-		{ "verbose",	no_argument,		NULL, 'v' },
-		{ NULL,		0,			NULL, 0 }
-	};
 	struct daemon	 d;
 	char		 err[256];
-	int		 ch, fd, verbose = 0;
+	int		 fd, verbose = o->verbose;
 
+	(void)argv;
+	if (argc != 0 || o->no_daemon || o->color != NULL || o->help ||
+	    o->version)
+		usage();
 	memset(&d, 0, sizeof(d));
 	d.lock_fd = -1;
 	d.progress_fd = -1;
-	while ((ch = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd':
-			break;
-		case 's':
-			d.sock_path = xstrdup(optarg);
-			break;
-		case 'c':
-			d.conf_path = xstrdup(optarg);
-			break;
-		case 'C':
-			d.cache_path = xstrdup(optarg);
-			break;
-		case 'o':
-			d.settings_path = xstrdup(optarg);
-			break;
-		case 'a':
-			d.adv_path = xstrdup(optarg);
-			break;
-		case 'v':
-			verbose = 1;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (optind != argc)
-		usage();
+	if (o->socket != NULL)
+		d.sock_path = xstrdup(o->socket);
+	if (o->config != NULL)
+		d.conf_path = xstrdup(o->config);
+	if (o->cache != NULL)
+		d.cache_path = xstrdup(o->cache);
+	if (o->settings != NULL)
+		d.settings_path = xstrdup(o->settings);
+	if (o->advisories != NULL)
+		d.adv_path = xstrdup(o->advisories);
 	log_init(verbose);
 	if ((d.self = realpath("/proc/self/exe", NULL)) == NULL)
 		fatal("cannot find my own executable");

@@ -118,4 +118,17 @@ $D suggest zzzzzz > "$T/out"
 is "$?:$(wc -c < "$T/out" | tr -d ' ')" "1:0" "suggest with no match: exit 1, nothing printed"
 $D suggest my > "$T/out"
 is "$(cat "$T/out")" mytool "suggest includes installed-only names"
+
+# Global options, parsed once for both roles: a mistake is one line and
+# exit 2, whichever role it names.
+for args in "--bogus ping" "--socket" "--color=maybe ping" "--verbose ping" \
+    "--daemon --no-daemon" "--daemon --color always" "--daemon extra" ""; do
+	# shellcheck disable=SC2086
+	"$OMG" $args > "$T/out" 2> "$T/err"
+	rc=$?
+	is "$rc $(wc -l < "$T/err" | tr -d ' ') $(wc -c < "$T/out" | tr -d ' ')" \
+	    "2 1 0" "omg $args: exit 2, one line on stderr, nothing on stdout"
+done
+"$OMG" --socket="$T/fx.sock" --color=never ping > "$T/out"
+is "$? $(cat "$T/out")" "0 pong" "--opt=VALUE works as --opt VALUE"
 done_testing

@@ -21,8 +21,10 @@ done
 
 # Every option the code accepts is in --help and in omg(1).
 opts=$(sed -n 's/.*{ "\([a-z-]*\)",[[:space:]]*[a-z_]*_argument.*/--\1/p;
-    s/.*strn*cmp(a, "\(--[a-z-]*\)".*/\1/p; s/.*strcmp(argv\[[a-z]*\], "\(--[a-z-]*\)").*/\1/p' \
-    "$TOP"/src/cli.c "$TOP"/src/cmd_files.c "$TOP"/src/daemon.c "$TOP"/src/main.c | sort -u)
+    s/.*strn*cmp(a, "\(--[a-z-]*\)".*/\1/p; s/.*strcmp(argv\[[a-z]*\], "\(--[a-z-]*\)").*/\1/p;
+    s/.*{ "\(--[a-z-]*\)", offsetof.*/\1/p' \
+    "$TOP"/src/cli.c "$TOP"/src/cmd_files.c "$TOP"/src/daemon.c "$TOP"/src/main.c \
+    "$TOP"/src/opts.c | sort -u)
 "$OMG" --help > "$T/help"
 sed 's/\\-/-/g' "$TOP/man/omg.1" > "$T/man1"
 miss_help="" miss_man=""
