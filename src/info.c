@@ -230,18 +230,34 @@ list_one(void *arg, const struct cache_installed *p)
 void
 info_list(struct query *q, const struct proto_req *req, struct buf *out)
 {
-	struct listing	l = { &req->list, { 0 }, 0 };
+	const struct proto_list	*f = &req->list;
+	struct listing		 l = { f, { 0 }, 0 };
+	const struct buf	*hit;
+	char			 key[32];
+	size_t			 at;
 
+	/* The same list again in this generation (a status bar asks
+	   every few minutes): the same bytes. */
+	snprintf(key, sizeof(key), "list %d%d%d%d%d%d", f->explicit, f->deps,
+	    f->foreign, f->native, f->unrequired, f->upgrades);
+	if ((hit = snap_result_get(snap_get(q), key)) != NULL) {
+		proto_enc_result(out, req->id);
+		buf_add(out, hit->data, hit->len);
+		return;
+	}
 	if (cache_each_installed(q->cache, list_one, &l) == -1)
 		snap_unreadable(q, req->id, out);
 	else {
 		proto_enc_result(out, req->id);
+		at = out->len;
 		proto_enc_map(out, 2);
 		proto_enc_str(out, "packages");
 		proto_enc_array(out, l.n);
 		buf_add(out, l.pkgs.data, l.pkgs.len);
 		proto_enc_str(out, "total");
 		proto_enc_uint(out, l.n);
+		snap_result_put(snap_get(q), key, out->data + at,
+		    out->len - at);
 	}
 	buf_free(&l.pkgs);
 }
