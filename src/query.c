@@ -154,7 +154,7 @@ refresh_here(struct query *q, uint64_t id, struct buf *out)
 /* Dispatch */
 
 static void
-answer(struct query *q, const struct proto_req *req, struct buf *out)
+dispatch(struct query *q, const struct proto_req *req, struct buf *out)
 {
 	size_t	i;
 
@@ -202,7 +202,7 @@ answer(struct query *q, const struct proto_req *req, struct buf *out)
 		proto_enc_result(out, req->id);
 		proto_enc_array(out, req->nsub);
 		for (i = 0; i < req->nsub; i++)
-			answer(q, &req->sub[i], out);
+			dispatch(q, &req->sub[i], out);
 		break;
 	}
 }
@@ -273,7 +273,7 @@ query_frame(struct query *q, const uint8_t *p, size_t len, struct buf *out,
 		return rc;
 	}
 	off = proto_frame_begin(out);
-	answer(q, &req, out);
+	dispatch(q, &req, out);
 	if (out->len - off - 4 > limits(q)->response) {
 		out->len = off + 4;
 		proto_enc_error(out, req.id, PROTO_E_INTERNAL,
