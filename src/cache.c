@@ -439,6 +439,9 @@ cache_info(struct cache *c, struct cache_info *ci)
 		else if (strcmp(k, "problems") == 0)
 			split_problems(&ci->problems,
 			    (const char *)p_sqlite3_column_text(st, 1));
+		else if (strcmp(k, "files_problems") == 0)
+			split_problems(&ci->files_problems,
+			    (const char *)p_sqlite3_column_text(st, 1));
 		else if (strcmp(k, "stamp") == 0) {
 			free(ci->stamp);
 			ci->stamp = xstrdup((const char *)
@@ -456,6 +459,7 @@ cache_info_free(struct cache_info *ci)
 	free(ci->stamp);
 	ci->stamp = NULL;
 	strv_free(&ci->problems);
+	strv_free(&ci->files_problems);
 }
 
 /* Rebuild */
@@ -782,6 +786,22 @@ done:
 	return rc;
 }
 
+/* Pairs repo, message as meta text ("repo\tmessage\n...": split_problems
+   reads it back); tabs and newlines are the separators, not in a message. */
+static void
+problems_text(struct buf *b, struct strv *sv)
+{
+	char	*p;
+	size_t	 i;
+
+	for (i = 0; i + 1 < sv->n; i += 2) {
+		for (p = sv->v[i + 1]; *p != '\0'; p++)
+			if (*p == '\t' || *p == '\n')
+				*p = ' ';
+		buf_printf(b, "%s\t%s\n", sv->v[i], sv->v[i + 1]);
+	}
+}
+
 /*
  * Every file name of the files lists in one blob (image row 3): a 4-byte
  * id, a 4-byte length and the bytes, one after another, so that a regex
@@ -832,8 +852,7 @@ rebuild(struct cache *c, const struct conf *conf, const char *stamp,
 	struct strv		 problems = { 0 }, fproblems = { 0 };
 	struct buf		 pb = { 0 }, fpb = { 0 };
 	uint64_t		 t0 = now_usec();
-	char			*now = NULL, *p, *fstamp, *old_fstamp, *old_fpb;
-	size_t			 i;
+	char			*now = NULL, *fstamp, *old_fstamp, *old_fpb;
 	int			 rc = -1, files_again;
 
 	(void)cache_info(c, &ci);
@@ -876,13 +895,7 @@ rebuild(struct cache *c, const struct conf *conf, const char *stamp,
 		if (feed_read_files(conf, insert_files, &w, &fproblems, err,
 		    errlen) == -1)
 			goto done;
-		for (i = 0; i + 1 < fproblems.n; i += 2) {
-			for (p = fproblems.v[i + 1]; *p != '\0'; p++)
-				if (*p == '\t' || *p == '\n')
-					*p = ' ';
-			buf_printf(&fpb, "%s\t%s\n", fproblems.v[i],
-			    fproblems.v[i + 1]);
-		}
+		problems_text(&fpb, &fproblems);
 		tell(&w, "index files", "", 0, 1);
 		if (p_sqlite3_exec(c->db, "CREATE INDEX file_base ON"
 		    " file(base, dir)", NULL, NULL, NULL) != SQLITE_OK) {
@@ -906,13 +919,7 @@ rebuild(struct cache *c, const struct conf *conf, const char *stamp,
 	}
 	if (feed_read(conf, insert_pkg, &w, &problems, err, errlen) == -1)
 		goto done;
-	for (i = 0; i + 1 < problems.n; i += 2) {
-		/* Tabs and newlines are the separators: not in a message. */
-		for (p = problems.v[i + 1]; *p != '\0'; p++)
-			if (*p == '\t' || *p == '\n')
-				*p = ' ';
-		buf_printf(&pb, "%s\t%s\n", problems.v[i], problems.v[i + 1]);
-	}
+	problems_text(&pb, &problems);
 	if (write_image(c) == -1) {
 		seterr(err, errlen, c->db, "cannot write the search image");
 		goto done;
@@ -1295,12 +1302,6 @@ done:
 }
 
 /* Files lists: pacman -Qo and -F */
-
-char *
-cache_meta(struct cache *c, const char *key)
-{
-	return meta_get(c, key);
-}
 
 static const char *
 blob(sqlite3_stmt *st, int i, size_t *n)

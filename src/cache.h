@@ -29,6 +29,7 @@ struct cache_info {
 	char		*stamp;		/* stamp_dbs at build time; owned */
 	struct strv	 problems;	/* databases the build could not read:
 					   repo, libalpm's message, ... */
+	struct strv	 files_problems; /* the same, of the .files ones */
 };
 
 /* A whole package row; every string is owned (free with cache_pkg_free). */
@@ -171,9 +172,6 @@ struct cache_fpkg {
 	char	*installed;		/* the local version, or NULL */
 };
 
-/* A meta value of the build ("files_problems": repo\tmessage\n...), or
-   NULL.  Caller frees. */
-char	*cache_meta(struct cache *, const char *);
 /*
  * The installed packages whose files list holds path[0..n), in pacman
  * -Qo's order: fn(arg, name, version) for all of them, or the first.

@@ -174,8 +174,7 @@ static void
 page_answer(struct query *q, struct page *pg, uint64_t id, uint64_t offset,
     struct buf *out)
 {
-	char		*probs, *s, *tab, *nl;
-	size_t		 n = 0;
+	struct cache_info	ci;
 
 	proto_enc_result(out, id);
 	proto_enc_map(out, 3);
@@ -188,19 +187,11 @@ page_answer(struct query *q, struct page *pg, uint64_t id, uint64_t offset,
 	else
 		proto_enc_null(out);
 	proto_enc_str(out, "missing");
-	probs = cache_meta(q->cache, "files_problems");
-	for (s = probs; s != NULL && (nl = strchr(s, '\n')) != NULL; s = nl + 1)
-		n++;
-	proto_enc_array(out, n);
-	for (s = probs; s != NULL && (tab = strchr(s, '\t')) != NULL &&
-	    (nl = strchr(tab, '\n')) != NULL; s = nl + 1) {
-		proto_enc_map(out, 2);
-		proto_enc_str(out, "repo");
-		proto_enc_strn(out, s, (size_t)(tab - s));
-		proto_enc_str(out, "message");
-		proto_enc_strn(out, tab + 1, (size_t)(nl - tab - 1));
-	}
-	free(probs);
+	if (cache_info(q->cache, &ci) == 0) {
+		proto_enc_problems(out, &ci.files_problems);
+		cache_info_free(&ci);
+	} else
+		proto_enc_array(out, 0);
 }
 
 struct names {

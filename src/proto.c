@@ -810,6 +810,19 @@ proto_enc_strn(struct buf *b, const char *s, size_t n)
 }
 
 void
+proto_enc_problems(struct buf *b, const struct strv *sv)
+{
+	size_t	i;
+
+	proto_enc_array(b, sv->n / 2);
+	for (i = 0; i + 1 < sv->n; i += 2) {
+		proto_enc_map(b, 2);
+		proto_enc_kv_str(b, "repo", sv->v[i]);
+		proto_enc_kv_str(b, "message", sv->v[i + 1]);
+	}
+}
+
+void
 proto_enc_path(struct buf *b, const char *s, size_t n)
 {
 	if (utf8_valid((const unsigned char *)s, n)) {

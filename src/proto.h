@@ -160,6 +160,8 @@ void	proto_enc_lines(struct buf *, const char *);
 void	proto_enc_kv_str(struct buf *, const char *, const char *);
 void	proto_enc_kv_lines(struct buf *, const char *, const char *);
 void	proto_enc_kv_int(struct buf *, const char *, int64_t);
+/* Pairs repo, message: [* { "repo": tstr, "message": tstr }]. */
+void	proto_enc_problems(struct buf *, const struct strv *);
 /* A path: a text string when it is UTF-8, else a byte string. */
 void	proto_enc_path(struct buf *, const char *, size_t);
 void	proto_enc_null(struct buf *);

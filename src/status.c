@@ -345,12 +345,7 @@ status_answer(struct query *q, const struct proto_req *req, struct buf *out)
 	proto_enc_map(out, 7);
 	proto_enc_kv_str(out, "state", state);
 	proto_enc_str(out, "problems");
-	proto_enc_array(out, ci->problems.n / 2);
-	for (i = 0; i + 1 < ci->problems.n; i += 2) {
-		proto_enc_map(out, 2);
-		proto_enc_kv_str(out, "repo", ci->problems.v[i]);
-		proto_enc_kv_str(out, "message", ci->problems.v[i + 1]);
-	}
+	proto_enc_problems(out, &ci->problems);
 	proto_enc_kv_int(out, "generation", (int64_t)ci->generation);
 	proto_enc_kv_int(out, "packages", (int64_t)ci->packages);
 	proto_enc_kv_int(out, "built_at", ci->built_at);
