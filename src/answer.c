@@ -183,30 +183,20 @@ answer_error(const struct pv_doc *doc)
 int
 answer_ask(struct client_opts *o, struct buf *req, struct answer *a)
 {
-	const struct pv	*res;
-	char		 err[512];
+	const char	*msg;
+	size_t		 n;
+	int		 rc, code;
 
-	memset(a, 0, sizeof(*a));
-	if (client_request(o, req->data, req->len, &a->raw, err,
-	    sizeof(err)) == -1) {
-		warnx("%s", err);
-		return EXIT_NOANSWER;
+	if ((rc = answer_ask_for(o, req, a, &code, &msg, &n)) == -1) {
+		warnx("%.*s", (int)n, msg);
+		return answer_exit(code);
 	}
-	if (proto_parse(a->raw.data, a->raw.len, &proto_resp_limits, &a->doc,
-	    err, sizeof(err)) == -1) {
-		warnx("protocol error: %s", err);
-		return EXIT_NOANSWER;
-	}
-	if ((res = pv_get(&a->doc, 0, "result")) != NULL) {
-		a->result = (uint32_t)(res - a->doc.v);
-		return 0;
-	}
-	return answer_error(&a->doc);
+	return rc;
 }
 
 int
 answer_ask_for(struct client_opts *o, struct buf *req, struct answer *a,
-    int *code, char *msg, size_t msglen)
+    int *code, const char **msg, size_t *msglen)
 {
 	const struct pv	*res, *e, *m, *c;
 	char		 err[512];
@@ -233,7 +223,8 @@ answer_ask_for(struct client_opts *o, struct buf *req, struct answer *a,
 	    (c = pv_get(&a->doc, (uint32_t)(e - a->doc.v), "code")) &&
 	    m->type == PV_STR && c->type == PV_NEGINT) {
 		*code = -1 - (int)c->x.u;
-		snprintf(msg, msglen, "%.*s", (int)m->n, m->x.s);
+		*msg = m->x.s;
+		*msglen = m->n;
 		return -1;
 	}
 	return answer_error(&a->doc);

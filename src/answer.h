@@ -51,10 +51,13 @@ int	 answer_error(const struct pv_doc *);
  * exit status after printing one line.
  */
 int	 answer_ask(struct client_opts *, struct buf *, struct answer *);
-/* As ask, but an error answer is the caller's to say: -1 with its code
- * and message. */
+/*
+ * As answer_ask, but an error answer is the caller's to say: -1 with its
+ * code and message (in the answer: until answer_free).  With o->quiet,
+ * no word when there is no answer at all.
+ */
 int	 answer_ask_for(struct client_opts *, struct buf *, struct answer *,
-	    int *, char *, size_t);
+	    int *, const char **, size_t *);
 void	 answer_free(struct answer *);
 
 /* Field helpers over a result map. */

@@ -9,7 +9,6 @@
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -443,7 +442,8 @@ files_target(struct client_opts *o, struct fopts *f, const char *target)
 	uint32_t	 k;
 	size_t		 i, shown = 0;
 	int		 rc, code, exact;
-	char		 msg[PATH_MAX + 64];
+	const char	*msg;
+	size_t		 msglen;
 
 	exact = target != NULL && strchr(target, '/') != NULL;
 	if (f->json) {
@@ -457,15 +457,15 @@ files_target(struct client_opts *o, struct fopts *f, const char *target)
 	}
 	for (;;) {
 		enc_files(&req, f, target, offset);
-		rc = answer_ask_for(o, &req, &a, &code, msg, sizeof(msg));
+		rc = answer_ask_for(o, &req, &a, &code, &msg, &msglen);
 		if (rc == -1) {
 			/* pacman's words: an invalid regex, a package
 			   -Fl cannot find. */
 			fflush(stdout);
-			fprintf(stderr, "%s%s\n", PAL->err, msg);
+			fprintf(stderr, "%s%.*s\n", PAL->err, (int)msglen, msg);
 			if (f->json) {
 				buf_addstr(&f->js, "],\"error\":");
-				answer_json_str(&f->js, msg, strlen(msg));
+				answer_json_str(&f->js, msg, msglen);
 				buf_addstr(&f->js, "}");
 			}
 			answer_free(&a);
@@ -629,9 +629,10 @@ cmd_cnf(struct client_opts *o, int argc, char **argv)
 	struct buf	 req = { 0 }, out = { 0 };
 	const struct pv	*pkgs, *paths, *p;
 	uint32_t	 k, j;
-	size_t		 i, m;
+	size_t		 i, m, msglen;
 	int		 rc, code;
-	char		 msg[256], *repo, *name, *ver;
+	const char	*msg;
+	char		*repo, *name, *ver;
 
 	if (argc == 3 && strcmp(argv[1], "--") == 0)
 		argv++, argc--;
@@ -645,7 +646,7 @@ cmd_cnf(struct client_opts *o, int argc, char **argv)
 	memset(&f, 0, sizeof(f));
 	f.locale = "C";
 	enc_files(&req, &f, argv[1], 0);
-	rc = answer_ask_for(o, &req, &a, &code, msg, sizeof(msg));
+	rc = answer_ask_for(o, &req, &a, &code, &msg, &msglen);
 	buf_free(&req);
 	if (rc != 0) {
 		answer_free(&a);
