@@ -749,9 +749,7 @@ put_blob(struct cache *c, int id, const struct buf *b)
 	    &st, NULL) != SQLITE_OK)
 		return -1;
 	p_sqlite3_bind_int(st, 1, id);
-	/* Never NULL: an empty blob is a zero-length one. */
-	p_sqlite3_bind_blob64(st, 2, b->len > 0 ? (const void *)b->data : "",
-	    b->len, SQLITE_STATIC);
+	bind_bytes(st, 2, (const char *)b->data, b->len);
 	rc = p_sqlite3_step(st);
 	p_sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;

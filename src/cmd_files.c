@@ -509,10 +509,6 @@ files_target(struct client_opts *o, struct fopts *f, const char *target)
 	if (f->json)
 		buf_addstr(&f->js, "]}");
 	rc = shown > 0 ? 0 : 1;
-	if (f->list && shown == 0 && target != NULL) {
-		/* (The answer is an error then; not reached.) */
-		rc = 1;
-	}
 done:
 	buf_free(&req);
 	buf_free(&line);

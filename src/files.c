@@ -110,13 +110,12 @@ page_flush(struct page *pg)
 {
 	struct cache_fpkg	 p;
 	size_t			 i;
-	int			 rc;
 
 	if (pg->cur == 0)
 		return;
 	if (pg->skip > 0)
 		pg->skip--;
-	else if ((rc = cache_files_pkg(pg->q->cache, pg->cur, &p)) != 1)
+	else if (cache_files_pkg(pg->q->cache, pg->cur, &p) != 1)
 		pg->bad = 1;
 	else {
 		proto_enc_map(&pg->pkgs, 6);
