@@ -7,13 +7,11 @@
 #include <sys/stat.h>
 
 #include <err.h>
-#include <errno.h>
 #include <getopt.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "answer.h"
 #include "cli.h"

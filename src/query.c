@@ -3,7 +3,6 @@
  * modules (search, suggest, info, status, files), bound, frame; and the
  * frames of refresh and subscribe.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -3,16 +3,13 @@
  * _alpm_db_search) over the search image, in the client's locale, with
  * a trigram index and literal shortcuts.
  */
-#include <sys/stat.h>
 
 #include <ctype.h>
-#include <errno.h>
 #include <locale.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "proto.h"
 #include "search.h"
