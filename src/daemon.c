@@ -412,6 +412,28 @@ set_state(struct daemon *d, const char *state)
 	server_event(d->server);
 }
 
+/* Let go of the cache: what was read from it, the worker's copy too. */
+static void
+forget_cache(struct daemon *d)
+{
+	query_reset(&d->query);
+	worker_restart(d->worker);
+	cache_close(d->cache);
+	d->cache = NULL;
+	d->query.cache = NULL;
+}
+
+/* Serve c from now on (saying so when a damaged file was set aside). */
+static void
+serve_cache(struct daemon *d, struct cache *c)
+{
+	if (cache_damaged(c) != NULL)
+		log_warnx("the cache was damaged: moved to %s",
+		    cache_damaged(c));
+	d->cache = c;
+	d->query.cache = c;
+}
+
 /*
  * Serve what is at the cache's path: when the file was removed or another
  * put in its place (by hand, or by a rebuilder that set a damaged one
@@ -433,13 +455,8 @@ follow_cache(struct daemon *d)
 		log_warnx("%s; serving the cache opened before", err);
 		return 0;
 	}
-	if (cache_damaged(c) != NULL)
-		log_warnx("it was damaged: moved to %s", cache_damaged(c));
-	query_reset(&d->query);
-	worker_restart(d->worker);
-	cache_close(d->cache);
-	d->cache = c;
-	d->query.cache = c;
+	forget_cache(d);
+	serve_cache(d, c);
 	if (cache_info(c, &ci) == 0)
 		cache_info_free(&ci);
 	else
@@ -458,16 +475,10 @@ reopen_cache(struct daemon *d)
 	struct cache	*c;
 	char		 err[512];
 
-	query_reset(&d->query);
-	worker_restart(d->worker);
-	cache_close(d->cache);
+	forget_cache(d);
 	if ((c = cache_open(d->cache_path, 0, err, sizeof(err))) == NULL)
 		fatalx("cannot open the cache again: %s", err);
-	if (cache_damaged(c) != NULL)
-		log_warnx("the cache was damaged: moved to %s",
-		    cache_damaged(c));
-	d->cache = c;
-	d->query.cache = c;
+	serve_cache(d, c);
 }
 
 /*
