@@ -1,6 +1,7 @@
 /*
- * cache.h - the SQLite cache of pacman's databases; the only module that
- * includes sqlite3.h.
+ * cache.h - the SQLite cache of pacman's databases: read by cache.c,
+ * rebuilt by rebuild.c (the two, sharing cache_db.h, are all that sees
+ * sqlite3.h).
  *
  * One table holds every package row: sync rows in pacman.conf order then
  * name order (the order pacman -Ss prints), then the local db's rows.

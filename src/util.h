@@ -79,6 +79,8 @@ int	util_dlopen(const char *, int, const char *const *, void **const *,
 /* For an X-macro list of functions: a typed pointer p_f for each, and
    the names and pointers util_dlopen fills. */
 #define UTIL_DL_DECLARE(f)	static __typeof__(f) *p_##f;
+#define UTIL_DL_EXTERN(f)	extern __typeof__(f) *p_##f;
+#define UTIL_DL_DEFINE(f)	__typeof__(f) *p_##f;
 #define UTIL_DL_NAME(f)		#f,
 #define UTIL_DL_PTR(f)		(void **)&p_##f,
 
