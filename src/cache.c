@@ -59,7 +59,15 @@ static const char schema[] =
 	"CREATE TABLE file(pkg INTEGER NOT NULL, seq INTEGER NOT NULL,"
 	" dir INTEGER NOT NULL, base INTEGER NOT NULL, PRIMARY KEY(pkg, seq))"
 	" WITHOUT ROWID;"
-	"CREATE INDEX file_base ON file(base, dir);";
+	"CREATE INDEX file_base ON file(base, dir);"
+	/* The advisories (the last good file; lists as NUL-ended strings)
+	   and what they say of the installed packages (rebuild.c). */
+	"CREATE TABLE avg(name TEXT NOT NULL, status TEXT NOT NULL,"
+	" severity TEXT NOT NULL, type TEXT NOT NULL, fixed TEXT,"
+	" packages BLOB NOT NULL, issues BLOB NOT NULL);"
+	"CREATE TABLE audit(rank INTEGER NOT NULL, name TEXT NOT NULL,"
+	" installed TEXT NOT NULL, severity TEXT NOT NULL, type TEXT NOT NULL,"
+	" fixed TEXT, avgs BLOB NOT NULL, cves BLOB NOT NULL);";
 
 
 
@@ -111,7 +119,8 @@ reset_schema(sqlite3 *db)
 	rc = p_sqlite3_exec(db, "BEGIN IMMEDIATE; DROP TABLE IF EXISTS meta;"
 	    "DROP TABLE IF EXISTS pkg; DROP TABLE IF EXISTS image;"
 	    "DROP TABLE IF EXISTS fpkg; DROP TABLE IF EXISTS fdir;"
-	    "DROP TABLE IF EXISTS fbase; DROP TABLE IF EXISTS file;", NULL, NULL,
+	    "DROP TABLE IF EXISTS fbase; DROP TABLE IF EXISTS file;"
+	    "DROP TABLE IF EXISTS avg; DROP TABLE IF EXISTS audit;", NULL, NULL,
 	    NULL);
 	if (rc == SQLITE_OK)
 		rc = p_sqlite3_exec(db, schema, NULL, NULL, NULL);
@@ -349,7 +358,9 @@ cache_info(struct cache *c, struct cache_info *ci)
 	int		 rc = -1;
 
 	memset(ci, 0, sizeof(*ci));
-	if (p_sqlite3_prepare_v2(c->db, "SELECT key, value FROM meta", -1, &st,
+	ci->adv_state = "missing";
+	if (p_sqlite3_prepare_v2(c->db, "SELECT key, value FROM meta UNION ALL"
+	    " SELECT 'adv_entries', count(*) FROM avg", -1, &st,
 	    NULL) != SQLITE_OK)
 		return -1;
 	while (p_sqlite3_step(st) == SQLITE_ROW) {
@@ -368,6 +379,21 @@ cache_info(struct cache *c, struct cache_info *ci)
 		else if (strcmp(k, "files_problems") == 0)
 			split_problems(&ci->files_problems,
 			    (const char *)p_sqlite3_column_text(st, 1));
+		else if (strcmp(k, "adv_stamp") == 0) {
+			free(ci->adv_stamp);
+			ci->adv_stamp = xstrdup(db_col(st, 1));
+		} else if (strcmp(k, "adv_state") == 0)
+			ci->adv_state = strcmp(db_col(st, 1), "ok") == 0 ? "ok" :
+			    strcmp(db_col(st, 1), "invalid") == 0 ? "invalid" :
+			    "missing";
+		else if (strcmp(k, "adv_error") == 0) {
+			free(ci->adv_error);
+			ci->adv_error = *db_col(st, 1) != '\0' ?
+			    xstrdup(db_col(st, 1)) : NULL;
+		} else if (strcmp(k, "adv_loaded_at") == 0)
+			ci->adv_loaded_at = p_sqlite3_column_int64(st, 1);
+		else if (strcmp(k, "adv_entries") == 0)
+			ci->adv_entries = (uint64_t)p_sqlite3_column_int64(st, 1);
 		else if (strcmp(k, "stamp") == 0) {
 			free(ci->stamp);
 			ci->stamp = xstrdup((const char *)
@@ -386,9 +412,29 @@ cache_info_free(struct cache_info *ci)
 	ci->stamp = NULL;
 	strv_free(&ci->problems);
 	strv_free(&ci->files_problems);
+	free(ci->adv_stamp);
+	ci->adv_stamp = NULL;
+	free(ci->adv_error);
+	ci->adv_error = NULL;
 }
 
 /* What rebuild.c shares (cache_db.h) */
+
+void
+db_strv(sqlite3_stmt *st, int i, struct strv *out)
+{
+	const char	*p;
+	char		*s;
+	size_t		 n, k, m;
+
+	p = db_blob(st, i, &n);
+	for (k = 0; k < n; k += m + 1) {
+		m = strnlen(p + k, n - k);
+		s = xstrndup(p + k, m);
+		strv_add(out, s);
+		free(s);
+	}
+}
 
 void
 db_bind_text(sqlite3_stmt *st, int i, const char *s)
@@ -558,7 +604,8 @@ cache_counts(struct cache *c, struct cache_counts *n)
 	    " coalesce(sum(reason = 0), 0),"
 	    " coalesce(sum(reason = 1 AND required_by = ''"
 	    " AND optional_for = ''), 0),"
-	    " coalesce(sum(new_version IS NOT NULL AND ignored = 0), 0)"
+	    " coalesce(sum(new_version IS NOT NULL AND ignored = 0), 0),"
+	    " (SELECT count(*) FROM audit)"
 	    " FROM pkg WHERE ord = -1", -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	if ((rc = p_sqlite3_step(st)) == SQLITE_ROW) {
@@ -566,6 +613,7 @@ cache_counts(struct cache *c, struct cache_counts *n)
 		n->explicit = (uint64_t)p_sqlite3_column_int64(st, 1);
 		n->orphans = (uint64_t)p_sqlite3_column_int64(st, 2);
 		n->updates = (uint64_t)p_sqlite3_column_int64(st, 3);
+		n->vulnerable = (uint64_t)p_sqlite3_column_int64(st, 4);
 	}
 	p_sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : -1;
@@ -636,6 +684,37 @@ cache_each_name(struct cache *c, cache_name_fn fn, void *arg)
 			break;
 	p_sqlite3_finalize(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+cache_audit(struct cache *c, int (*fn)(void *, const struct cache_audit *),
+    void *arg)
+{
+	sqlite3_stmt		*st;
+	struct cache_audit	 a;
+	int			 rc;
+
+	if (p_sqlite3_prepare_v2(c->db, "SELECT name, installed, severity,"
+	    " type, fixed, avgs, cves FROM audit ORDER BY rank DESC, name",
+	    -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	memset(&a, 0, sizeof(a));
+	while ((rc = p_sqlite3_step(st)) == SQLITE_ROW) {
+		a.name = db_col(st, 0);
+		a.installed = db_col(st, 1);
+		a.severity = db_col(st, 2);
+		a.type = db_col(st, 3);
+		a.fixed = (const char *)p_sqlite3_column_text(st, 4);
+		db_strv(st, 5, &a.avgs);
+		db_strv(st, 6, &a.cves);
+		rc = fn(arg, &a);
+		strv_free(&a.avgs);
+		strv_free(&a.cves);
+		if (rc == -1)
+			break;
+	}
+	p_sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* Files lists: pacman -Qo and -F */

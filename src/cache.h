@@ -17,7 +17,7 @@
 #include "conf.h"
 #include "util.h"
 
-#define CACHE_SCHEMA	6	/* PRAGMA user_version of the layout below,
+#define CACHE_SCHEMA	7	/* PRAGMA user_version of the layout below,
 				   with image.h's */
 
 struct cache;
@@ -31,6 +31,12 @@ struct cache_info {
 	struct strv	 problems;	/* databases the build could not read:
 					   repo, libalpm's message, ... */
 	struct strv	 files_problems; /* the same, of the .files ones */
+	/* The advisories file as the rebuild last read it. */
+	char		*adv_stamp;	/* stamp_path of it then; owned */
+	const char	*adv_state;	/* "ok", "missing", "invalid" */
+	char		*adv_error;	/* why, or NULL; owned */
+	int64_t		 adv_loaded_at;	/* of the data kept; 0: never */
+	uint64_t	 adv_entries;	/* AVGs kept */
 };
 
 /* A whole package row; every string is owned (free with cache_pkg_free). */
@@ -45,6 +51,14 @@ struct cache_pkg {
 
 struct cache_counts {
 	uint64_t	total, explicit, orphans, updates;
+	uint64_t	vulnerable;	/* installed, affected by an AVG */
+};
+
+/* An installed package affected by advisories (audit.h's audit_hit). */
+struct cache_audit {
+	const char	*name, *installed, *severity, *type;
+	const char	*fixed;		/* NULL: no fix for one of its AVGs */
+	struct strv	 avgs, cves;
 };
 
 typedef int	(*cache_name_fn)(void *, const char *, const char *);
@@ -98,16 +112,19 @@ struct cache_progress {
 #define CACHE_BUSY	2	/* pacman holds db.lck, or changed the
 				   databases during the rebuild: later */
 /*
- * Bring the cache up to date with the databases conf names (always, with
- * force).  Writers are serialized with flock(2) on path.lock, so the
+ * Bring the cache up to date with the databases conf names and the
+ * advisories file at adv (NULL: none), always with force; when only the
+ * advisories changed, only they are read again (a new generation all the
+ * same).  Writers are serialized with flock(2) on path.lock, so the
  * daemon and embedded clients never rebuild at once; one that waited
  * finds the cache fresh.  The rebuild is one transaction, committed only
  * if the databases still have the stamp they had when it began and
  * pacman does not hold its lock.  progress may be NULL.  Returns CACHE_*
  * or -1 with err.
  */
-int		 cache_refresh(struct cache *, const struct conf *, int,
-		    const struct cache_progress *, char *, size_t);
+int		 cache_refresh(struct cache *, const struct conf *,
+		    const char *, int, const struct cache_progress *, char *,
+		    size_t);
 /* Fill info; returns -1 when the cache holds no build yet. */
 int		 cache_info(struct cache *, struct cache_info *);
 void		 cache_info_free(struct cache_info *);
@@ -147,16 +164,12 @@ int		 cache_each_installed(struct cache *, int (*)(void *,
 int		 cache_each_local(struct cache *, const char *, cache_name_fn,
 		    void *);
 /*
- * Parse the advisories JSON (security.archlinux.org/all.json: an array of
- * AVG objects) with SQLite's JSON functions, calling fn for each AVG:
- * fn(arg, name, status, severity, type, fixed or NULL, packages, issues).
- * A text that is not that shape is refused whole: -1 with a reason.
+ * The installed packages affected by advisories, worst first (then by
+ * name), as the last rebuild worked them out: fn(arg, a) (a's strings
+ * last until fn returns).  0, or -1 when the cache cannot be read.
  */
-typedef int	(*cache_avg_fn)(void *, const char *, const char *,
-		    const char *, const char *, const char *,
-		    const struct strv *, const struct strv *);
-int		 cache_parse_advisories(struct cache *, const char *, size_t,
-		    cache_avg_fn, void *, char *, size_t);
+int		 cache_audit(struct cache *, int (*)(void *,
+		    const struct cache_audit *), void *);
 
 /* Distinct package names, sync and local, in byte order: fn(arg, name,
  * NULL). */

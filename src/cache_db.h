@@ -77,6 +77,8 @@ int		 db_seterr(char *, size_t, sqlite3 *, const char *);
 /* Column i as text, "" for NULL; as bytes (never NULL), *n its length. */
 const char	*db_col(sqlite3_stmt *, int);
 const char	*db_blob(sqlite3_stmt *, int, size_t *);
+/* Column i, a BLOB of NUL-ended strings (rebuild.c's strv_blob), into out. */
+void		 db_strv(sqlite3_stmt *, int, struct strv *);
 void		 db_bind_text(sqlite3_stmt *, int, const char *);
 void		 db_bind_bytes(sqlite3_stmt *, int, const char *, size_t);
 size_t		 db_path_split(const char *, size_t);

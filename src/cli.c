@@ -983,7 +983,10 @@ cmd_audit(struct client_opts *o, int argc, char **argv)
 		state = answer_field(&a.doc, m, "state");
 		err = answer_field(&a.doc, m, "error");
 		s = answer_field(&a.doc, m, "path");
-		if (state != NULL && strcmp(state, "ok") != 0) {
+		if (state != NULL && strcmp(state, "reading") == 0)
+			warnx("advisories %s changed: the daemon is reading them; "
+			    "this answer is from the ones read before", s ? s : "");
+		else if (state != NULL && strcmp(state, "ok") != 0) {
 			warnx("advisories %s: %s%s%s (systemctl --user start "
 			    "omg-advisories.service fetches them)",
 			    s ? s : "", state, err ? ": " : "", err ? err : "");

@@ -257,7 +257,8 @@ up_to_date(const struct client_opts *o, struct opened *op, char *err,
 		    "question does not wait for a rebuild)");
 		return -1;
 	}
-	switch (cache_refresh(op->cache, op->conf, 0, NULL, why, sizeof(why))) {
+	switch (cache_refresh(op->cache, op->conf, o->advisories, 0, NULL,
+	    why, sizeof(why))) {
 	case CACHE_FRESH:
 	case CACHE_REBUILT:
 		return 0;

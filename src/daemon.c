@@ -192,8 +192,8 @@ tell_progress(void *arg, const char *stage, uint64_t done, uint64_t total)
 		*fd = -1;
 }
 
-/* The rebuilder: omg --rebuild-cache --config C --cache P [--force]
-   [--progress-fd N] */
+/* The rebuilder: omg --rebuild-cache --config C --cache P [--advisories A]
+   [--force] [--check] [--progress-fd N] */
 int
 daemon_rebuild_main(int argc, char **argv)
 {
@@ -203,7 +203,7 @@ daemon_rebuild_main(int argc, char **argv)
 	char		 err[512];
 	size_t		 j;
 	int		 i, force = 0, rc, check = 0;
-	const char	*cpath = NULL, *kpath = NULL;
+	const char	*cpath = NULL, *kpath = NULL, *apath = NULL;
 	uint64_t	 t0 = now_usec();
 	struct cache_progress	 pr = { tell_progress, NULL };
 	int		 fd = -1;
@@ -218,6 +218,8 @@ daemon_rebuild_main(int argc, char **argv)
 			cpath = argv[++i];
 		else if (strcmp(argv[i], "--cache") == 0 && i + 1 < argc)
 			kpath = argv[++i];
+		else if (strcmp(argv[i], "--advisories") == 0 && i + 1 < argc)
+			apath = argv[++i];
 		else if (strcmp(argv[i], "--check") == 0)
 			check = CACHE_CHECK;
 		else if (strcmp(argv[i], "--rebuild-cache") != 0)
@@ -238,7 +240,7 @@ daemon_rebuild_main(int argc, char **argv)
 		log_warnx("the cache was damaged: moved to %s, rebuilding",
 		    cache_damaged(cache));
 	pr.arg = &fd;
-	rc = cache_refresh(cache, conf, force, fd >= 0 ? &pr : NULL, err,
+	rc = cache_refresh(cache, conf, apath, force, fd >= 0 ? &pr : NULL, err,
 	    sizeof(err));
 	if (rc == -1 || rc == CACHE_BUSY || rc == CACHE_CHANGED)
 		log_warnx("rebuild: %s", err);
@@ -264,7 +266,7 @@ daemon_rebuild_main(int argc, char **argv)
 static pid_t
 spawn_rebuild(struct daemon *d, int force, int progress)
 {
-	char	*argv[12], fdarg[16];	/* every option below, and NULL */
+	char	*argv[14], fdarg[16];	/* every option below, and NULL */
 	pid_t	 pid;
 	int	 i = 0, p[2] = { -1, -1 };
 
@@ -274,6 +276,10 @@ spawn_rebuild(struct daemon *d, int force, int progress)
 	argv[i++] = d->conf_path;
 	argv[i++] = "--cache";
 	argv[i++] = d->cache_path;
+	if (d->adv_path != NULL) {
+		argv[i++] = "--advisories";
+		argv[i++] = d->adv_path;
+	}
 	if (force)
 		argv[i++] = "--force";
 	if (d->heal)
@@ -500,6 +506,21 @@ broken_cb(void *arg)
 		return;
 	}
 	ev_timer_start(d->loop, &d->refresh_now);
+}
+
+/*
+ * query.c: the advisories file changed since the cache took it in: a
+ * check reads it (only it, when the databases are as they were).  Not
+ * while a failed rebuild waits for its retry.
+ */
+static void
+changed_cb(void *arg)
+{
+	struct daemon	*d = arg;
+
+	if (d->child_pid != 0 || ev_is_active(&d->retry))
+		return;
+	schedule(d, EV_WANT_CHECK);
 }
 
 /* A failed rebuild is tried again soon, then less and less often. */
@@ -1136,7 +1157,8 @@ daemon_main(const struct opts *o, int argc, char **argv)
 	d.query.advisories_path = d.adv_path;
 	d.query.defer = 1;
 	d.query.broken = broken_cb;
-	d.query.broken_arg = &d;
+	d.query.changed = changed_cb;
+	d.query.hook_arg = &d;
 	d.server = server_new(d.loop, fd, &d.query, &d.slim);
 	server_on_refresh(d.server, refresh_cb, &d);
 	d.worker = worker_new(d.loop, d.self, d.conf_path, d.cache_path,

@@ -27,7 +27,6 @@ query_done(struct query *q)
 {
 	query_reset(q);
 	search_done(q);
-	status_done(q);
 }
 
 /* Refresh and subscribe: the daemon's (q->defer), else done here */
@@ -139,7 +138,8 @@ refresh_here(struct query *q, uint64_t id, struct buf *out)
 		    out);
 		return;
 	}
-	rc = cache_refresh(q->cache, q->conf, 1, &pr, err, sizeof(err));
+	rc = cache_refresh(q->cache, q->conf, q->advisories_path, 1, &pr, err,
+	    sizeof(err));
 	query_reset(q);
 	if (rc == CACHE_BUSY)
 		query_refreshed(q, id, PROTO_E_BUSY, "pacman holds its "

@@ -14,7 +14,6 @@
 #include "util.h"
 
 struct query_snap;
-struct query_adv;
 struct query_locale;
 
 struct query {
@@ -28,16 +27,17 @@ struct query {
 	uint64_t		 stall_max_us;	/* the daemon's longest stall */
 	const struct proto_limits *limits;	/* NULL: proto_req_limits */
 	const char		*advisories_path; /* NULL: none */
-	struct query_adv	*adv;		/* the last good advisories */
 	struct query_locale	*locales;	/* the searches' locales */
 	size_t			 nlocales;
 	int			 offload;	/* searches with a regex are the
 						   caller's (the daemon's worker) */
 	int			 defer;		/* refresh and subscribe are
 						   the caller's (the daemon) */
-	/* The daemon's: called when the cache cannot be read. */
+	/* The daemon's: the cache cannot be read; the advisories file
+	   changed since the cache took it in.  Both get hook_arg. */
 	void			(*broken)(void *);
-	void			*broken_arg;
+	void			(*changed)(void *);
+	void			*hook_arg;
 	/* Embedded refresh: each progress frame as it comes; NULL: in out. */
 	void			(*emit)(void *, const uint8_t *, size_t);
 	void			*emit_arg;

@@ -5,6 +5,7 @@
  * databases alone meanwhile.
  */
 #include <sys/file.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "cache.h"
 #include "cache_db.h"
 #include "feed.h"
@@ -25,6 +27,7 @@
 _Static_assert(DB_LOCAL_ORD == FEED_LOCAL_ORD, "one ord for installed rows");
 
 #define PROGRESS_EVERY	50000	/* microseconds between progress reports */
+#define ADV_MAX		(64u << 20)	/* bytes of advisories JSON */
 
 /* The files lists' writer: packages, paths, and names stored once. */
 struct fwriter {
@@ -57,6 +60,17 @@ tell(struct writer *w, const char *stage, const char *repo, uint64_t done,
 
 
 
+
+/* A list of strings as one BLOB, each followed by a NUL (db_strv). */
+static void
+strv_blob(struct buf *b, const struct strv *sv)
+{
+	size_t	i;
+
+	buf_reset(b);
+	for (i = 0; i < sv->n; i++)
+		buf_add(b, sv->v[i], strlen(sv->v[i]) + 1);
+}
 
 static int
 step_done(sqlite3_stmt *st)
@@ -359,10 +373,13 @@ write_names(struct cache *c)
 	return rc;
 }
 
+static int	advise(struct cache *, const char *, const char *, int,
+		    char *, size_t);
+
 static int
-rebuild(struct cache *c, const struct conf *conf, const char *stamp,
-    int force, const struct cache_progress *progress, char *err,
-    size_t errlen)
+rebuild(struct cache *c, const struct conf *conf, const char *adv,
+    const char *astamp, const char *stamp, int force,
+    const struct cache_progress *progress, char *err, size_t errlen)
 {
 	struct cache_info	 ci;
 	struct fwriter		 fw;
@@ -384,7 +401,8 @@ rebuild(struct cache *c, const struct conf *conf, const char *stamp,
 	    strcmp(old_fstamp, fstamp) != 0;
 	memset(&fw, 0, sizeof(fw));
 	if (p_sqlite3_exec(c->db, "BEGIN IMMEDIATE; DELETE FROM pkg; "
-	    "DELETE FROM meta; DELETE FROM image WHERE id < 3;"
+	    "DELETE FROM meta WHERE key NOT GLOB 'adv_*';"
+	    " DELETE FROM image WHERE id < 3;"
 	    " DELETE FROM file WHERE pkg"
 	    " IN (SELECT id FROM fpkg WHERE ord = -1);"
 	    " DELETE FROM fpkg WHERE ord = -1", NULL, NULL, NULL) !=
@@ -442,6 +460,8 @@ rebuild(struct cache *c, const struct conf *conf, const char *stamp,
 		db_seterr(err, errlen, c->db, "cannot write the search image");
 		goto done;
 	}
+	if (advise(c, adv, astamp, force, err, errlen) == -1)
+		goto done;
 	if (meta_set(c->db, "generation", NULL, (int64_t)ci.generation + 1) ||
 	    meta_set(c->db, "built_at", NULL, (int64_t)time(NULL)) ||
 	    meta_set(c->db, "build_ms", NULL,
@@ -490,13 +510,54 @@ done:
 	return rc;
 }
 
+static int
+adv_fresh(struct cache *c, const char *astamp)
+{
+	char	*s = db_meta_get(c, "adv_stamp");
+	int	 fresh = s != NULL && strcmp(s, astamp) == 0;
+
+	free(s);
+	return fresh;
+}
+
+/*
+ * Only the advisories changed: a new generation with the packages as they
+ * are and the advisories read again.
+ */
+static int
+readvise(struct cache *c, const char *adv, const char *astamp, char *err,
+    size_t errlen)
+{
+	struct cache_info	ci;
+	uint64_t		gen = 0;
+
+	if (cache_info(c, &ci) == 0) {
+		gen = ci.generation;
+		cache_info_free(&ci);
+	}
+	*err = '\0';
+	if (p_sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return db_seterr(err, errlen, c->db, "cannot start a rebuild");
+	if (advise(c, adv, astamp, 1, err, errlen) == -1 ||
+	    meta_set(c->db, "generation", NULL, (int64_t)gen + 1) ||
+	    p_sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		if (*err == '\0')
+			db_seterr(err, errlen, c->db, "cannot commit");
+		p_sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return CACHE_REBUILT;
+}
+
 #define WRITER_WAIT_MS	60000	/* for another process's rebuild */
 
 int
-cache_refresh(struct cache *c, const struct conf *conf, int force,
-    const struct cache_progress *progress, char *err, size_t errlen)
+cache_refresh(struct cache *c, const struct conf *conf, const char *adv,
+    int force, const struct cache_progress *progress, char *err,
+    size_t errlen)
 {
-	char	*lockpath, *stamp = NULL;
+	char	*lockpath, *stamp = NULL, *astamp = stamp_path(adv);
 	int	 fd, rc = -1, waited = 0, tries = 0;
 
 	lockpath = xasprintf("%s.lock", c->path);
@@ -524,9 +585,11 @@ cache_refresh(struct cache *c, const struct conf *conf, int force,
 	}
 	stamp = stamp_dbs(conf);
 	if (!force && cache_fresh(c, stamp))
-		rc = CACHE_FRESH;
+		rc = adv_fresh(c, astamp) ? CACHE_FRESH :
+		    readvise(c, adv, astamp, err, errlen);
 	else
-		rc = rebuild(c, conf, stamp, force, progress, err, errlen);
+		rc = rebuild(c, conf, adv, astamp, stamp, force, progress, err,
+		    errlen);
 	/* pacman changed a database under the rebuild: what the caller
 	   wants is the rebuild, of the databases as they are now. */
 	while (rc == CACHE_CHANGED && ++tries < CACHE_TRIES) {
@@ -537,13 +600,15 @@ cache_refresh(struct cache *c, const struct conf *conf, int force,
 		}
 		free(stamp);
 		stamp = stamp_dbs(conf);
-		rc = rebuild(c, conf, stamp, force, progress, err, errlen);
+		rc = rebuild(c, conf, adv, astamp, stamp, force, progress, err,
+		    errlen);
 	}
 	if (rc == CACHE_CHANGED)
 		snprintf(err, errlen, "pacman changed the databases during "
 		    "each of %d rebuilds", CACHE_TRIES);
 done:
 	free(stamp);
+	free(astamp);
 	close(fd);	/* releases the flock */
 	return rc;
 }
@@ -572,18 +637,31 @@ json_strings(sqlite3 *db, const char *json, struct strv *out)
 	return bad || (rc != SQLITE_ROW && rc != SQLITE_DONE) ? -1 : 0;
 }
 
-int
-cache_parse_advisories(struct cache *c, const char *json, size_t len,
-    cache_avg_fn fn, void *arg, char *err, size_t errlen)
+/*
+ * Parse the advisories JSON (security.archlinux.org/all.json: an array of
+ * AVG objects) with SQLite's JSON functions into table avg.  A text that
+ * is not that shape is refused whole: 1 with a reason in err (the caller
+ * rolls back what was inserted); -1 when the cache fails.
+ */
+static int
+parse_advisories(struct cache *c, const char *json, size_t len, char *err,
+    size_t errlen)
 {
-	sqlite3_stmt	*st = NULL;
+	sqlite3_stmt	*st = NULL, *ins = NULL;
 	struct strv	 pkgs = { 0 }, cves = { 0 };
+	struct buf	 pb = { 0 }, cb = { 0 };
 	const char	*t;
-	int		 rc, n = 0, ret = -1;
+	int		 rc, n = 0, ret = 1;
+
+	if (p_sqlite3_prepare_v2(c->db, "INSERT INTO avg VALUES"
+	    " (?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1, &ins, NULL) != SQLITE_OK)
+		return db_seterr(err, errlen, c->db, "advisories");
 
 	if (p_sqlite3_prepare_v2(c->db, "SELECT json_type(?1)", -1, &st,
-	    NULL) != SQLITE_OK)
-		return db_seterr(err, errlen, c->db, "advisories");
+	    NULL) != SQLITE_OK) {
+		ret = db_seterr(err, errlen, c->db, "advisories");
+		goto done;
+	}
 	p_sqlite3_bind_text(st, 1, json, (int)len, SQLITE_STATIC);
 	rc = p_sqlite3_step(st);
 	if (rc != SQLITE_ROW || p_sqlite3_column_type(st, 0) == SQLITE_NULL ||
@@ -628,19 +706,225 @@ cache_parse_advisories(struct cache *c, const char *json, size_t len,
 			    "must be lists of strings", n);
 			goto done;
 		}
-		if (fn(arg, db_col(st, 3), db_col(st, 5), db_col(st, 6), db_col(st, 7),
-		    strcmp(t, "text") == 0 ? db_col(st, 9) : NULL, &pkgs,
-		    &cves) == -1)
+		strv_blob(&pb, &pkgs);
+		strv_blob(&cb, &cves);
+		db_bind_text(ins, 1, db_col(st, 3));
+		db_bind_text(ins, 2, db_col(st, 5));
+		db_bind_text(ins, 3, db_col(st, 6));
+		db_bind_text(ins, 4, db_col(st, 7));
+		db_bind_text(ins, 5, strcmp(t, "text") == 0 ? db_col(st, 9) :
+		    NULL);
+		db_bind_bytes(ins, 6, (const char *)pb.data, pb.len);
+		db_bind_bytes(ins, 7, (const char *)cb.data, cb.len);
+		if (step_done(ins) == -1) {
+			ret = db_seterr(err, errlen, c->db, "advisories");
 			goto done;
+		}
 	}
 	if (rc != SQLITE_DONE) {
-		db_seterr(err, errlen, c->db, "advisories");
+		/* The JSON functions' own complaint (malformed JSON). */
+		snprintf(err, errlen, "%s", p_sqlite3_errmsg(c->db));
 		goto done;
 	}
 	ret = 0;
 done:
 	p_sqlite3_finalize(st);
+	p_sqlite3_finalize(ins);
 	strv_free(&pkgs);
 	strv_free(&cves);
+	buf_free(&pb);
+	buf_free(&cb);
 	return ret;
+}
+
+/* Read a regular file of at most max bytes into b: 0, or -1 with why. */
+static int
+slurp(const char *path, size_t max, struct buf *b, char *why, size_t whylen)
+{
+	struct stat	 st;
+	ssize_t		 n;
+	int		 fd;
+
+	/* O_NONBLOCK: a FIFO put there must not hold the rebuilder. */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) == -1) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > (off_t)max) {
+		snprintf(why, whylen, "%s", !S_ISREG(st.st_mode) ?
+		    "not a regular file" : "over 64 MiB");
+		close(fd);
+		return -1;
+	}
+	buf_reserve(b, (size_t)st.st_size + 1);
+	while ((n = read(fd, b->data + b->len, b->cap - b->len)) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 || b->len + (size_t)n > max) {
+			snprintf(why, whylen, "%s", n == -1 ? strerror(errno) :
+			    "over 64 MiB");
+			close(fd);
+			return -1;
+		}
+		b->len += (size_t)n;
+		if (b->len == b->cap)
+			buf_reserve(b, b->cap);
+	}
+	close(fd);
+	return 0;
+}
+
+/*
+ * The advisories file read again: into table avg when it parses (the
+ * last good rows stay otherwise), and meta adv_* saying how it went.
+ */
+static int
+take_advisories(struct cache *c, const char *path, const char *astamp,
+    char *err, size_t errlen)
+{
+	struct buf	 b = { 0 };
+	char		 why[256] = "";
+	const char	*state = "invalid";
+	int		 rc = -1, ok = 0;
+
+	if (path == NULL || access(path, F_OK) == -1)
+		state = "missing";
+	else if (slurp(path, ADV_MAX, &b, why, sizeof(why)) == 0) {
+		if (p_sqlite3_exec(c->db, "SAVEPOINT adv; DELETE FROM avg",
+		    NULL, NULL, NULL) != SQLITE_OK) {
+			db_seterr(err, errlen, c->db, "advisories");
+			goto done;
+		}
+		switch (parse_advisories(c, (const char *)b.data, b.len, why,
+		    sizeof(why))) {
+		case 0:
+			ok = 1;
+			state = "ok";
+			break;
+		case -1:
+			snprintf(err, errlen, "%s", why);
+			goto done;
+		}
+		/* A bad file leaves the last good rows as they were. */
+		if (p_sqlite3_exec(c->db, ok ? "RELEASE adv" :
+		    "ROLLBACK TO adv; RELEASE adv", NULL, NULL, NULL) !=
+		    SQLITE_OK) {
+			db_seterr(err, errlen, c->db, "advisories");
+			goto done;
+		}
+	}
+	if (meta_set(c->db, "adv_stamp", astamp, 0) ||
+	    meta_set(c->db, "adv_state", state, 0) ||
+	    meta_set(c->db, "adv_error", why, 0) ||
+	    (ok && meta_set(c->db, "adv_loaded_at", NULL,
+	    (int64_t)time(NULL)))) {
+		db_seterr(err, errlen, c->db, "cannot record the advisories");
+		goto done;
+	}
+	rc = 0;
+done:
+	buf_free(&b);
+	return rc;
+}
+
+static int
+local_add(void *arg, const char *name, const char *version)
+{
+	strv_add(arg, name);
+	strv_add(arg, version);
+	return 0;
+}
+
+/*
+ * Table audit: the installed packages the advisories say are affected,
+ * by arch-audit's rules (audit.c), worked out here once a generation.
+ */
+static int
+write_audit(struct cache *c)
+{
+	sqlite3_stmt	*st = NULL, *ins = NULL;
+	struct audit_db	 db;
+	struct audit_hit h;
+	struct strv	 pkgs = { 0 }, cves = { 0 }, local = { 0 };
+	struct buf	 ab = { 0 }, cb = { 0 };
+	size_t		 i;
+	int		 rc = -1;
+
+	memset(&db, 0, sizeof(db));
+	if (p_sqlite3_exec(c->db, "DELETE FROM audit", NULL, NULL, NULL) !=
+	    SQLITE_OK || p_sqlite3_prepare_v2(c->db, "SELECT name, status,"
+	    " severity, type, fixed, packages, issues FROM avg", -1, &st,
+	    NULL) != SQLITE_OK || p_sqlite3_prepare_v2(c->db, "INSERT INTO"
+	    " audit VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", -1, &ins,
+	    NULL) != SQLITE_OK)
+		goto done;
+	while ((rc = p_sqlite3_step(st)) == SQLITE_ROW) {
+		strv_free(&pkgs);
+		strv_free(&cves);
+		db_strv(st, 5, &pkgs);
+		db_strv(st, 6, &cves);
+		audit_db_add(&db, db_col(st, 0), db_col(st, 1), db_col(st, 2),
+		    db_col(st, 3), (const char *)p_sqlite3_column_text(st, 4),
+		    &pkgs, &cves);
+	}
+	if (rc != SQLITE_DONE) {
+		rc = -1;
+		goto done;
+	}
+	rc = -1;
+	audit_db_index(&db);
+	if (cache_each_local(c, "*", local_add, &local) == -1)
+		goto done;
+	for (i = 0; i + 1 < local.n; i += 2) {
+		if (!audit_check(&db, local.v[i], local.v[i + 1], &h))
+			continue;
+		strv_blob(&ab, &h.avgs);
+		strv_blob(&cb, &h.cves);
+		p_sqlite3_bind_int(ins, 1, h.rank);
+		db_bind_text(ins, 2, h.name);
+		db_bind_text(ins, 3, h.installed);
+		db_bind_text(ins, 4, h.severity);
+		db_bind_text(ins, 5, h.type);
+		db_bind_text(ins, 6, h.fixed);
+		db_bind_bytes(ins, 7, (const char *)ab.data, ab.len);
+		db_bind_bytes(ins, 8, (const char *)cb.data, cb.len);
+		rc = step_done(ins);	/* before h goes: bound in place */
+		audit_hit_free(&h);
+		if (rc == -1)
+			goto done;
+	}
+	rc = 0;
+done:
+	p_sqlite3_finalize(st);
+	p_sqlite3_finalize(ins);
+	audit_db_free(&db);
+	strv_free(&pkgs);
+	strv_free(&cves);
+	strv_free(&local);
+	buf_free(&ab);
+	buf_free(&cb);
+	return rc;
+}
+
+/*
+ * The advisories' part of a rebuild, in its transaction: the file read
+ * again when its stamp changed (or with force), the audit worked out
+ * again always (the installed packages may have changed).
+ */
+static int
+advise(struct cache *c, const char *path, const char *astamp, int force,
+    char *err, size_t errlen)
+{
+	char	*old = db_meta_get(c, "adv_stamp");
+	int	 again = force || old == NULL || strcmp(old, astamp) != 0;
+
+	free(old);
+	if (again && take_advisories(c, path, astamp, err, errlen) == -1)
+		return -1;
+	if (write_audit(c) == -1)
+		return db_seterr(err, errlen, c->db, "cannot work out the audit");
+	return 0;
 }

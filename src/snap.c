@@ -147,7 +147,7 @@ void
 snap_unreadable(struct query *q, uint64_t id, struct buf *out)
 {
 	if (q->broken != NULL) {
-		q->broken(q->broken_arg);
+		q->broken(q->hook_arg);
 		proto_enc_error(out, id, PROTO_E_INTERNAL, "cannot read the "
 		    "cache; it is being rebuilt");
 	} else

@@ -28,6 +28,21 @@ stamp_file(struct buf *b, const char *label, const char *path)
 }
 
 char *
+stamp_path(const char *path)
+{
+	struct buf	 b = { 0 };
+	char		*s;
+
+	if (path == NULL)
+		buf_addstr(&b, "none");
+	else
+		stamp_file(&b, "f", path);
+	s = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	return s;
+}
+
+char *
 stamp_files(const struct conf *conf)
 {
 	struct buf	 b = { 0 };

@@ -7,6 +7,9 @@
 
 #include "conf.h"
 
+/* A string that changes whenever the file at path does (NULL: none). */
+char	*stamp_path(const char *);
+
 /*
  * A string that changes whenever a .files database (or the repos' list)
  * does.  Caller frees.

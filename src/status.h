@@ -18,7 +18,5 @@ void		 status_audit(struct query *, const struct proto_req *,
 const char	*status_state(const struct query *);
 const char	*status_state_of(const struct query *,
 		    const struct cache_info *);
-/* Free the advisories held. */
-void		 status_done(struct query *);
 
 #endif

@@ -117,10 +117,15 @@ ok $? "no fixed version is said so"
 head -1 "$T/text" | grep -q '^bash \|^zsh '
 ok $? "sorted by severity first"
 
-# The file changes under the running daemon.
+# The file changes under the running daemon: the next status or audit
+# sees its stamp changed ("reading", the last data meanwhile) and a
+# rebuilder reads it into the cache; settled waits for that.
+notreading() { $D status --json | field 'd["advisories"]["state"]' | grep -vqx reading; }
+settled() { $D status > /dev/null 2>&1; within 100 notreading; }
 cp "$A" "$T/good.json"
 printf '[{"name": "AVG-1", "packages": ["bash"]' > "$T/trunc.json"
 mv "$T/trunc.json" "$A"
+settled
 $D status --json > "$T/st"
 is "$(field 'd["advisories"]["state"], d["security_vulnerabilities"]' < "$T/st")" "invalid 6" \
     "a truncated file: state invalid, the last good data still counts"
@@ -130,25 +135,80 @@ for bad in "" "{}" "[1, 2]" '[{"name": "AVG-1", "status": "Fixed"}]' \
     '[{"name": "AVG-1", "status": "Fixed", "packages": [1]}]' "not json at all"; do
 	printf '%s' "$bad" > "$T/bad.json"
 	mv "$T/bad.json" "$A"
+	settled
 	st=$($D status --json | field 'd["advisories"]["state"]')
 	is "$st" invalid "bad advisories '$bad': invalid, nothing crashes"
 done
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(json.dumps([a for a in d if a["name"] != "AVG-1"]))' \
     "$T/good.json" > "$T/b.json"
 mv "$T/b.json" "$A"
+settled
 expect "$A" > "$T/want"
 $D audit --json | got > "$T/got"
 same "$T/got" "$T/want" "a new good file replaces the data at once (bash no longer listed)"
 is "$($D status --json | field 'd["security_vulnerabilities"]')" 5 "status: 5"
 printf '[]' > "$A"
+settled
 $D audit > "$T/text"
 is "$?:$(wc -c < "$T/text" | tr -d ' ')" "0:0" "nothing affected: exit 0, no output"
 rm -f "$A"
+settled
 $D audit > /dev/null 2> "$T/err"
 rc=$?
 grep -q 'missing' "$T/err"
 ok $? "a missing file is named on stderr (exit $rc, the last data kept)"
 "$OMG" --no-daemon --config "$CONF" --cache "$T/e.db" --advisories "$T/none.json" audit \
     > /dev/null 2> "$T/err"
-is "$?:$(wc -l < "$T/err" | tr -d ' ')" "3:1" "no advisories at all: exit 3, one line"
+is "$?:$(grep -c missing "$T/err")" "1:1" \
+    "embedded, the file gone: the cache's last good advisories answer (exit 1), missing is said"
+"$OMG" --no-daemon --config "$CONF" --cache "$T/e2.db" --advisories "$T/none.json" audit \
+    > /dev/null 2> "$T/err"
+is "$?:$(wc -l < "$T/err" | tr -d ' ')" "3:1" "no advisories ever: exit 3, one line"
+
+# The last good advisories live in the cache: a daemon started again over a
+# bad file still counts them (they used to live only in its memory).
+cp "$T/good.json" "$A"
+settled
+is "$($D status --json | field 'd["security_vulnerabilities"], d["advisories"]["state"]')" "6 ok" \
+    "the good file again: 6, ok"
+stop_daemons
+printf 'not json' > "$A"
+start_daemon_adv "$A"
+settled
+is "$($D status --json | field 'd["advisories"]["state"], d["security_vulnerabilities"], d["advisories"]["entries"]')" \
+    "invalid 6 12" "restarted over a bad file: invalid, the last good 12 AVGs still count (6)"
+expect "$T/good.json" > "$T/want"
+$D audit --json 2>/dev/null | got > "$T/got"
+same "$T/got" "$T/want" "and audit answers from them after the restart"
+
+# Removing a package changes the audit without a new advisories file: the
+# rebuild works it out again from the advisories it kept.
+cp "$T/good.json" "$A"
+settled
+n0=$($D status --json | field 'd["security_vulnerabilities"]')
+pacman --config "$CONF" -R --dbonly --noconfirm zsh > /dev/null 2>&1
+vuln() { [ "$($D status --json | field 'd["security_vulnerabilities"]')" = "$1" ]; }
+within 100 vuln $((n0 - 1))
+ok $? "pacman -R zsh: security_vulnerabilities $n0 -> $((n0 - 1)), the advisories unchanged"
+
+# A large advisories file (about 2 MB, the size of Arch's) is read beside
+# the loop: pings sent while it is taken in are all answered, in order.
+python3 - "$T/big.json" <<'EOF'
+import json, sys
+avgs = [{"name": "AVG-%d" % i, "packages": ["pkg%d" % i, "bash"] if i % 997 == 0 else ["pkg%d" % i],
+         "status": "Fixed", "severity": "Low", "type": "denial of service",
+         "affected": "1.0-1", "fixed": "1.0.%d-1" % i, "ticket": None,
+         "issues": ["CVE-2020-%05d" % i, "CVE-2021-%05d" % i], "advisories": ["ASA-%d" % i]}
+        for i in range(9000)]
+json.dump(avgs, open(sys.argv[1], "w"), indent=1)
+EOF
+is "$(($(wc -c < "$T/big.json") > 1600000))" 1 "the large file is over 1.6 MB"
+mv "$T/big.json" "$A"
+$D status > /dev/null
+python3 "$TOP/tests/wire.py" pings "$T/d.sock" 200 > "$T/pings" 2>&1
+is "$(cat "$T/pings")" "200 in order" "200 pings while the large file is read: all answered, in order"
+settled
+is "$($D status --json | field 'd["advisories"]["state"], d["advisories"]["entries"]')" "ok 9000" \
+    "and then it counts: 9000 entries"
+echo "# loop_stall_max_us $($D status --json | field 'd["server"]["loop_stall_max_us"]')"
 done_testing

@@ -183,3 +183,14 @@ class Daemon:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+
+# python3 wire.py pings SOCK N: N pings on one connection, one every 2 ms,
+# read back after; prints "N in order" when every answer came, in order.
+if __name__ == "__main__" and len(sys.argv) == 4 and sys.argv[1] == "pings":
+    _s, _n = connect(sys.argv[2], 20), int(sys.argv[3])
+    for _i in range(_n):
+        _s.sendall(frame(enc({"id": _i + 1, "op": "ping"})))
+        time.sleep(0.002)
+    _ids = [read_msg(_s).get("id") for _ in range(_n)]
+    print("%d in order" % _n if _ids == list(range(1, _n + 1)) else
+          "out of order or missing: %r" % _ids[:20])
