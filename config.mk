@@ -13,8 +13,8 @@ PKG_CONFIG = pkg-config
 # loaded with dlopen(3), so only their headers are needed; libev ships no
 # .pc file.
 CPPFLAGS = -D_GNU_SOURCE
-CFLAGS = -std=c11 -O2 -g -Wall -Wextra -pedantic -Werror
-LDFLAGS =
+CFLAGS = -std=c11 -O2 -g -Wall -Wextra -pedantic -Werror -pthread
+LDFLAGS = -pthread
 LDLIBS = -lev $(DEPS_LIBS) -ldl
 
 CC = cc

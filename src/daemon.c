@@ -43,6 +43,7 @@
 #include "proto.h"
 #include "query.h"
 #include "server.h"
+#include "task.h"
 #include "watch.h"
 #include "worker.h"
 
@@ -90,6 +91,28 @@ enum sched_event {
 	EV_DONE_AGAIN		/* the child could not finish: again later */
 };
 
+/*
+ * A new generation read beside the loop (task.h) before it is served:
+ * its own connection to the cache, and the per-generation data of the
+ * queries.  The thread's alone while the task runs.
+ */
+struct load {
+	const char	*path;
+	struct cache	*cache;
+	struct query	 q;
+	int		 rc;
+	char		 err[512];
+	int		 st;		/* the rebuilder's wait status */
+};
+
+/* pacman.conf read again beside the loop, on SIGHUP (task.h). */
+struct reconf {
+	const char	*path;
+	struct conf	*conf;		/* NULL: err says why */
+	char		 err[256];
+	int		 again;		/* the loop's: another SIGHUP came */
+};
+
 struct daemon {
 	struct ev_loop	*loop;
 	char		*self;		/* our executable, for the rebuilder */
@@ -118,6 +141,10 @@ struct daemon {
 	double		 retry_after;	/* its delay now; 0 after a success */
 	ev_child	 child;
 	pid_t		 child_pid;
+	struct task	*load;		/* reads a new generation */
+	struct load	 loading;
+	struct task	*hup;		/* reads pacman.conf again */
+	struct reconf	 reconf;
 	uint64_t	 child_t0;
 	enum sched	 sched;		/* the rebuild scheduler's state */
 	int		 heal;		/* the next rebuild checks the cache
@@ -137,6 +164,13 @@ struct daemon {
 
 static void	schedule(struct daemon *, enum sched_event);
 static void	set_state(struct daemon *, const char *);
+
+/* A rebuild (its child, or reading what it made) is under way. */
+static int
+rebuilding(const struct daemon *d)
+{
+	return d->child_pid != 0 || task_busy(d->load);
+}
 
 static void
 usage(void)
@@ -501,7 +535,7 @@ broken_cb(void *arg)
 	log_warnx("the cache %s cannot be read; rebuilding it",
 	    d->cache_path);
 	d->heal = 1;
-	if (d->child_pid != 0) {
+	if (rebuilding(d)) {
 		schedule(d, EV_WANT_FORCE);	/* after this one */
 		return;
 	}
@@ -518,7 +552,7 @@ changed_cb(void *arg)
 {
 	struct daemon	*d = arg;
 
-	if (d->child_pid != 0 || ev_is_active(&d->retry))
+	if (rebuilding(d) || ev_is_active(&d->retry))
 		return;
 	schedule(d, EV_WANT_CHECK);
 }
@@ -558,18 +592,95 @@ retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	schedule(w->data, EV_WANT_CHECK);
 }
 
+/* In the thread: open the new generation and read what queries read. */
+static void
+load_work(void *arg)
+{
+	struct load	*l = arg;
+
+	memset(&l->q, 0, sizeof(l->q));
+	l->rc = -1;
+	if ((l->cache = cache_open(l->path, 0, l->err,
+	    sizeof(l->err))) == NULL)
+		return;
+	l->q.cache = l->cache;
+	l->q.mode = "daemon";
+	l->q.cache_path = l->path;
+	if (query_prepare(&l->q) == -1) {
+		snprintf(l->err, sizeof(l->err), "cannot read the new cache "
+		    "%s", l->path);
+		return;
+	}
+	l->rc = 0;
+}
+
+static void	finish_child(struct daemon *, int);
+
+/*
+ * On the loop: serve the generation read (the old one answered until
+ * now), or, when it could not be read, let the queries read it as they
+ * come, as a cache that changed.
+ */
+static void
+load_done(void *arg)
+{
+	struct daemon	*d = arg;
+	struct load	*l = &d->loading;
+
+	if (l->rc == 0) {
+		if (cache_damaged(l->cache) != NULL)
+			log_warnx("the cache was damaged: moved to %s",
+			    cache_damaged(l->cache));
+		forget_cache(d);
+		serve_cache(d, l->cache);
+		d->query.snap = l->q.snap;
+		l->q.snap = NULL;
+	} else {
+		log_warnx("%s; reading it as queries come", l->err);
+		query_reset(&l->q);
+		cache_close(l->cache);
+		query_reset(&d->query);
+		worker_restart(d->worker);
+		(void)follow_cache(d);	/* a damaged one was set aside */
+	}
+	l->cache = NULL;
+	finish_child(d, l->st);
+}
+
 static void
 child_cb(struct ev_loop *loop, ev_child *w, int revents)
 {
 	struct daemon		*d = w->data;
-	enum sched_event	 ev;
-	int			 st = w->rstatus, code;
+	int			 st = w->rstatus;
 
 	(void)revents;
 	ev_child_stop(loop, w);
 	ev_timer_stop(loop, &d->watchdog);
 	d->child_pid = 0;
 	progress_read(d);	/* the last lines, up to the end */
+	if (WIFEXITED(st) && WEXITSTATUS(st) == RB_REBUILT) {
+		/* The new generation is read beside the loop; the old one
+		   answers until it is. */
+		d->loading.path = d->cache_path;
+		d->loading.st = st;
+		if (task_start(d->load, &d->loading) == 0)
+			return;
+		log_warnx("cannot start a thread; reading the new cache as "
+		    "queries come");
+		query_reset(&d->query);
+		worker_restart(d->worker);
+		(void)follow_cache(d);
+	}
+	finish_child(d, st);
+}
+
+/* The rebuilder ended with wait status st, and what it made is served. */
+static void
+finish_child(struct daemon *d, int st)
+{
+	enum sched_event	 ev;
+	int			 code;
+
 	code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 	if (code == RB_REBUILT || code == RB_FRESH) {
 		d->retry_after = 0;
@@ -577,9 +688,6 @@ child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	}
 	switch (code) {
 	case RB_REBUILT:
-		query_reset(&d->query);
-		worker_restart(d->worker);
-		(void)follow_cache(d);	/* a damaged one was set aside */
 		log_info("serving the new cache (rebuild took %llu ms)",
 		    (unsigned long long)((now_usec() - d->child_t0) / 1000));
 		/* FALLTHROUGH */
@@ -631,11 +739,21 @@ child_cb(struct ev_loop *loop, ev_child *w, int revents)
 static void
 start_child(struct daemon *d, int force)
 {
-	enum stamp_lock	 lk;
+	struct cache_info	 ci;
+	enum stamp_lock		 lk;
 
+	(void)follow_cache(d);
+	/* Queries answer from memory once a generation is read: whether
+	   the file is still readable is asked here (truncated in place,
+	   it is not, and our connection would hold the rebuilder off). */
+	if (!d->heal && cache_info(d->cache, &ci) == -1) {
+		log_warnx("the cache %s cannot be read; rebuilding it with a "
+		    "check", d->cache_path);
+		d->heal = 1;
+	} else if (!d->heal)
+		cache_info_free(&ci);
 	if (d->heal)
 		reopen_cache(d);
-	(void)follow_cache(d);
 	force |= d->sched == SCHED_IDLE_FORCE;	/* an empty cache found */
 	lk = stamp_lock(d->conf);
 	if (lk == STAMP_LOCKED) {
@@ -774,7 +892,7 @@ refresh_cb(void *arg)
 	struct daemon	*d = arg;
 
 	d->refresh = 1;
-	if (d->child_pid != 0) {
+	if (rebuilding(d)) {
 		/* A forced rebuild is one; a check is followed by one. */
 		if (d->sched != SCHED_FORCE &&
 		    d->sched != SCHED_FORCE_THEN_CHECK &&
@@ -888,17 +1006,49 @@ stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
+/* In the thread: pacman.conf and its Includes (however large). */
+static void
+hup_work(void *arg)
+{
+	struct reconf	*r = arg;
+
+	r->conf = conf_load(r->path, r->err, sizeof(r->err));
+}
+
 static void
 hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct daemon	*d = w->data;
-	struct conf	*c;
-	char		 err[256];
 
 	(void)loop;
 	(void)revents;
-	if ((c = conf_load(d->conf_path, err, sizeof(err))) == NULL) {
-		log_warnx("SIGHUP: keeping the old configuration: %s", err);
+	if (task_busy(d->hup)) {
+		d->reconf.again = 1;	/* read it again when this ends */
+		return;
+	}
+	d->reconf.path = d->conf_path;
+	d->reconf.again = 0;
+	if (task_start(d->hup, &d->reconf) == -1)
+		log_warnx("SIGHUP: cannot start a thread; keeping the old "
+		    "configuration");
+}
+
+/* On the loop: the configuration read, put in place of the old one. */
+static void
+hup_done(void *arg)
+{
+	struct daemon	*d = arg;
+	struct conf	*c = d->reconf.conf;
+
+	d->reconf.conf = NULL;
+	if (d->reconf.again) {
+		conf_free(c);
+		hup_cb(d->loop, &d->sighup, 0);
+		return;
+	}
+	if (c == NULL) {
+		log_warnx("SIGHUP: keeping the old configuration: %s",
+		    d->reconf.err);
 		return;
 	}
 	watch_stop(d);
@@ -1159,6 +1309,11 @@ daemon_main(const struct opts *o, int argc, char **argv)
 	d.query.broken = broken_cb;
 	d.query.changed = changed_cb;
 	d.query.hook_arg = &d;
+	/* What the first queries read, read before there are any. */
+	if (query_prepare(&d.query) == -1)
+		log_warnx("cannot read the cache %s yet", d.cache_path);
+	d.load = task_new(d.loop, load_work, load_done, &d);
+	d.hup = task_new(d.loop, hup_work, hup_done, &d);
 	d.server = server_new(d.loop, fd, &d.query, &d.slim);
 	server_on_refresh(d.server, refresh_cb, &d);
 	d.worker = worker_new(d.loop, d.self, d.conf_path, d.cache_path,
@@ -1197,6 +1352,11 @@ daemon_main(const struct opts *o, int argc, char **argv)
 
 	server_free(d.server);
 	worker_free(d.worker);
+	task_free(d.load);	/* a generation being read: let it go */
+	task_free(d.hup);
+	conf_free(d.reconf.conf);
+	query_done(&d.loading.q);
+	cache_close(d.loading.cache);
 	query_done(&d.query);
 	close(fd);
 	if (d.child_pid != 0) {

@@ -22,6 +22,15 @@ query_reset(struct query *q)
 	q->snap = NULL;
 }
 
+int
+query_prepare(struct query *q)
+{
+	if (search_prepare(q) == -1 || snap_names(q) == NULL ||
+	    status_prepare(q) == -1)
+		return -1;
+	return 0;
+}
+
 void
 query_done(struct query *q)
 {

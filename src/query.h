@@ -74,6 +74,13 @@ void	query_refreshed(struct query *, uint64_t, int, const char *,
 /* Subscribe's answer, then an event at every change. */
 void	query_subscribed(struct query *, uint64_t, struct buf *);
 void	query_event(struct query *, struct buf *);
+/*
+ * Read now what the queries of this generation read once (the search
+ * rows and index, the names, the counts): the daemon does it beside its
+ * loop, before it serves a new generation.  0, or -1 when the cache
+ * cannot be read.
+ */
+int	query_prepare(struct query *);
 /* Forget what was read from the cache: call after every rebuild. */
 void	query_reset(struct query *);
 /* Free everything the query holds, before it goes away. */

@@ -331,6 +331,18 @@ nonascii_rows(struct query_snap *sn, size_t *n)
 	return sn->nonascii;
 }
 
+int
+search_prepare(struct query *q)
+{
+	struct query_snap	*sn;
+	size_t			 n;
+
+	if ((sn = snap_rows(q)) == NULL)
+		return -1;
+	(void)nonascii_rows(sn, &n);
+	return 0;
+}
+
 /* cand[0..*n) and the non-ASCII rows, merged in order: a new array. */
 static uint32_t *
 with_nonascii(struct query_snap *sn, uint32_t *cand, size_t *n)

@@ -26,6 +26,8 @@ locale_t search_locale(struct query *, const char *, int *);
  * a text the regex re matches must hold, or NULL.  Caller frees.
  */
 char	*search_required_run(const char *);
+/* Read the rows and what is worked out of them once, now. 0 or -1. */
+int	 search_prepare(struct query *);
 /* Free the locales the searches loaded. */
 void	 search_done(struct query *);
 

@@ -150,6 +150,12 @@ snap_status(struct query *q)
 	return sn;
 }
 
+int
+status_prepare(struct query *q)
+{
+	return snap_status(q) == NULL ? -1 : 0;
+}
+
 /*
  * The daemon's state of the cache (else "fresh"); a fresh cache that
  * left a database out, because it could not be read, is "partial".

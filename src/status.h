@@ -14,6 +14,8 @@ void		 status_answer(struct query *, const struct proto_req *,
 		    struct buf *);
 void		 status_audit(struct query *, const struct proto_req *,
 		    struct buf *);
+/* Read what status and audit need of this generation, now. */
+int		 status_prepare(struct query *);
 /* "fresh", "partial", "stale", "rebuilding" or "locked". */
 const char	*status_state(const struct query *);
 const char	*status_state_of(const struct query *,

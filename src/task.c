@@ -1,0 +1,92 @@
+/*
+ * task.c - work beside the loop in a thread; its end comes back to the
+ * loop through an ev_async, the one libev call that is safe from another
+ * thread.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "task.h"
+#include "util.h"
+
+struct task {
+	struct ev_loop	*loop;
+	ev_async	 ended;
+	pthread_t	 thread;
+	int		 busy;		/* the loop's: a thread to join */
+	task_fn		 work, done;
+	void		*arg;		/* work's */
+	void		*ctx;		/* done's */
+};
+
+static void *
+run(void *arg)
+{
+	struct task	*t = arg;
+
+	t->work(t->arg);
+	ev_async_send(t->loop, &t->ended);
+	return NULL;
+}
+
+static void
+ended_cb(struct ev_loop *loop, ev_async *w, int revents)
+{
+	struct task	*t = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (!t->busy)
+		return;
+	/* The thread has sent its last word: joining does not wait. */
+	pthread_join(t->thread, NULL);
+	t->busy = 0;
+	t->done(t->ctx);
+}
+
+struct task *
+task_new(struct ev_loop *loop, task_fn work, task_fn done, void *ctx)
+{
+	struct task	*t = xcalloc(1, sizeof(*t));
+
+	t->ctx = ctx;
+	t->loop = loop;
+	t->work = work;
+	t->done = done;
+	ev_async_init(&t->ended, ended_cb);
+	t->ended.data = t;
+	ev_async_start(loop, &t->ended);
+	/* Not a reason to keep the loop running. */
+	ev_unref(loop);
+	return t;
+}
+
+int
+task_start(struct task *t, void *arg)
+{
+	if (t->busy)
+		return -1;
+	t->arg = arg;
+	if (pthread_create(&t->thread, NULL, run, t) != 0)
+		return -1;
+	t->busy = 1;
+	return 0;
+}
+
+int
+task_busy(const struct task *t)
+{
+	return t->busy;
+}
+
+void
+task_free(struct task *t)
+{
+	if (t == NULL)
+		return;
+	if (t->busy)
+		pthread_join(t->thread, NULL);
+	ev_ref(t->loop);
+	ev_async_stop(t->loop, &t->ended);
+	free(t);
+}
