@@ -90,9 +90,7 @@ tests/fuzz/replay-server: tests/fuzz/fuzz_server.c tests/fuzz/replay.c \
 
 # libFuzzer builds (clang): make fuzz, then e.g.
 #   tests/fuzz/fuzz-request -max_total_time=600 tests/fuzz/corpus/request
-FUZZ_SRC = src/server.c src/query.c src/trigram.c src/image.c \
-	src/audit.c src/vercmp.c src/cache.c src/feed.c src/proto.c \
-	src/util.c src/conf.c src/log.c
+FUZZ_SRC = src/server.c $(QUERY_OBJ:.o=.c) $(UNIT_OBJ:.o=.c)
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
 fuzz: src/config.h

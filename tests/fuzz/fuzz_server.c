@@ -71,7 +71,8 @@ setup(void)
 		abort();
 	if ((cpath = getenv("OMG_FUZZ_CONF")) != NULL &&
 	    ((conf = conf_load(cpath, err, sizeof(err))) == NULL ||
-	    cache_refresh(cache, conf, 1, NULL, err, sizeof(err)) == -1)) {
+	    cache_refresh(cache, conf, NULL, 1, NULL, err, sizeof(err)) ==
+	    -1)) {
 		fprintf(stderr, "fuzz_server: %s\n", err);
 		abort();
 	}
