@@ -205,26 +205,20 @@ struct listing {
 };
 
 /* pacman's filter() (src/pacman/query.c), on what the cache holds. */
-static int
-list_one(void *arg, const struct cache_installed *p)
+static void
+list_one(struct listing *l, const struct query_snap *sn,
+    const struct snap_installed *p)
 {
-	struct listing		*l = arg;
 	const struct proto_list	*f = l->f;
 
 	if ((f->explicit && p->reason != 0) || (f->deps && p->reason != 1) ||
 	    (f->foreign && !p->foreign) || (f->native && p->foreign) ||
 	    (f->unrequired && (p->required ||
 	    (f->unrequired == 1 && p->optional))) ||
-	    (f->upgrades && p->new_version == NULL))
-		return 0;
-	proto_enc_map(&l->pkgs, 4);
-	proto_enc_kv_str(&l->pkgs, "name", p->name);
-	proto_enc_kv_str(&l->pkgs, "version", p->version);
-	proto_enc_kv_str(&l->pkgs, "update", p->new_version);
-	proto_enc_str(&l->pkgs, "ignored");
-	proto_enc_bool(&l->pkgs, p->ignored);
+	    (f->upgrades && !p->update))
+		return;
+	buf_add(&l->pkgs, sn->inst_cbor.data + p->off, p->len);
 	l->n++;
-	return 0;
 }
 
 void
@@ -233,8 +227,9 @@ info_list(struct query *q, const struct proto_req *req, struct buf *out)
 	const struct proto_list	*f = &req->list;
 	struct listing		 l = { f, { 0 }, 0 };
 	const struct buf	*hit;
+	struct query_snap	*sn;
 	char			 key[32];
-	size_t			 at;
+	size_t			 at, i;
 
 	/* The same list again in this generation (a status bar asks
 	   every few minutes): the same bytes. */
@@ -245,9 +240,13 @@ info_list(struct query *q, const struct proto_req *req, struct buf *out)
 		buf_add(out, hit->data, hit->len);
 		return;
 	}
-	if (cache_each_installed(q->cache, list_one, &l) == -1)
+	/* The installed packages read once a generation (the daemon:
+	   beside its loop, before serving it). */
+	if ((sn = snap_installed(q)) == NULL)
 		snap_unreadable(q, req->id, out);
 	else {
+		for (i = 0; i < sn->ninst; i++)
+			list_one(&l, sn, &sn->inst[i]);
 		proto_enc_result(out, req->id);
 		at = out->len;
 		proto_enc_map(out, 2);

@@ -26,7 +26,7 @@ int
 query_prepare(struct query *q)
 {
 	if (search_prepare(q) == -1 || snap_names(q) == NULL ||
-	    status_prepare(q) == -1)
+	    snap_installed(q) == NULL || status_prepare(q) == -1)
 		return -1;
 	return 0;
 }

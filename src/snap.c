@@ -19,6 +19,8 @@ snap_free(struct query_snap *sn)
 		free(sn->names[i].lname);
 	}
 	free(sn->names);
+	free(sn->inst);
+	buf_free(&sn->inst_cbor);
 	strv_free(&sn->runtimes);
 	strv_free(&sn->local);
 	for (i = 0; i < sn->nresults; i++) {
@@ -103,6 +105,46 @@ snap_names(struct query *q)
 			qsort(sn->names, sn->nnames, sizeof(*sn->names),
 			    name_cmp);
 		sn->have_names = 1;
+	}
+	return sn;
+}
+
+static int
+installed_add(void *arg, const struct cache_installed *p)
+{
+	struct query_snap	*sn = arg;
+	struct snap_installed	*s;
+
+	sn->inst = xreallocarray(sn->inst, sn->ninst + 1, sizeof(*sn->inst));
+	s = &sn->inst[sn->ninst++];
+	s->update = p->new_version != NULL;
+	s->reason = p->reason;
+	s->required = p->required;
+	s->optional = p->optional;
+	s->foreign = p->foreign;
+	s->ignored = p->ignored;
+	/* Its entry in a list answer, encoded once: a list of thousands
+	   is then copied, not encoded, when asked. */
+	s->off = sn->inst_cbor.len;
+	proto_enc_map(&sn->inst_cbor, 4);
+	proto_enc_kv_str(&sn->inst_cbor, "name", p->name);
+	proto_enc_kv_str(&sn->inst_cbor, "version", p->version);
+	proto_enc_kv_str(&sn->inst_cbor, "update", p->new_version);
+	proto_enc_str(&sn->inst_cbor, "ignored");
+	proto_enc_bool(&sn->inst_cbor, p->ignored);
+	s->len = sn->inst_cbor.len - s->off;
+	return 0;
+}
+
+struct query_snap *
+snap_installed(struct query *q)
+{
+	struct query_snap	*sn = snap_get(q);
+
+	if (!sn->have_inst) {
+		if (cache_each_installed(q->cache, installed_add, sn) == -1)
+			return NULL;
+		sn->have_inst = 1;
 	}
 	return sn;
 }

@@ -26,6 +26,13 @@ struct name {
 	char	*lname;		/* lower case, the sort key */
 };
 
+/* An installed package as pacman -Q's filters see it (cache_installed). */
+struct snap_installed {
+	int	 reason, required, optional, foreign, ignored;
+	int	 update;	/* a newer sync version */
+	size_t	 off, len;	/* its list entry in inst_cbor */
+};
+
 /*
  * What the queries read from the cache, once per generation and only the
  * parts a request needs: search rows, the sorted names for suggest, the
@@ -50,6 +57,10 @@ struct query_snap {
 	int			 have_status;
 	struct strv		 local;		/* name, version, ... */
 	int			 have_local;
+	struct snap_installed	*inst;		/* pacman -Q's order */
+	size_t			 ninst;
+	struct buf		 inst_cbor;	/* each one's list entry */
+	int			 have_inst;
 	struct hit_cache	*results;	/* search and info answers */
 	size_t			 nresults, next_result;
 };
@@ -59,6 +70,8 @@ struct query_snap	*snap_get(struct query *);
 struct query_snap	*snap_rows(struct query *);
 /* With the names sorted for suggest, or NULL. */
 struct query_snap	*snap_names(struct query *);
+/* With the installed packages (list), or NULL. */
+struct query_snap	*snap_installed(struct query *);
 void			 snap_free(struct query_snap *);
 /* An answer already encoded in this generation, by key, or NULL. */
 const struct buf	*snap_result_get(struct query_snap *, const char *);

@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+# make bench, section 8: the loop at scale (issue #14's targets).
+#   stall.py OMG PACMAN_CONF DIR
+# A daemon on the given databases (100,000 packages in make bench) and an
+# advisories file of its own; the longest stall of its loop
+# (status: loop_stall_max_us, the most since it started) after each
+# phase: startup, one request of each kind, a forced rebuild and the
+# first requests after it, an advisories file of Arch's size read again,
+# four clients sending pathological regexes.  And the ping round trip
+# (p50, p99) idle and beside those four clients, from this script: both
+# with the same Python client, so the ratio is what counts.
+import json, multiprocessing, os, subprocess, sys, time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import wire
+from wire import call, connect
+
+BACKTRACK = "(.*)(.*)(.*)\\3\\2\\1x"
+PINGS = 2000
+
+
+def status(sock):
+    s = connect(sock, 30)
+    r = call(s, {"id": 1, "op": "status"})
+    s.close()
+    return r["result"]
+
+
+def stall(sock):
+    return status(sock)["server"]["loop_stall_max_us"]
+
+
+def ask(sock, req):
+    s = connect(sock, 60)
+    r = call(s, dict(req, id=1))
+    s.close()
+    return r
+
+
+def pings(sock, n):
+    s = connect(sock, 30)
+    t = []
+    for i in range(n):
+        t0 = time.perf_counter()
+        r = call(s, {"id": i, "op": "ping"})
+        t.append((time.perf_counter() - t0) * 1e6)
+        assert r.get("result") == "pong", r
+    s.close()
+    t.sort()
+    return t[len(t) // 2], t[int(len(t) * 0.99)]
+
+
+def hostile(sock, stop):
+    """A client that sends a pathological regex again and again."""
+    while not stop.is_set():
+        try:
+            s = connect(sock, 60)
+            call(s, {"id": 1, "op": "search", "query": BACKTRACK})
+            s.close()
+        except OSError:
+            time.sleep(0.01)
+
+
+def advisories(path, n):
+    avgs = [{"name": "AVG-%d" % i, "packages": ["pkg%d" % i],
+             "status": "Fixed", "severity": "Low", "type": "denial of service",
+             "affected": "1.0-1", "fixed": "1.0.%d-1" % i, "ticket": None,
+             "issues": ["CVE-2020-%05d" % i, "CVE-2021-%05d" % i],
+             "advisories": ["ASA-%d" % i]} for i in range(n)]
+    with open(path + ".part", "w") as f:
+        json.dump(avgs, f, indent=1)
+    os.rename(path + ".part", path)
+
+
+def main():
+    omg, conf, tmp = sys.argv[1:4]
+    sock, adv = tmp + "/stall.sock", tmp + "/stall-adv.json"
+    with open(adv, "w") as f:
+        f.write("[]")
+    names = subprocess.run(["pacman", "--config", conf, "-Slq"],
+                           capture_output=True, text=True).stdout.split()
+    d = subprocess.Popen([omg, "--daemon", "--socket", sock, "--config", conf,
+                          "--cache", tmp + "/stall.db", "--advisories", adv],
+                         stderr=open(tmp + "/stall.log", "w"))
+    try:
+        for _ in range(2400):
+            try:
+                ask(sock, {"op": "ping"})
+                break
+            except OSError:
+                time.sleep(0.05)
+        rows = [("startup (the first generation read before serving)", stall(sock))]
+        for req in ({"op": "search", "query": "lib"},
+                    {"op": "search", "query": "^x.*font"},
+                    {"op": "suggest", "query": "fi"},
+                    {"op": "info", "package": names[0]},
+                    {"op": "list", "explicit": True}, {"op": "status"},
+                    {"op": "audit"}):
+            ask(sock, req)
+        rows.append(("one request of each kind", stall(sock)))
+        s = connect(sock, 120)
+        wire.send(s, {"id": 1, "op": "refresh"})
+        while True:
+            m = wire.read_msg(s)
+            if m is None or m.get("id") == 1 and ("result" in m or "error" in m):
+                break
+        s.close()
+        for req in ({"op": "search", "query": "lib"},
+                    {"op": "suggest", "query": "fi"}, {"op": "status"},
+                    {"op": "info", "package": names[1]}):
+            ask(sock, req)
+        rows.append(("a forced rebuild, then the first requests", stall(sock)))
+        advisories(adv, 9000)
+        size = os.path.getsize(adv)
+        t0 = time.time()
+        while status(sock)["advisories"]["state"] != "ok" or \
+                status(sock)["advisories"]["entries"] != 9000:
+            if time.time() - t0 > 120:
+                break
+            time.sleep(0.05)
+        rows.append(("advisories of %.1f MB read again (%.2f s)" %
+                     (size / 1e6, time.time() - t0), stall(sock)))
+        idle = pings(sock, PINGS)
+        stop = multiprocessing.Event()
+        ps = [multiprocessing.Process(target=hostile, args=(sock, stop))
+              for _ in range(4)]
+        for p in ps:
+            p.start()
+        time.sleep(0.5)
+        busy = pings(sock, PINGS)
+        stop.set()
+        for p in ps:
+            p.join(30)
+        rows.append(("4 clients sending %s" % BACKTRACK, stall(sock)))
+        print("%-56s %10s" % ("loop stall max so far (100,000 packages)", "us"))
+        for what, us in rows:
+            print("%-56s %10d" % ("  after " + what, us))
+        print("%-56s %10s %10s" % ("ping round trip (Python client, %d)" % PINGS,
+                                   "p50 us", "p99 us"))
+        print("%-56s %10.1f %10.1f" % ("  idle", idle[0], idle[1]))
+        print("%-56s %10.1f %10.1f" % ("  beside 4 pathological clients",
+                                       busy[0], busy[1]))
+        print("%-56s %10.2f" % ("    p99 ratio (target <= 3)", busy[1] / idle[1]))
+    finally:
+        d.terminate()
+        d.wait(30)
+
+
+if __name__ == "__main__":
+    main()
