@@ -1231,7 +1231,7 @@ int
 daemon_main(const struct opts *o, int argc, char **argv)
 {
 	struct daemon	 d;
-	char		 err[256];
+	char		 err[256], *stamp;
 	int		 fd, verbose = o->verbose;
 
 	(void)argv;
@@ -1309,6 +1309,11 @@ daemon_main(const struct opts *o, int argc, char **argv)
 	d.query.broken = broken_cb;
 	d.query.changed = changed_cb;
 	d.query.hook_arg = &d;
+	/* The state until the first check ends, from the stamps compared
+	   now, before serving: the loop never stats every package. */
+	stamp = stamp_dbs(d.conf);
+	set_state(&d, cache_fresh(d.cache, stamp) ? "fresh" : "stale");
+	free(stamp);
 	/* What the first queries read, read before there are any. */
 	if (query_prepare(&d.query) == -1)
 		log_warnx("cannot read the cache %s yet", d.cache_path);

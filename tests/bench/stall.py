@@ -96,7 +96,7 @@ def main():
                     {"op": "info", "package": names[0]},
                     {"op": "list", "explicit": True}, {"op": "status"},
                     {"op": "audit"}):
-            ask(sock, req)
+            ask(sock, req); print(req, stall(sock)) if os.environ.get("STALL_EACH") else None
         rows.append(("one request of each kind", stall(sock)))
         s = connect(sock, 120)
         wire.send(s, {"id": 1, "op": "refresh"})
@@ -108,7 +108,7 @@ def main():
         for req in ({"op": "search", "query": "lib"},
                     {"op": "suggest", "query": "fi"}, {"op": "status"},
                     {"op": "info", "package": names[1]}):
-            ask(sock, req)
+            ask(sock, req); print(req, stall(sock)) if os.environ.get("STALL_EACH") else None
         rows.append(("a forced rebuild, then the first requests", stall(sock)))
         advisories(adv, 9000)
         size = os.path.getsize(adv)
