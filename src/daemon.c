@@ -105,6 +105,12 @@ struct load {
 	int		 st;		/* the rebuilder's wait status */
 };
 
+/* The generation let go of, freed beside the loop (100,000 rows). */
+struct reap {
+	struct query	 q;		/* its snapshot */
+	struct cache	*cache;
+};
+
 /* pacman.conf read again beside the loop, on SIGHUP (task.h). */
 struct reconf {
 	const char	*path;
@@ -143,6 +149,8 @@ struct daemon {
 	pid_t		 child_pid;
 	struct task	*load;		/* reads a new generation */
 	struct load	 loading;
+	struct task	*reap;		/* frees the last generation */
+	struct reap	 reaping;
 	struct task	*hup;		/* reads pacman.conf again */
 	struct reconf	 reconf;
 	uint64_t	 child_t0;
@@ -333,24 +341,16 @@ spawn_rebuild(struct daemon *d, int force, int progress)
 		argv[i++] = fdarg;
 	}
 	argv[i] = NULL;
-	if ((pid = fork()) == -1) {
-		log_warn("fork");
+	/* The pipe's end as fd 3; our other fds (sockets, SQLite's) stay
+	   here; SIGPIPE ends it. */
+	if ((pid = util_spawn(d->self, argv, progress ? p[1] : -1,
+	    PROGRESS_FD, 1)) == -1) {
+		log_warn("cannot start the rebuilder");
 		if (progress) {
 			close(p[0]);
 			close(p[1]);
 		}
 		return -1;
-	}
-	if (pid == 0) {
-		/* The pipe's end becomes fd 3, open across exec. */
-		if (progress && (p[1] == PROGRESS_FD ?
-		    fcntl(p[1], F_SETFD, 0) : dup2(p[1], PROGRESS_FD)) == -1)
-			_exit(RB_FAILED);
-		/* The rest of our fds are the daemon's: sockets, SQLite... */
-		close_from(progress ? PROGRESS_FD + 1 : PROGRESS_FD);
-		signal(SIGPIPE, SIG_DFL);
-		execv(d->self, argv);
-		_exit(RB_FAILED);
 	}
 	if (progress) {
 		close(p[1]);
@@ -616,6 +616,23 @@ load_work(void *arg)
 
 static void	finish_child(struct daemon *, int);
 
+/* In the thread: what the last generation held. */
+static void
+reap_work(void *arg)
+{
+	struct reap	*r = arg;
+
+	query_reset(&r->q);
+	cache_close(r->cache);
+	r->cache = NULL;
+}
+
+static void
+reap_done(void *arg)
+{
+	(void)arg;
+}
+
 /*
  * On the loop: serve the generation read (the old one answered until
  * now), or, when it could not be read, let the queries read it as they
@@ -631,7 +648,20 @@ load_done(void *arg)
 		if (cache_damaged(l->cache) != NULL)
 			log_warnx("the cache was damaged: moved to %s",
 			    cache_damaged(l->cache));
-		forget_cache(d);
+		if (!task_busy(d->reap)) {
+			/* Its snapshot and connection go beside the loop. */
+			d->reaping.q.snap = d->query.snap;
+			d->reaping.cache = d->cache;
+			d->query.snap = NULL;
+			d->cache = NULL;
+			if (task_start(d->reap, &d->reaping) == -1) {
+				d->query.snap = d->reaping.q.snap;
+				d->cache = d->reaping.cache;
+				d->reaping.q.snap = NULL;
+				d->reaping.cache = NULL;
+			}
+		}
+		forget_cache(d);	/* what is left of it, if anything */
 		serve_cache(d, l->cache);
 		d->query.snap = l->q.snap;
 		l->q.snap = NULL;
@@ -1319,6 +1349,7 @@ daemon_main(const struct opts *o, int argc, char **argv)
 		log_warnx("cannot read the cache %s yet", d.cache_path);
 	d.load = task_new(d.loop, load_work, load_done, &d);
 	d.hup = task_new(d.loop, hup_work, hup_done, &d);
+	d.reap = task_new(d.loop, reap_work, reap_done, &d);
 	d.server = server_new(d.loop, fd, &d.query, &d.slim);
 	server_on_refresh(d.server, refresh_cb, &d);
 	d.worker = worker_new(d.loop, d.self, d.conf_path, d.cache_path,
@@ -1359,6 +1390,9 @@ daemon_main(const struct opts *o, int argc, char **argv)
 	worker_free(d.worker);
 	task_free(d.load);	/* a generation being read: let it go */
 	task_free(d.hup);
+	task_free(d.reap);
+	query_done(&d.reaping.q);
+	cache_close(d.reaping.cache);
 	conf_free(d.reconf.conf);
 	query_done(&d.loading.q);
 	cache_close(d.loading.cache);

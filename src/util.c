@@ -2,7 +2,10 @@
  * util.c - checked allocation and byte buffers.
  */
 #include <dlfcn.h>
+#include <signal.h>
+#include <spawn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,16 +184,52 @@ be32_get(const uint8_t *p)
 	    (uint32_t)p[2] << 8 | (uint32_t)p[3];
 }
 
-void
-close_from(int first)
+pid_t
+util_spawn(const char *path, char *const argv[], int from, int to,
+    int sigpipe_default)
 {
-	long	fd, max;
+	posix_spawn_file_actions_t	 fa;
+	posix_spawnattr_t		 at;
+	sigset_t			 def;
+	pid_t				 pid;
+	int				 rc, tmp = -1;
 
-	if (close_range((unsigned)first, ~0U, 0) == 0)
-		return;
-	max = sysconf(_SC_OPEN_MAX);
-	for (fd = first; fd < max; fd++)
-		(void)close((int)fd);
+	if ((rc = posix_spawn_file_actions_init(&fa)) != 0) {
+		errno = rc;
+		return -1;
+	}
+	if ((rc = posix_spawnattr_init(&at)) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		errno = rc;
+		return -1;
+	}
+	/* dup2 onto itself would keep close-on-exec: a copy first. */
+	if (from != -1 && from == to &&
+	    (from = tmp = fcntl(to, F_DUPFD_CLOEXEC, to + 1)) == -1)
+		rc = errno;
+	if (rc == 0 && from != -1)
+		rc = posix_spawn_file_actions_adddup2(&fa, from, to);
+	if (rc == 0)
+		rc = posix_spawn_file_actions_addclosefrom_np(&fa,
+		    from != -1 ? to + 1 : 3);
+	sigemptyset(&def);
+	if (sigpipe_default)
+		sigaddset(&def, SIGPIPE);
+	if (rc == 0)
+		rc = posix_spawnattr_setsigdefault(&at, &def);
+	if (rc == 0)
+		rc = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF);
+	if (rc == 0)
+		rc = posix_spawn(&pid, path, &fa, &at, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	if (tmp != -1)
+		close(tmp);
+	if (rc != 0) {
+		errno = rc;
+		return -1;
+	}
+	return pid;
 }
 
 void

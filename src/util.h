@@ -8,6 +8,8 @@
 #ifndef OMG_UTIL_H
 #define OMG_UTIL_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,8 +44,14 @@ char	*buf_cstr(struct buf *);
 
 uint32_t	be32_get(const uint8_t *);
 void		be32_put(uint8_t *, uint32_t);
-/* In a child before exec: close every fd from first up. */
-void		close_from(int);
+/*
+ * Start path with argv (and this environment), with fd from as fd to
+ * (from -1: none) and no other fd above 2 (nor above to), SIGPIPE at its
+ * default with sigpipe_default.  posix_spawn:
+ * a process as large as the daemon is not copied to start it.  Its pid,
+ * or -1 with errno.
+ */
+pid_t		util_spawn(const char *, char *const[], int, int, int);
 
 /* Monotonic time in microseconds. */
 uint64_t	now_usec(void);

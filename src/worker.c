@@ -189,18 +189,12 @@ spawn(struct worker *w)
 		log_warn("socketpair");
 		return -1;
 	}
-	if ((pid = fork()) == -1) {
-		log_warn("fork");
+	/* Its end of the pair as WORKER_FD, and none of our other fds. */
+	if ((pid = util_spawn(w->self, argv, sv[1], WORKER_FD, 0)) == -1) {
+		log_warn("cannot start the search worker");
 		close(sv[0]);
 		close(sv[1]);
 		return -1;
-	}
-	if (pid == 0) {
-		if (dup2(sv[1], WORKER_FD) == -1)
-			_exit(1);
-		close_from(WORKER_FD + 1);
-		execv(w->self, argv);
-		_exit(1);
 	}
 	close(sv[1]);
 	(void)fcntl(sv[0], F_SETFL, O_NONBLOCK);
