@@ -117,6 +117,17 @@ check-asan:
 		LDFLAGS="$(LDFLAGS) $(SANFLAGS)" check
 	$(MAKE) clean
 
+# The suite built with ThreadSanitizer (clang): the daemon's threads
+# (task.c: a new generation read, pacman.conf on SIGHUP, the last
+# generation freed) against its loop.  A report fails the daemon's exit.
+TSANFLAGS = -fsanitize=thread -fno-omit-frame-pointer
+check-tsan:
+	$(MAKE) clean
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" $(MAKE) CC=clang \
+		CFLAGS="$(CFLAGS) $(TSANFLAGS)" LDFLAGS="$(LDFLAGS) $(TSANFLAGS)" \
+		check
+	$(MAKE) clean
+
 # The suite with every daemon under valgrind (tests/vg-omg).
 check-valgrind: omg $(UNIT) $(REPLAY)
 	OMG=$$(pwd)/tests/vg-omg prove tests/*.t
@@ -194,4 +205,4 @@ uninstall:
 		$(DESTDIR)$(MANPREFIX)/man5/omg.conf.5 \
 		$(DESTDIR)$(MANPREFIX)/man7/omg-protocol.7
 
-.PHONY: FORCE all bench check check-asan check-valgrind fuzz deps demo clean install uninstall
+.PHONY: FORCE all bench check check-asan check-tsan check-valgrind fuzz deps demo clean install uninstall

@@ -8,7 +8,7 @@
 # their order, and the daemon's memory stays where it was.  Checked by
 # answers and their order, never by a latency threshold (latencies and
 # loop_stall_max_us are printed).
-import os, shutil, subprocess, sys, tempfile, threading, time
+import os, shutil, signal, subprocess, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wire
@@ -118,6 +118,62 @@ try:
     time.sleep(0.2)
     r = call(s, {"id": 41, "op": "search", "query": ["^fire.*"]})
     ok(r.get("result", {}).get("total") == 3, "after a client left mid-search, a regex search is answered")
+
+    # A forced rebuild while pings and searches come: the new generation is
+    # read beside the loop and swapped in; every answer comes, in order,
+    # and the generation moves on by one.
+    gen0 = call(s, {"id": 60, "op": "status"})["result"]["cache"]["generation"]
+    stop, lat = threading.Event(), []
+    t = threading.Thread(target=pinger, args=(SOCK, stop, lat))
+    t.start()
+    c = wire.connect(SOCK, 60)
+    c.sendall(frame(enc({"id": 61, "op": "refresh"})))
+    got = []
+    for k in range(40):
+        s.sendall(frame(enc({"id": 100 + k, "op": "search", "query": ["fire"]})))
+        got.append(read_msg(s))
+        time.sleep(0.005)
+    while True:
+        m = read_msg(c)
+        if m is None or "result" in m or "error" in m:
+            break
+    c.close()
+    stop.set(); t.join()
+    ok([g.get("id") for g in got] == list(range(100, 140)) and
+       all(g.get("result", {}).get("total") == 3 for g in got),
+       "40 searches during a forced rebuild: all answered, in order, the same")
+    ok(m is not None and "result" in m, "the refresh is answered")
+    ok(len(lat) > 0 and all(x is not None for x in lat),
+       "every ping during the rebuild answered (%d)" % len(lat))
+    gen1 = call(s, {"id": 62, "op": "status"})["result"]["cache"]["generation"]
+    ok(gen1 == gen0 + 1, "the new generation is served (%d -> %d)" % (gen0, gen1))
+
+    # SIGHUP with an Include of 64 MB (a regular file: pacman reads it):
+    # pacman.conf is read beside the loop; pings go on meanwhile.
+    conf = tmp + "/fx/pacman.conf"
+    with open(tmp + "/big.conf", "w") as f:
+        line = "# " + "x" * 61 + "\n"
+        f.write(line * (64 * 1024 * 1024 // len(line)))
+    orig = open(conf).read()
+    with open(conf, "w") as f:
+        f.write(orig.replace("[options]\n", "[options]\nInclude = %s/big.conf\n" % tmp, 1))
+    stop, lat = threading.Event(), []
+    t = threading.Thread(target=pinger, args=(SOCK, stop, lat))
+    t.start()
+    daemon.send_signal(signal.SIGHUP)
+    for _ in range(300):
+        if "SIGHUP: reloaded" in open(tmp + "/daemon.log").read():
+            break
+        time.sleep(0.05)
+    stop.set(); t.join()
+    ok("SIGHUP: reloaded" in open(tmp + "/daemon.log").read(),
+       "SIGHUP with a 64 MB Include: reloaded")
+    ok(len(lat) > 0 and all(x is not None for x in lat),
+       "every ping while it was read answered (%d, max %.1f ms)" %
+       (len(lat), max([x for x in lat if x is not None] or [-1])))
+    with open(conf, "w") as f:
+        f.write(orig)
+    os.unlink(tmp + "/big.conf")
 
     # Cheap requests were never the worker's: the daemon's memory is its own.
     grew = rss_kib(daemon.pid) - base
