@@ -322,13 +322,7 @@ cache_path(const struct cache *c)
 int
 cache_fresh(struct cache *c, const char *stamp)
 {
-	char	*s;
-	int	 fresh;
-
-	s = db_meta_get(c, "stamp");
-	fresh = s != NULL && strcmp(s, stamp) == 0;
-	free(s);
-	return fresh;
+	return db_meta_is(c, "stamp", stamp);
 }
 
 /* "repo\tmessage\n..." -> repo, message, ... */
@@ -508,6 +502,16 @@ db_meta_get(struct cache *c, const char *key)
 		v = xstrdup((const char *)p_sqlite3_column_text(st, 0));
 	p_sqlite3_finalize(st);
 	return v;
+}
+
+int
+db_meta_is(struct cache *c, const char *key, const char *value)
+{
+	char	*s = db_meta_get(c, key);
+	int	 same = s != NULL && strcmp(s, value) == 0;
+
+	free(s);
+	return same;
 }
 
 /* Queries */

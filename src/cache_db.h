@@ -84,5 +84,7 @@ void		 db_bind_bytes(sqlite3_stmt *, int, const char *, size_t);
 size_t		 db_path_split(const char *, size_t);
 /* The meta value of key, allocated, or NULL. */
 char		*db_meta_get(struct cache *, const char *);
+/* 1 when the meta value of key is value (a stamp taken before). */
+int		 db_meta_is(struct cache *, const char *, const char *);
 
 #endif

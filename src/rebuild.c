@@ -387,7 +387,7 @@ rebuild(struct cache *c, const struct conf *conf, const char *adv,
 	struct strv		 problems = { 0 }, fproblems = { 0 };
 	struct buf		 pb = { 0 }, fpb = { 0 };
 	uint64_t		 t0 = now_usec();
-	char			*now = NULL, *fstamp, *old_fstamp, *old_fpb;
+	char			*now = NULL, *fstamp, *old_fpb;
 	int			 rc = -1, files_again;
 
 	(void)cache_info(c, &ci);
@@ -395,10 +395,8 @@ rebuild(struct cache *c, const struct conf *conf, const char *adv,
 	/* The .files databases change with pacman -Fy only: their three
 	   or four million paths are read again only then. */
 	fstamp = stamp_files(conf);
-	old_fstamp = db_meta_get(c, "files_stamp");
 	old_fpb = db_meta_get(c, "files_problems");
-	files_again = force || old_fstamp == NULL ||
-	    strcmp(old_fstamp, fstamp) != 0;
+	files_again = force || !db_meta_is(c, "files_stamp", fstamp);
 	memset(&fw, 0, sizeof(fw));
 	if (p_sqlite3_exec(c->db, "BEGIN IMMEDIATE; DELETE FROM pkg; "
 	    "DELETE FROM meta WHERE key NOT GLOB 'adv_*';"
@@ -409,7 +407,6 @@ rebuild(struct cache *c, const struct conf *conf, const char *adv,
 	    SQLITE_OK) {
 		db_seterr(err, errlen, c->db, "cannot start a rebuild");
 		free(fstamp);
-		free(old_fstamp);
 		free(old_fpb);
 		return -1;
 	}
@@ -497,7 +494,6 @@ rebuild(struct cache *c, const struct conf *conf, const char *adv,
 done:
 	free(now);
 	free(fstamp);
-	free(old_fstamp);
 	free(old_fpb);
 	strv_free(&problems);
 	strv_free(&fproblems);
@@ -508,16 +504,6 @@ done:
 	if (rc != CACHE_REBUILT)
 		p_sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
-}
-
-static int
-adv_fresh(struct cache *c, const char *astamp)
-{
-	char	*s = db_meta_get(c, "adv_stamp");
-	int	 fresh = s != NULL && strcmp(s, astamp) == 0;
-
-	free(s);
-	return fresh;
 }
 
 /*
@@ -585,7 +571,7 @@ cache_refresh(struct cache *c, const struct conf *conf, const char *adv,
 	}
 	stamp = stamp_dbs(conf);
 	if (!force && cache_fresh(c, stamp))
-		rc = adv_fresh(c, astamp) ? CACHE_FRESH :
+		rc = db_meta_is(c, "adv_stamp", astamp) ? CACHE_FRESH :
 		    readvise(c, adv, astamp, err, errlen);
 	else
 		rc = rebuild(c, conf, adv, astamp, stamp, force, progress, err,
@@ -918,11 +904,8 @@ static int
 advise(struct cache *c, const char *path, const char *astamp, int force,
     char *err, size_t errlen)
 {
-	char	*old = db_meta_get(c, "adv_stamp");
-	int	 again = force || old == NULL || strcmp(old, astamp) != 0;
-
-	free(old);
-	if (again && take_advisories(c, path, astamp, err, errlen) == -1)
+	if ((force || !db_meta_is(c, "adv_stamp", astamp)) &&
+	    take_advisories(c, path, astamp, err, errlen) == -1)
 		return -1;
 	if (write_audit(c) == -1)
 		return db_seterr(err, errlen, c->db, "cannot work out the audit");
