@@ -353,8 +353,7 @@ cache_info(struct cache *c, struct cache_info *ci)
 
 	memset(ci, 0, sizeof(*ci));
 	ci->adv_state = "missing";
-	if (p_sqlite3_prepare_v2(c->db, "SELECT key, value FROM meta UNION ALL"
-	    " SELECT 'adv_entries', count(*) FROM avg", -1, &st,
+	if (p_sqlite3_prepare_v2(c->db, "SELECT key, value FROM meta", -1, &st,
 	    NULL) != SQLITE_OK)
 		return -1;
 	while (p_sqlite3_step(st) == SQLITE_ROW) {

@@ -802,7 +802,11 @@ take_advisories(struct cache *c, const char *path, const char *astamp,
 			goto done;
 		}
 	}
-	if (meta_set(c->db, "adv_stamp", astamp, 0) ||
+	/* The AVGs kept, counted here once, not at every cache_info. */
+	if (p_sqlite3_exec(c->db, "INSERT OR REPLACE INTO meta SELECT"
+	    " 'adv_entries', count(*) FROM avg", NULL, NULL, NULL) !=
+	    SQLITE_OK ||
+	    meta_set(c->db, "adv_stamp", astamp, 0) ||
 	    meta_set(c->db, "adv_state", state, 0) ||
 	    meta_set(c->db, "adv_error", why, 0) ||
 	    (ok && meta_set(c->db, "adv_loaded_at", NULL,
