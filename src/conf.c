@@ -10,7 +10,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <glob.h>
 #include <stddef.h>
 #include <limits.h>
@@ -290,20 +289,15 @@ parse_file(struct parser *ps, const char *file, int depth)
 	size_t		 len;
 	int		 lineno = 0, rc = 0, fd;
 
-	/* Without blocking, and regular files only: Include = /dev/zero
-	   or a FIFO would hold the reader (the daemon, on SIGHUP) forever. */
-	if ((fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1 ||
-	    fstat(fd, &st) == -1) {
-		snprintf(ps->err, ps->errlen, "config file %s could not be "
-		    "read: %s", file, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
+	/* Include = /dev/zero or a FIFO would hold the reader forever. */
+	if ((fd = util_open_regular(file, &st)) == UTIL_NOT_REGULAR) {
 		snprintf(ps->err, ps->errlen, "config file %s is not a regular "
 		    "file", file);
-		close(fd);
+		return -1;
+	}
+	if (fd == -1) {
+		snprintf(ps->err, ps->errlen, "config file %s could not be "
+		    "read: %s", file, strerror(errno));
 		return -1;
 	}
 	if ((fp = fdopen(fd, "r")) == NULL) {

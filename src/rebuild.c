@@ -731,17 +731,13 @@ slurp(const char *path, size_t max, struct buf *b, char *why, size_t whylen)
 	ssize_t		 n;
 	int		 fd;
 
-	/* O_NONBLOCK: a FIFO put there must not hold the rebuilder. */
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1 ||
-	    fstat(fd, &st) == -1) {
-		snprintf(why, whylen, "%s", strerror(errno));
-		if (fd != -1)
-			close(fd);
+	if ((fd = util_open_regular(path, &st)) < 0) {
+		snprintf(why, whylen, "%s", fd == UTIL_NOT_REGULAR ?
+		    "not a regular file" : strerror(errno));
 		return -1;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_size > (off_t)max) {
-		snprintf(why, whylen, "%s", !S_ISREG(st.st_mode) ?
-		    "not a regular file" : "over 64 MiB");
+	if (st.st_size > (off_t)max) {
+		snprintf(why, whylen, "over %zu MiB", max >> 20);
 		close(fd);
 		return -1;
 	}
@@ -750,8 +746,10 @@ slurp(const char *path, size_t max, struct buf *b, char *why, size_t whylen)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 || b->len + (size_t)n > max) {
-			snprintf(why, whylen, "%s", n == -1 ? strerror(errno) :
-			    "over 64 MiB");
+			if (n == -1)
+				snprintf(why, whylen, "%s", strerror(errno));
+			else
+				snprintf(why, whylen, "over %zu MiB", max >> 20);
 			close(fd);
 			return -1;
 		}

@@ -1,6 +1,8 @@
 /*
  * util.c - checked allocation and byte buffers.
  */
+#include <sys/stat.h>
+
 #include <dlfcn.h>
 #include <signal.h>
 #include <spawn.h>
@@ -182,6 +184,26 @@ be32_get(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
 	    (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+int
+util_open_regular(const char *path, struct stat *st)
+{
+	int	fd, e;
+
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, st) == -1) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		close(fd);
+		return UTIL_NOT_REGULAR;
+	}
+	return fd;
 }
 
 pid_t

@@ -45,6 +45,15 @@ char	*buf_cstr(struct buf *);
 uint32_t	be32_get(const uint8_t *);
 void		be32_put(uint8_t *, uint32_t);
 /*
+ * Open path to read, without blocking, and only a regular file (a FIFO or
+ * a device there would hold the reader forever), *st filled: the fd, -1
+ * with errno, or UTIL_NOT_REGULAR.
+ */
+#define UTIL_NOT_REGULAR	(-2)
+struct stat;
+int		util_open_regular(const char *, struct stat *);
+
+/*
  * Start path with argv (and this environment), with fd from as fd to
  * (from -1: none) and no other fd above 2 (nor above to), SIGPIPE at its
  * default with sigpipe_default.  posix_spawn:
