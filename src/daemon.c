@@ -619,6 +619,16 @@ load_work(void *arg)
 
 static void	finish_child(struct daemon *, int);
 
+/* A new generation not read beforehand: the queries read it as they
+   come (the search worker too), from what is at the path now. */
+static void
+read_as_queries_come(struct daemon *d)
+{
+	query_reset(&d->query);
+	worker_restart(d->worker);
+	(void)follow_cache(d);	/* a damaged one was set aside */
+}
+
 /* In the thread: what the last generation held. */
 static void
 reap_work(void *arg)
@@ -678,9 +688,7 @@ load_done(void *arg)
 		log_warnx("%s; reading it as queries come", l->err);
 		query_reset(&l->q);
 		cache_close(l->cache);
-		query_reset(&d->query);
-		worker_restart(d->worker);
-		(void)follow_cache(d);	/* a damaged one was set aside */
+		read_as_queries_come(d);
 	}
 	l->cache = NULL;
 	finish_child(d, l->st);
@@ -706,9 +714,7 @@ child_cb(struct ev_loop *loop, ev_child *w, int revents)
 			return;
 		log_warnx("cannot start a thread; reading the new cache as "
 		    "queries come");
-		query_reset(&d->query);
-		worker_restart(d->worker);
-		(void)follow_cache(d);
+		read_as_queries_come(d);
 	}
 	finish_child(d, st);
 }
