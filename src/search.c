@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <locale.h>
 #include <regex.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,9 @@ struct term {
 	size_t	 lowerlen;
 	char	*need;		/* lower-case text every match holds, or NULL */
 	size_t	 needlen;
+	char	*lead;		/* lower-case text every match starts a line
+				   with ("^text..."), or NULL */
+	size_t	 leadlen;
 };
 
 /*
@@ -68,8 +72,12 @@ struct search {
 					   exact on every row */
 	struct term	*terms;
 	size_t		 nterms;
-	struct match	*m;
+	struct match	*m;		/* the matches that may be shown */
 	size_t		 n, cap;
+	size_t		 total;		/* every match */
+	size_t		 keep;		/* offset + limit: what may be shown */
+	int		 relevance;	/* sorted by rank after the scan */
+	size_t		 kept[RANK_OTHER + 1];	/* m's matches of each rank */
 };
 
 
@@ -187,20 +195,63 @@ search_required_run(const char *re)
 }
 
 /*
+ * The plain characters a regex anchored at its start ("^text...") must
+ * match first, in lower case; NULL when it does not start so, holds an
+ * alternation, or the text would be empty.  As for the required run, a
+ * character that may be absent ends the text before it, and "x+" ends
+ * it after x.
+ */
+static char *
+anchored_run(const char *re)
+{
+	const char	*p;
+
+	if (re[0] != '^' || strchr(re, '|') != NULL)
+		return NULL;
+	for (p = re + 1; isalnum((unsigned char)*p) || *p == '-' ||
+	    *p == '_'; p++) {
+		if (p[1] == '*' || p[1] == '?' || p[1] == '{')
+			break;
+		if (p[1] == '+') {
+			p++;
+			break;
+		}
+	}
+	if (p == re + 1)
+		return NULL;
+	return str_lower_ndup(re + 1, (size_t)(p - re - 1));
+}
+
+/*
+ * Can a regex term match the lower-case field f (which ends, with its
+ * NUL, where next begins)?  Not without its required run, nor, when it
+ * is anchored, unless a line of f starts with its lead (REG_NEWLINE: a
+ * '^' matches after each '\n'): regexec only runs where both are.
+ */
+static int
+holds(const struct term *t, const char *f, const char *next, int exact,
+    int lead)
+{
+	size_t		 len = (size_t)(next - f) - 1;
+	const char	*nl;
+
+	if (!exact)
+		return 1;
+	if (lead && t->lead != NULL && strncmp(f, t->lead, t->leadlen) != 0) {
+		for (nl = memchr(f, '\n', len); nl != NULL;
+		    nl = memchr(nl + 1, '\n', len - (size_t)(nl + 1 - f)))
+			if (strncmp(nl + 1, t->lead, t->leadlen) == 0)
+				break;
+		if (nl == NULL)
+			return 0;
+	}
+	return t->need == NULL || find(f, len, t->need, t->needlen) != NULL;
+}
+
+/*
  * Whether the term hits the name the way pacman decides it (regex, or the
  * term as plain case-sensitive text), then how well: RANK_OTHER for a miss.
  */
-/*
- * Can a regex term match the lower-case field f (which ends, with its
- * NUL, where next begins)?  Not without its required run: regexec only
- * runs where the run is.
- */
-static int
-holds(const struct term *t, const char *f, const char *next, int exact)
-{
-	return !exact || t->need == NULL || find(f, (size_t)(next - f) - 1,
-	    t->need, t->needlen) != NULL;
-}
 
 static int
 rank_name(const struct term *t, const struct image_row *r, int exact)
@@ -214,8 +265,11 @@ rank_name(const struct term *t, const struct image_row *r, int exact)
 		    t->lower, t->lowerlen)) == NULL)
 			return RANK_OTHER;
 		at = (size_t)(hit - r->lname);
-	} else if (!holds(t, r->lname, r->ldesc, exact))
-		/* Neither the regex nor the plain text can match. */
+	} else if (!holds(t, r->lname, r->ldesc, exact, 1) &&
+	    (t->lead == NULL || strchr(r->name, '^') == NULL ||
+	    !holds(t, r->lname, r->ldesc, exact, 0)))
+		/* Neither the regex nor the plain text can match (the
+		   text holds the '^' of a term with a lead). */
 		return RANK_OTHER;
 	else if (regexec(&t->re, r->name, 1, &rm, 0) == 0)
 		at = (size_t)rm.rm_so;
@@ -267,15 +321,21 @@ search_row(struct search *s, const struct image_row *r, size_t seq)
 			    r->lname), t->lower, t->lowerlen) != NULL)
 				continue;
 		} else if ((*r->desc != '\0' &&
-		    holds(t, r->ldesc, r->lprov, exact) &&
+		    holds(t, r->ldesc, r->lprov, exact, 1) &&
 		    regexec(&t->re, r->desc, 0, NULL, 0) == 0) ||
-		    (holds(t, r->lprov, r->lgroups, exact) &&
+		    (holds(t, r->lprov, r->lgroups, exact, 1) &&
 		    match_list(&t->re, r->provnames)) ||
-		    (holds(t, r->lgroups, r->lname + r->lowerlen, exact) &&
+		    (holds(t, r->lgroups, r->lname + r->lowerlen, exact, 1) &&
 		    match_list(&t->re, r->groups)))
 			continue;
 		return;
 	}
+	/* Only the first offset + limit can be shown: in scan order, or, by
+	   relevance, of each rank.  The rest are counted. */
+	s->total++;
+	if (s->relevance ? s->kept[rank] >= s->keep : s->n >= s->keep)
+		return;
+	s->kept[rank]++;
 	if (s->n == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 64;
 		s->m = xreallocarray(s->m, s->cap, sizeof(*s->m));
@@ -447,6 +507,9 @@ search_answer(struct query *q, const struct proto_req *req, struct buf *out)
 	}
 	memset(&s, 0, sizeof(s));
 	s.conf = q->conf;
+	s.relevance = req->sort == SORT_RELEVANCE;
+	s.keep = req->offset < SIZE_MAX - limit ? (size_t)req->offset + limit :
+	    SIZE_MAX;
 	/* pacman compiles and matches in the user's locale: so do we, in
 	   the one the client named (C when it named none). */
 	oldloc = uselocale(search_locale(q, req->locale, &s.clocale));
@@ -492,6 +555,9 @@ search_answer(struct query *q, const struct proto_req *req, struct buf *out)
 		if (s.terms[s.nterms].need != NULL)
 			s.terms[s.nterms].needlen =
 			    strlen(s.terms[s.nterms].need);
+		if ((s.terms[s.nterms].lead = anchored_run(w)) != NULL)
+			s.terms[s.nterms].leadlen =
+			    strlen(s.terms[s.nterms].lead);
 		s.nterms++;
 	}
 	if ((sn = snap_rows(q)) == NULL) {
@@ -529,10 +595,11 @@ search_answer(struct query *q, const struct proto_req *req, struct buf *out)
 		for (i = 0; i < sn->n; i++)
 			search_row(&s, &sn->v[i], i);
 	free(need);
-	if (req->sort == SORT_RELEVANCE && s.n > 1)
+	if (s.relevance && s.n > 1)
 		rank_sort(&s);
-	at = req->offset < s.n ? (size_t)req->offset : s.n;
-	shown = s.n - at < limit ? s.n - at : limit;
+	/* The kept matches, sorted, begin as all of them would. */
+	at = req->offset < s.total ? (size_t)req->offset : s.total;
+	shown = s.total - at < limit ? s.total - at : limit;
 	proto_enc_result(out, req->id);
 	start = out->len;
 	proto_enc_map(out, 2);
@@ -558,7 +625,7 @@ search_answer(struct query *q, const struct proto_req *req, struct buf *out)
 		}
 	}
 	proto_enc_str(out, "total");
-	proto_enc_uint(out, s.n);
+	proto_enc_uint(out, s.total);
 	snap_result_put(sn, key, out->data + start, out->len - start);
 done:
 	free(key);
@@ -568,6 +635,7 @@ done:
 			regfree(&s.terms[i].re);
 		free(s.terms[i].lower);
 		free(s.terms[i].need);
+		free(s.terms[i].lead);
 	}
 	free(s.m);
 	free(s.terms);

@@ -52,6 +52,11 @@ x{0}bash
 []x]xd
 firefoxx?
 zs{1,100}h
+^gnu
+^FIRE+
+^fire?x
+^x*d
+^sh$
 EOF
 cat > "$T/a19.queries" <<'EOF'
 linux
@@ -76,6 +81,14 @@ x{0}org
 lib+x
 gtk[23]
 ^py.*3$
+^x.*font
+^X.*FONT
+^opengl
+^kdepim$
+^LINUX
+^gtk[23]
+^lib3?2
+^py+
 EOF
 
 # check CONF SOCK QUERIES LABEL

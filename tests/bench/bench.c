@@ -393,6 +393,65 @@ scale(const char *sock, pid_t dpid)
 	return 0;
 }
 
+/* The throughput table: omg on sock, the echo server beside it. */
+static void
+tput_table(const char *sock, const char *echo_path, const struct req *info,
+    const struct req *mix)
+{
+	static const int clients[] = { 1, 4, 16 }, depths[] = { 1, 16 };
+	struct req	 echo_req = mkreq("echo", "ping", NULL, NULL, 0);
+	int		 c, d;
+
+	printf("\n%-30s %12s %12s %8s\n", "throughput (1 s each)", "echo req/s",
+	    "omg req/s", "x echo");
+	for (c = 0; c < 3; c++)
+		for (d = 0; d < 2; d++) {
+			double	ev, iv, mv;
+			char	label[64];
+
+			ev = tput(echo_path, &echo_req, 1, clients[c], depths[d]);
+			iv = tput(sock, info, 1, clients[c], depths[d]);
+			mv = tput(sock, mix, 4, clients[c], depths[d]);
+			snprintf(label, sizeof(label), "%2d clients x %2d info",
+			    clients[c], depths[d]);
+			printf("%-30s %12.0f %12.0f %8.2f\n", label, ev, iv,
+			    iv / ev);
+			snprintf(label, sizeof(label), "%2d clients x %2d mixed",
+			    clients[c], depths[d]);
+			printf("%-30s %12s %12.0f %8.2f\n", label, "", mv,
+			    mv / ev);
+		}
+}
+
+/* The mix of the throughput rows: info, ping, suggest, a cached search. */
+static void
+mkmix(struct req *info, struct req mix[4])
+{
+	mix[0] = *info = mkreq("info glibc", "info", "package", "glibc", 0);
+	mix[1] = mkreq("ping", "ping", NULL, NULL, 0);
+	mix[2] = mkreq("suggest fi", "suggest", "query", "fi", 0);
+	mix[3] = mkreq("search lib, repeated", "search", "query", "lib", 50);
+}
+
+/* bench --tput SOCK: the throughput table alone. */
+static int
+tput_only(const char *sock)
+{
+	struct req	 info, mix[4];
+	char		 echo_path[128];
+	pid_t		 echo;
+
+	snprintf(echo_path, sizeof(echo_path), "%s.echo", sock);
+	echo = echo_server(echo_path);
+	usleep(100000);
+	mkmix(&info, mix);
+	tput_table(sock, echo_path, &info, mix);
+	kill(echo, SIGTERM);
+	waitpid(echo, NULL, 0);
+	unlink(echo_path);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -402,13 +461,14 @@ main(int argc, char **argv)
 	char		 echo_path[128];
 	double		 e50, e99, p50, p99;
 	pid_t		 echo, dpid;
-	int		 nops = 0, i, pinned, c, d;
-	static const int clients[] = { 1, 4, 16 }, depths[] = { 1, 16 };
+	int		 nops = 0, i, pinned;
 
 	if (argc > 3 && strcmp(argv[1], "--exec") == 0)
 		return exec_median(atoi(argv[2]), argv + 3);
 	if (argc == 4 && strcmp(argv[1], "--scale") == 0)
 		return scale(argv[2], (pid_t)atol(argv[3]));
+	if (argc == 3 && strcmp(argv[1], "--tput") == 0)
+		return tput_only(argv[2]);
 	if (argc != 3) {
 		fprintf(stderr, "usage: bench DAEMON-SOCKET DAEMON-PID\n");
 		return 2;
@@ -419,8 +479,9 @@ main(int argc, char **argv)
 	usleep(100000);
 
 	echo_req = mkreq("echo", "ping", NULL, NULL, 0);
+	mkmix(&info, mix);
 	ops[nops++] = mkreq("ping", "ping", NULL, NULL, 0);
-	ops[nops++] = info = mkreq("info glibc", "info", "package", "glibc", 0);
+	ops[nops++] = info;
 	ops[nops++] = mkreq("status", "status", NULL, NULL, 0);
 	ops[nops++] = mkreq("suggest fi", "suggest", "query", "fi", 0);
 	ops[nops++] = mkreq("search lib, repeated", "search", "query", "lib",
@@ -473,29 +534,7 @@ main(int argc, char **argv)
 	pin(echo, -1);
 	pin(dpid, -1);
 
-	mix[0] = info;
-	mix[1] = ops[0];
-	mix[2] = ops[3];
-	mix[3] = ops[5];
-	printf("\n%-30s %12s %12s %8s\n", "throughput (1 s each)", "echo req/s",
-	    "omg req/s", "x echo");
-	for (c = 0; c < 3; c++)
-		for (d = 0; d < 2; d++) {
-			double	ev, iv, mv;
-			char	label[64];
-
-			ev = tput(echo_path, &echo_req, 1, clients[c], depths[d]);
-			iv = tput(argv[1], &info, 1, clients[c], depths[d]);
-			mv = tput(argv[1], mix, 4, clients[c], depths[d]);
-			snprintf(label, sizeof(label), "%2d clients x %2d info",
-			    clients[c], depths[d]);
-			printf("%-30s %12.0f %12.0f %8.2f\n", label, ev, iv,
-			    iv / ev);
-			snprintf(label, sizeof(label), "%2d clients x %2d mixed",
-			    clients[c], depths[d]);
-			printf("%-30s %12s %12.0f %8.2f\n", label, "", mv,
-			    mv / ev);
-		}
+	tput_table(argv[1], echo_path, &info, mix);
 	kill(echo, SIGTERM);
 	waitpid(echo, NULL, 0);
 	unlink(echo_path);
