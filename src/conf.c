@@ -438,6 +438,7 @@ static const struct {
 	{ "search_cpu_max", S(search_cpu_max), 2, 0.05, 3600, 0 },
 	{ "search_memory_max", S(search_memory_max), 1024.0 * 1024 * 1024,
 	    64.0 * 1024 * 1024, 1024.0 * 1024 * 1024 * 1024, 1 },
+	{ "search_loop_rows", S(search_loop_rows), 4096, 0, 1e9, 1 },
 };
 
 #undef S

@@ -61,6 +61,8 @@ struct settings {
 	double	search_cpu_max;		/* seconds of CPU for one regex
 					   search (or a batch holding one) */
 	double	search_memory_max;	/* bytes the search worker may map */
+	double	search_loop_rows;	/* rows a search may look at on the
+					   loop; more: the search worker */
 };
 
 void	settings_default(struct settings *);

@@ -222,6 +222,7 @@ load_settings(struct daemon *d, int explicit)
 	d->slim.burst = s.rate_burst;
 	d->search_cpu = s.search_cpu_max;
 	d->search_mem = s.search_memory_max;
+	d->query.loop_rows = (size_t)s.search_loop_rows;
 }
 
 /* The rebuilder's side of the progress pipe: "done total stage\n". */

@@ -218,22 +218,24 @@ dispatch(struct query *q, const struct proto_req *req, struct buf *out)
 /*
  * Does the request's cost depend on what it asks: a search with a term
  * that is a regular expression (regcomp and regexec can take any time
- * and memory), alone or in a batch?
+ * and memory), alone or in a batch?  With q (the daemon's), also a search
+ * that would look at more rows than its loop may.
  */
 static int
-costly(const struct proto_req *req)
+costly(const struct query *q, const struct proto_req *req)
 {
 	size_t	i;
 
 	if (req->op == OP_BATCH) {
 		for (i = 0; i < req->nsub; i++)
-			if (req->sub[i].err == 0 && costly(&req->sub[i]))
+			if (req->sub[i].err == 0 && costly(q, &req->sub[i]))
 				return 1;
 		return 0;
 	}
 	if (req->op == OP_FILES)
 		return req->files.regex;
-	return req->op == OP_SEARCH && search_costly(req);
+	return req->op == OP_SEARCH && (search_costly(req) ||
+	    (q != NULL && search_heavy(q, req)));
 }
 
 int
@@ -243,7 +245,7 @@ query_costly(const uint8_t *p, size_t len)
 	int			c;
 
 	proto_req_decode(p, len, &proto_req_limits, &req);
-	c = req.err == 0 && costly(&req);
+	c = req.err == 0 && costly(NULL, &req);
 	proto_req_free(&req);
 	return c;
 }
@@ -268,7 +270,7 @@ query_frame(struct query *q, const uint8_t *p, size_t len, struct buf *out,
 		proto_req_free(&req);
 		return QUERY_SUBSCRIBE;
 	}
-	if (req.err == 0 && q->offload && costly(&req)) {
+	if (req.err == 0 && q->offload && costly(q, &req)) {
 		proto_req_free(&req);
 		return QUERY_WORKER;
 	}

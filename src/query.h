@@ -31,6 +31,8 @@ struct query {
 	size_t			 nlocales;
 	int			 offload;	/* searches with a regex are the
 						   caller's (the daemon's worker) */
+	size_t			 loop_rows;	/* with offload: so are those
+						   that would look at more rows */
 	int			 defer;		/* refresh and subscribe are
 						   the caller's (the daemon) */
 	/* The daemon's: the cache cannot be read; the advisories file

@@ -474,6 +474,63 @@ search_locale(struct query *q, const char *name, int *clocale)
 	return loc;
 }
 
+/* The answer cache's key of a search: every parameter, each term with
+   its length.  Caller frees. */
+static char *
+result_key(const struct proto_req *req)
+{
+	struct buf	 kb = { 0 };
+	char		*key;
+	size_t		 j;
+
+	buf_printf(&kb, "%d %zu %llu %s", (int)req->sort,
+	    req->limit ? req->limit : SEARCH_LIMIT,
+	    (unsigned long long)req->offset,
+	    req->locale != NULL ? req->locale : "C");
+	for (j = 0; j < req->nterms; j++)
+		buf_printf(&kb, " %zu:%s", strlen(req->terms[j]),
+		    req->terms[j]);
+	key = xstrdup(buf_cstr(&kb));
+	buf_free(&kb);
+	return key;
+}
+
+int
+search_heavy(const struct query *q, const struct proto_req *req)
+{
+	struct query_snap	*sn = q->snap;
+	const char		**need;
+	char			*key;
+	size_t			 j, nneed = 0, rows;
+	int			 clocale;
+
+	/* Only over a generation read beforehand, and not answered yet. */
+	if (sn == NULL || !sn->have_rows || sn->tri == NULL ||
+	    search_costly(req))
+		return 0;
+	key = result_key(req);
+	if (snap_result_get(sn, key) != NULL) {
+		free(key);
+		return 0;
+	}
+	free(key);
+	/* Literal ASCII terms (else costly): the index's lists bound the
+	   rows each narrows to; shorter terms narrow nothing. */
+	need = xcalloc(req->nterms + 1, sizeof(*need));
+	for (j = 0; j < req->nterms; j++)
+		if (strlen(req->terms[j]) >= TRIGRAM_MIN)
+			need[nneed++] = str_lower_dup(req->terms[j]);
+	rows = nneed > 0 ? trigram_bound(sn->tri, need, nneed) : sn->n;
+	for (j = 0; j < nneed; j++)
+		free((char *)need[j]);
+	free(need);
+	clocale = req->locale == NULL || strcmp(req->locale, "C") == 0 ||
+	    strcmp(req->locale, "POSIX") == 0;
+	if (!clocale)
+		rows += sn->nnonascii;
+	return rows > q->loop_rows;
+}
+
 void
 search_answer(struct query *q, const struct proto_req *req, struct buf *out)
 {
@@ -481,7 +538,6 @@ search_answer(struct query *q, const struct proto_req *req, struct buf *out)
 	const struct buf	*hit;
 	struct search		 s;
 	const char		**need;
-	struct buf		 kb = { 0 };
 	locale_t		 oldloc;
 	char			*w, msg[300], *key;
 	uint32_t		*cand;
@@ -490,15 +546,7 @@ search_answer(struct query *q, const struct proto_req *req, struct buf *out)
 	int			 rc;
 
 	limit = req->limit ? req->limit : SEARCH_LIMIT;
-	/* The key: every parameter, each term with its length. */
-	buf_printf(&kb, "%d %zu %llu %s", (int)req->sort, limit,
-	    (unsigned long long)req->offset,
-	    req->locale != NULL ? req->locale : "C");
-	for (j = 0; j < req->nterms; j++)
-		buf_printf(&kb, " %zu:%s", strlen(req->terms[j]),
-		    req->terms[j]);
-	key = xstrdup(buf_cstr(&kb));
-	buf_free(&kb);
+	key = result_key(req);
 	if ((hit = snap_result_get(snap_get(q), key)) != NULL) {
 		proto_enc_result(out, req->id);
 		buf_add(out, hit->data, hit->len);

@@ -17,6 +17,12 @@ void	 search_answer(struct query *, const struct proto_req *,
  * regex, or not ASCII (the daemon's worker answers those). */
 int	 search_costly(const struct proto_req *);
 /*
+ * Whether a search would look at more rows than the daemon's loop may
+ * (the daemon's worker answers those): not for a generation not read
+ * beforehand, nor for an answer kept.
+ */
+int	 search_heavy(const struct query *, const struct proto_req *);
+/*
  * The locale named (LC_CTYPE, LC_COLLATE), loaded once and kept; C for
  * NULL or a name this machine lacks.  *clocale is 1 for C and POSIX.
  */

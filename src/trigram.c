@@ -218,28 +218,52 @@ intersect(const struct trigram *ix, uint32_t b, uint32_t *a, size_t *na)
 	*na = k;
 }
 
+/* The bucket of the shortest list of the strings' trigrams; *min its
+   length in bytes, (size_t)-1 when there is no trigram. */
+static uint32_t
+shortest(const struct trigram *ix, const char *const *s, size_t k,
+    size_t *min)
+{
+	const unsigned char	*p;
+	uint32_t		 b, best = 0;
+	size_t			 i, j, len;
+
+	*min = (size_t)-1;
+	for (i = 0; i < k; i++) {
+		p = (const unsigned char *)s[i];
+		len = strlen(s[i]);
+		for (j = 0; j + 3 <= len; j++) {
+			b = bucket(p + j);
+			if (ix->start[b + 1] - ix->start[b] < *min) {
+				*min = ix->start[b + 1] - ix->start[b];
+				best = b;
+			}
+		}
+	}
+	return best;
+}
+
+size_t
+trigram_bound(const struct trigram *ix, const char *const *s, size_t k)
+{
+	size_t	min;
+
+	(void)shortest(ix, s, k, &min);
+	return min;
+}
+
 uint32_t *
 trigram_find(const struct trigram *ix, const char *const *s, size_t k,
     size_t *n)
 {
 	const unsigned char	*p;
 	struct cursor		 c;
-	uint32_t		*out, b, best = 0;
-	size_t			 i, j, len, min = (size_t)-1;
+	uint32_t		*out, b, best;
+	size_t			 i, j, len, min;
 	int64_t			 r;
 
 	/* The shortest list first: the rest can only remove rows. */
-	for (i = 0; i < k; i++) {
-		p = (const unsigned char *)s[i];
-		len = strlen(s[i]);
-		for (j = 0; j + 3 <= len; j++) {
-			b = bucket(p + j);
-			if (ix->start[b + 1] - ix->start[b] < min) {
-				min = ix->start[b + 1] - ix->start[b];
-				best = b;
-			}
-		}
-	}
+	best = shortest(ix, s, k, &min);
 	*n = 0;
 	if (min == (size_t)-1)
 		return xcalloc(1, sizeof(*out));

@@ -37,6 +37,13 @@ void		 trigram_save(const struct trigram *, struct buf *);
 struct trigram	*trigram_load(const uint8_t *, size_t);
 
 /*
+ * At most how many rows trigram_find would give for the k strings s[]
+ * (each at least TRIGRAM_MIN bytes), without reading a list: their
+ * shortest list's length in bytes.
+ */
+size_t		 trigram_bound(const struct trigram *, const char *const *,
+		    size_t);
+/*
  * The rows that may contain every one of the k strings s[] (each at least
  * TRIGRAM_MIN bytes), ascending, in a new array of *n (caller frees).
  */

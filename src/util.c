@@ -212,7 +212,7 @@ util_spawn(const char *path, char *const argv[], int from, int to,
 {
 	posix_spawn_file_actions_t	 fa;
 	posix_spawnattr_t		 at;
-	sigset_t			 def;
+	sigset_t			 def, none;
 	pid_t				 pid;
 	int				 rc, tmp = -1;
 
@@ -239,8 +239,13 @@ util_spawn(const char *path, char *const argv[], int from, int to,
 		sigaddset(&def, SIGPIPE);
 	if (rc == 0)
 		rc = posix_spawnattr_setsigdefault(&at, &def);
+	/* No signal blocked, whichever thread of ours spawns it. */
+	sigemptyset(&none);
 	if (rc == 0)
-		rc = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF);
+		rc = posix_spawnattr_setsigmask(&at, &none);
+	if (rc == 0)
+		rc = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF |
+		    POSIX_SPAWN_SETSIGMASK);
 	if (rc == 0)
 		rc = posix_spawn(&pid, path, &fa, &at, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);

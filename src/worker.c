@@ -25,6 +25,7 @@
 #include "cache.h"
 #include "conf.h"
 #include "log.h"
+#include "task.h"
 #include "worker.h"
 
 #define WORKER_FD	3	/* the worker's end of the socketpair */
@@ -56,6 +57,13 @@ struct worker {
 	int		 busy;		/* queue[head] is in the worker */
 	ev_tstamp	 started;	/* when it went in */
 	int		 stale;		/* a new generation: replace it */
+	/* Started beside the loop: posix_spawn holds its caller until the
+	   exec (1-4 ms of a 50 MB daemon). */
+	struct task	*spawner;
+	int		 spawning;
+	pid_t		 sp_pid;	/* the thread's: the new worker, or -1 */
+	int		 sp_fd, sp_errno;
+	const char	*sp_what;	/* what failed */
 };
 
 static void	next(struct worker *);
@@ -173,39 +181,84 @@ watchdog_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	next(w);
 }
 
-static int
-spawn(struct worker *w)
+/* In the spawner's thread (or on the loop when no thread starts): the
+   process and its socket, or sp_pid -1, sp_what and sp_errno. */
+static void
+spawn_work(void *arg)
 {
+	struct worker	*w = arg;
 	char		 cpu[32], mem[32];
 	char		*argv[] = { w->self, "--search-worker", "--config",
 			    w->conf_path, "--cache", w->cache_path, "--cpu",
 			    cpu, "--memory", mem, NULL };
 	int		 sv[2];
-	pid_t		 pid;
 
 	snprintf(cpu, sizeof(cpu), "%g", w->cpu_max);
 	snprintf(mem, sizeof(mem), "%.0f", w->mem_max);
+	w->sp_pid = -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
-		log_warn("socketpair");
-		return -1;
+		w->sp_errno = errno;
+		w->sp_what = "socketpair";
+		return;
 	}
 	/* Its end of the pair as WORKER_FD, and none of our other fds. */
-	if ((pid = util_spawn(w->self, argv, sv[1], WORKER_FD, 0)) == -1) {
-		log_warn("cannot start the search worker");
+	if ((w->sp_pid = util_spawn(w->self, argv, sv[1], WORKER_FD,
+	    0)) == -1) {
+		w->sp_errno = errno;
+		w->sp_what = "cannot start the search worker";
 		close(sv[0]);
 		close(sv[1]);
-		return -1;
+		return;
 	}
 	close(sv[1]);
 	(void)fcntl(sv[0], F_SETFL, O_NONBLOCK);
-	w->pid = pid;
-	w->fd = sv[0];
-	w->stale = 0;
+	w->sp_fd = sv[0];
+}
+
+/* On the loop: take the new worker, or refuse the request it was for. */
+static void
+spawn_done(void *arg)
+{
+	struct worker	*w = arg;
+
+	w->spawning = 0;
+	if (w->sp_pid == -1) {
+		log_warnx("%s: %s", w->sp_what, strerror(w->sp_errno));
+		if (w->n > 0 && !w->busy) {
+			refuse(w, &w->queue[w->head], PROTO_E_INTERNAL,
+			    "cannot start the search worker");
+			pop(w);
+		}
+		next(w);
+		return;
+	}
+	if (w->stale) {
+		/* Started before a new generation (or pacman.conf). */
+		kill(w->sp_pid, SIGKILL);
+		close(w->sp_fd);
+		next(w);
+		return;
+	}
+	w->pid = w->sp_pid;
+	w->fd = w->sp_fd;
 	ev_io_init(&w->io, read_cb, w->fd, EV_READ);
 	w->io.data = w;
 	ev_io_start(w->loop, &w->io);
 	/* libev's default loop reaps every child on SIGCHLD. */
-	return 0;
+	next(w);
+}
+
+/* Start a worker beside the loop; spawn_done goes on.  On the loop when
+   no thread starts. */
+static void
+spawn(struct worker *w)
+{
+	w->spawning = 1;
+	w->stale = 0;
+	if (task_start(w->spawner, w) == 0)
+		return;
+	spawn_work(w);
+	spawn_done(w);
 }
 
 /* Send the next waiting request, starting a worker if there is none. */
@@ -217,13 +270,11 @@ next(struct worker *w)
 	size_t		 off = 0;
 	uint8_t		 hdr[4];
 
-	while (!w->busy && w->n > 0) {
+	while (!w->busy && !w->spawning && w->n > 0) {
 		j = &w->queue[w->head];
-		if (w->pid == 0 && spawn(w) == -1) {
-			refuse(w, j, PROTO_E_INTERNAL, "cannot start the "
-			    "search worker");
-			pop(w);
-			continue;
+		if (w->pid == 0) {
+			spawn(w);	/* next again when it has */
+			return;
 		}
 		/* One request at a time, small: the socket takes it whole
 		   (a worker that cannot, has died: read_cb says so). */
@@ -270,6 +321,7 @@ worker_new(struct ev_loop *loop, const char *self, const char *conf_path,
 	w->done = done;
 	w->arg = arg;
 	w->fd = -1;
+	w->spawner = task_new(loop, spawn_work, spawn_done, w);
 	ev_init(&w->watchdog, watchdog_cb);
 	w->watchdog.data = w;
 	return w;
@@ -334,8 +386,9 @@ worker_cancel(struct worker *w, uint64_t serial)
 void
 worker_restart(struct worker *w)
 {
-	if (w->busy)
-		w->stale = 1;	/* after the answer it is working on */
+	if (w->busy || w->spawning)
+		w->stale = 1;	/* after the answer it is working on, or
+				   when it has started */
 	else
 		stop(w);
 }
@@ -345,6 +398,11 @@ worker_free(struct worker *w)
 {
 	if (w == NULL)
 		return;
+	task_free(w->spawner);		/* waits for one starting */
+	if (w->spawning && w->sp_pid != -1) {
+		kill(w->sp_pid, SIGKILL);
+		close(w->sp_fd);
+	}
 	stop(w);
 	while (w->n > 0)
 		pop(w);

@@ -132,6 +132,17 @@ check() {
 start_daemon "$CONF" fx
 check "$CONF" "$T/fx.sock" "$T/fx.queries" fx
 
+# The same through the search worker: with search_loop_rows = 0 every
+# uncached search goes there (at 100,000 packages a common word does;
+# 51-stall.t checks that they do).
+echo "search_loop_rows = 0" > "$T/rows.conf"
+"$OMG" --daemon --socket "$T/rows.sock" --config "$CONF" --cache "$T/rows.db" \
+    --omg-conf "$T/rows.conf" 2>>"$T/rows.log" &
+_pids="$_pids $!"
+i=0
+while [ $i -lt 200 ] && ! [ -S "$T/rows.sock" ]; do sleep 0.05; i=$((i + 1)); done
+check "$CONF" "$T/rows.sock" "$T/fx.queries" fxw
+
 # Relevance: exact name first, then prefix, then word, then the rest.
 "$OMG" --socket "$T/fx.sock" search -q fire > "$T/got"
 printf 'firefox\nfirefox-i18n-de\nfirefox-i18n-fr\n' > "$T/want"

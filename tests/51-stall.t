@@ -189,6 +189,55 @@ try:
     err = p.stderr.decode().strip()
     ok(p.returncode == 2 and "too expensive" in err and err.count("\n") == 0,
        "embedded: exit 2 and one line (%s)" % err)
+    # Searches that would look at more rows than search_loop_rows (0 here:
+    # every uncached one) go to the worker like regexes: the same answers
+    # as from the loop, in request order on a connection, pings between
+    # answered, the daemon's memory its own.
+    with open(tmp + "/rows.conf", "w") as f:
+        f.write("search_loop_rows = 0\nsearch_cpu_max = 0.5\n")
+    SOCK2 = tmp + "/rows.sock"
+    daemon2 = subprocess.Popen([OMG, "--daemon", "--socket", SOCK2, "--config",
+                                tmp + "/fx/pacman.conf", "--cache", tmp + "/c2.db",
+                                "--omg-conf", tmp + "/rows.conf"],
+                               stderr=open(tmp + "/daemon2.log", "w"))
+    try:
+        for _ in range(200):
+            if os.path.exists(SOCK2): break
+            time.sleep(0.05)
+        s2 = wire.connect(SOCK2)
+        ok(call(s2, {"id": 1, "op": "ping"}).get("result") == "pong", "a daemon with search_loop_rows = 0 is up")
+        base2 = rss_kib(daemon2.pid)
+        terms = [["e"], ["fire"], ["lib", "c"], [""], ["web", "browser"], ["nomatchxyz"]]
+        reqs = []
+        for k, t in enumerate(terms):
+            reqs.append({"id": 200 + 2 * k, "op": "search", "query": t, "limit": 1000})
+            reqs.append({"id": 201 + 2 * k, "op": "ping"})
+        reqs.append({"id": 299, "op": "search", "query": [BACKTRACK]})
+        reqs.append({"id": 300, "op": "info", "package": "glibc"})
+        s2.sendall(b"".join(frame(enc(q)) for q in reqs))
+        got = [read_msg(s2) for _ in reqs]
+        ok([g.get("id") for g in got] == [q["id"] for q in reqs],
+           "search_loop_rows = 0, pipelined: answers in request order")
+        ok(all(got[2 * k + 1].get("result") == "pong" for k in range(len(terms))),
+           "and each ping between the searches answered")
+        same = all(got[2 * k].get("result") ==
+                   call(s, {"id": 1, "op": "search", "query": t, "limit": 1000}).get("result")
+                   for k, t in enumerate(terms))
+        ok(same, "the worker's answers are the loop's (%d searches)" % len(terms))
+        ok(got[-2].get("error", {}).get("code") == -1005 and "result" in got[-1],
+           "a costly search among them: -1005, and the info after it answered")
+        r = call(s2, {"id": 301, "op": "search", "query": ["fire"], "limit": 1000})
+        ok(r.get("result") == got[2].get("result"), "asked again: the same answer")
+        # (The costly one ended the worker; that search started another.)
+        r = subprocess.run(["pgrep", "-f", "search-worker.*" + tmp + "/c2.db"],
+                           stdout=subprocess.PIPE)
+        ok(r.returncode == 0, "the searches went to the search worker")
+        grew = rss_kib(daemon2.pid) - base2
+        ok(grew < 16 * 1024, "daemon RSS grew %d KiB" % grew)
+        s2.close()
+    finally:
+        daemon2.terminate()
+        ok(daemon2.wait(timeout=10) == 0, "clean exit (search_loop_rows = 0)")
     s.close()
     daemon.terminate()
     ok(daemon.wait(timeout=10) == 0, "clean exit")
