@@ -40,18 +40,22 @@ def pinger(sock, stop, out):
             out.append(None)
         time.sleep(0.05)
 
+def start(sock, cache, conf, log):
+    """A daemon on the fixture with omg.conf conf, up when its socket is."""
+    d = subprocess.Popen([OMG, "--daemon", "--socket", sock, "--config",
+                          tmp + "/fx/pacman.conf", "--cache", cache,
+                          "--omg-conf", conf], stderr=open(log, "w"))
+    for _ in range(200):
+        if os.path.exists(sock): break
+        time.sleep(0.05)
+    return d
+
 try:
     wire.fixture(tmp)
     SOCK = tmp + "/omg.sock"
     with open(tmp + "/omg.conf", "w") as f:
         f.write("search_cpu_max = 0.5\nsearch_memory_max = 268435456\n")
-    daemon = subprocess.Popen([OMG, "--daemon", "--socket", SOCK, "--config",
-                               tmp + "/fx/pacman.conf", "--cache", tmp + "/c.db",
-                               "--omg-conf", tmp + "/omg.conf"],
-                              stderr=open(tmp + "/daemon.log", "w"))
-    for _ in range(200):
-        if os.path.exists(SOCK): break
-        time.sleep(0.05)
+    daemon = start(SOCK, tmp + "/c.db", tmp + "/omg.conf", tmp + "/daemon.log")
     s = wire.connect(SOCK)
     ok(call(s, {"id": 1, "op": "ping"}).get("result") == "pong", "daemon is up")
     base = rss_kib(daemon.pid)
@@ -196,14 +200,8 @@ try:
     with open(tmp + "/rows.conf", "w") as f:
         f.write("search_loop_rows = 0\nsearch_cpu_max = 0.5\n")
     SOCK2 = tmp + "/rows.sock"
-    daemon2 = subprocess.Popen([OMG, "--daemon", "--socket", SOCK2, "--config",
-                                tmp + "/fx/pacman.conf", "--cache", tmp + "/c2.db",
-                                "--omg-conf", tmp + "/rows.conf"],
-                               stderr=open(tmp + "/daemon2.log", "w"))
+    daemon2 = start(SOCK2, tmp + "/c2.db", tmp + "/rows.conf", tmp + "/daemon2.log")
     try:
-        for _ in range(200):
-            if os.path.exists(SOCK2): break
-            time.sleep(0.05)
         s2 = wire.connect(SOCK2)
         ok(call(s2, {"id": 1, "op": "ping"}).get("result") == "pong", "a daemon with search_loop_rows = 0 is up")
         base2 = rss_kib(daemon2.pid)
