@@ -153,6 +153,7 @@ struct daemon {
 	struct task	*load;		/* reads a new generation */
 	struct load	 loading;
 	struct task	*reap;		/* frees the last generation */
+	int		 prepared;	/* the first generation: query_prepare's */
 	struct reap	 reaping;
 	struct task	*hup;		/* reads pacman.conf again */
 	struct reconf	 reconf;
@@ -628,6 +629,15 @@ read_as_queries_come(struct daemon *d)
 	query_reset(&d->query);
 	worker_restart(d->worker);
 	(void)follow_cache(d);	/* a damaged one was set aside */
+}
+
+/* In a thread, before serving: the first generation. */
+static void
+prepare_work(void *arg)
+{
+	struct daemon	*d = arg;
+
+	d->prepared = query_prepare(&d->query);
 }
 
 /* In the thread: what the last generation held. */
@@ -1360,8 +1370,10 @@ daemon_main(const struct opts *o, int argc, char **argv)
 	stamp = stamp_dbs(d.conf);
 	set_state(&d, cache_fresh(d.cache, stamp) ? "fresh" : "stale");
 	free(stamp);
-	/* What the first queries read, read before there are any. */
-	if (query_prepare(&d.query) == -1)
+	/* What the first queries read, read before there are any (in a
+	   thread, as every later generation: see task_run). */
+	task_run(prepare_work, &d);
+	if (d.prepared == -1)
 		log_warnx("cannot read the cache %s yet", d.cache_path);
 	d.load = task_new(d.loop, load_work, load_done, &d);
 	d.hup = task_new(d.loop, hup_work, hup_done, &d);

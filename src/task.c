@@ -90,3 +90,30 @@ task_free(struct task *t)
 	ev_async_stop(t->loop, &t->ended);
 	free(t);
 }
+
+struct once {
+	task_fn	 work;
+	void	*arg;
+};
+
+static void *
+run_once(void *arg)
+{
+	struct once	*o = arg;
+
+	o->work(o->arg);
+	return NULL;
+}
+
+void
+task_run(task_fn work, void *arg)
+{
+	struct once	o = { work, arg };
+	pthread_t	th;
+
+	if (pthread_create(&th, NULL, run_once, &o) != 0) {
+		work(arg);
+		return;
+	}
+	pthread_join(th, NULL);
+}

@@ -21,5 +21,12 @@ int		 task_start(struct task *, void *);
 int		 task_busy(const struct task *);
 /* Wait for a running one (its done is not called), and free.  NULL: no-op. */
 void		 task_free(struct task *);
+/*
+ * Run work(arg) in a thread and wait for it (here when no thread
+ * starts): what it allocates lives in that thread's malloc arena, not
+ * the caller's, so freeing it later beside the loop never holds the
+ * loop's arena lock.
+ */
+void		 task_run(task_fn, void *);
 
 #endif
