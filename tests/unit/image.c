@@ -39,7 +39,8 @@ main(void)
 	struct image_row	*v, *w;
 	struct trigram		*ix;
 	const char		**text;
-	size_t			*len, n, i, j, k, nc, bad = 0, miss = 0;
+	size_t			*len, n, i, j, k, nc, bad = 0, miss = 0,
+				 under = 0;
 	uint32_t		*cand, want[600];
 	char			 name[64], desc[128], *big;
 
@@ -137,14 +138,21 @@ main(void)
 			}
 			for (l = 1; l < nc; l++)
 				miss += cand[l - 1] >= cand[l];
+			under += trigram_bound(ix, qs, 1) < nc;
 			free(cand);
 		}
 	ok(miss == 0, "100 queries: every match among the candidates, "
 	    "candidates ascending");
+	ok(under == 0, "100 queries: trigram_bound never under the "
+	    "candidates");
 	{
 		const char	*qs[2] = { "lib", "x11-apps" };
 
 		cand = trigram_find(ix, qs, 2, &nc);
+		ok(trigram_bound(ix, qs, 2) >= nc &&
+		    trigram_bound(ix, qs, 2) < n,
+		    "two strings: bound %zu, at least the candidates, under "
+		    "the rows", trigram_bound(ix, qs, 2));
 		for (i = 0, k = 0; i < n; i++)
 			k += (strstr(w[i].lname, "lib") ||
 			    strstr(w[i].ldesc, "lib") ||
