@@ -251,6 +251,7 @@ daemon_rebuild_main(int argc, char **argv)
 	size_t		 j;
 	int		 i, force = 0, rc, check = 0;
 	const char	*cpath = NULL, *kpath = NULL, *apath = NULL;
+	char		*adef = NULL;
 	uint64_t	 t0 = now_usec();
 	struct cache_progress	 pr = { tell_progress, NULL };
 	int		 fd = -1;
@@ -274,13 +275,20 @@ daemon_rebuild_main(int argc, char **argv)
 	}
 	if (cpath == NULL || kpath == NULL)
 		usage();
+	/* By hand, without --advisories: the file the daemon and the
+	   client take by default (else the daemon's first check would
+	   read it in again at once). */
+	if (apath == NULL)
+		apath = adef = paths_advisories();
 	if ((conf = conf_load(cpath, err, sizeof(err))) == NULL) {
+		free(adef);
 		log_warnx("%s", err);
 		return RB_FAILED;
 	}
 	if ((cache = cache_open(kpath, check, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		conf_free(conf);
+		free(adef);
 		return RB_FAILED;
 	}
 	if (cache_damaged(cache) != NULL)
@@ -304,6 +312,7 @@ daemon_rebuild_main(int argc, char **argv)
 	}
 	cache_close(cache);
 	conf_free(conf);
+	free(adef);
 	return rc == CACHE_FRESH ? RB_FRESH : rc == CACHE_REBUILT ?
 	    RB_REBUILT : rc == CACHE_BUSY ? RB_BUSY : rc == CACHE_CHANGED ?
 	    RB_CHANGED : RB_FAILED;

@@ -211,4 +211,14 @@ settled
 is "$($D status --json | field 'd["advisories"]["state"], d["advisories"]["entries"]')" "ok 9000" \
     "and then it counts: 9000 entries"
 echo "# loop_stall_max_us $($D status --json | field 'd["server"]["loop_stall_max_us"]')"
+
+# omg --rebuild-cache by hand, without --advisories, takes the file the
+# daemon and the client take by default: the cache it leaves is not read
+# again at once (a second generation) by the next one to open it.
+mkdir -p "$T/xdg/omg"
+cp "$A" "$T/xdg/omg/advisories.json"
+XDG_CACHE_HOME=$T/xdg "$OMG" --rebuild-cache --config "$CONF" --cache "$T/rc.db" 2>/dev/null
+is "$(XDG_CACHE_HOME=$T/xdg "$OMG" --no-daemon --config "$CONF" --cache "$T/rc.db" \
+    status --json | field 'd["cache"]["generation"], d["advisories"]["entries"]')" "1 9000" \
+    "--rebuild-cache without --advisories: the default file, taken once (generation 1)"
 done_testing
