@@ -252,7 +252,6 @@ holds(const struct term *t, const char *f, const char *next, int exact,
  * Whether the term hits the name the way pacman decides it (regex, or the
  * term as plain case-sensitive text), then how well: RANK_OTHER for a miss.
  */
-
 static int
 rank_name(const struct term *t, const struct image_row *r, int exact)
 {
@@ -430,6 +429,14 @@ with_nonascii(struct query_snap *sn, uint32_t *cand, size_t *n)
 
 #define LOCALES_MAX	8	/* locales a query keeps loaded */
 
+/* C or POSIX (or none named): where the ASCII shortcuts are exact. */
+static int
+c_locale(const char *name)
+{
+	return name == NULL || strcmp(name, "C") == 0 ||
+	    strcmp(name, "POSIX") == 0;
+}
+
 struct query_locale {
 	char		*name;
 	locale_t	 loc;
@@ -449,7 +456,7 @@ search_locale(struct query *q, const char *name, int *clocale)
 
 	if (name == NULL)
 		name = "C";
-	*clocale = strcmp(name, "C") == 0 || strcmp(name, "POSIX") == 0;
+	*clocale = c_locale(name);
 	if (q->locales == NULL)
 		q->locales = xcalloc(LOCALES_MAX, sizeof(*q->locales));
 	for (i = 0; i < q->nlocales; i++)
@@ -502,18 +509,12 @@ search_heavy(const struct query *q, const struct proto_req *req)
 	const char		**need;
 	char			*key;
 	size_t			 j, nneed = 0, rows;
-	int			 clocale;
+	int			 heavy;
 
-	/* Only over a generation read beforehand, and not answered yet. */
+	/* Only over a generation read beforehand. */
 	if (sn == NULL || !sn->have_rows || sn->tri == NULL ||
 	    search_costly(req))
 		return 0;
-	key = result_key(req);
-	if (snap_result_get(sn, key) != NULL) {
-		free(key);
-		return 0;
-	}
-	free(key);
 	/* Literal ASCII terms (else costly): the index's lists bound the
 	   rows each narrows to; shorter terms narrow nothing. */
 	need = xcalloc(req->nterms + 1, sizeof(*need));
@@ -524,11 +525,16 @@ search_heavy(const struct query *q, const struct proto_req *req)
 	for (j = 0; j < nneed; j++)
 		free((char *)need[j]);
 	free(need);
-	clocale = req->locale == NULL || strcmp(req->locale, "C") == 0 ||
-	    strcmp(req->locale, "POSIX") == 0;
-	if (!clocale)
+	if (!c_locale(req->locale))
 		rows += sn->nnonascii;
-	return rows > q->loop_rows;
+	if (rows <= q->loop_rows)
+		return 0;
+	/* An answer kept is sent from the loop (the key is built again
+	   there, for the few searches over the bound). */
+	key = result_key(req);
+	heavy = snap_result_get(sn, key) == NULL;
+	free(key);
+	return heavy;
 }
 
 void
