@@ -101,25 +101,43 @@ print_hit(const struct pv_doc *doc, uint32_t k, int quiet, struct buf *line)
 	char		*inst = answer_field(doc, k, "installed");
 	const struct pv	*grp = pv_get(doc, k, "groups");
 
+	/* Pieces added, not formatted: a search prints thousands. */
 	buf_reset(line);
-	if (quiet)
-		buf_printf(line, "%s\n", name ? name : "");
-	else {
-		buf_printf(line, "%s%s/%s%s %s%s%s", PAL->repo, src ? src : "",
-		    PAL->title, name ? name : "", PAL->version, ver ? ver : "",
-		    PAL->off);
+	if (quiet) {
+		buf_addstr(line, name ? name : "");
+		buf_addstr(line, "\n");
+	} else {
+		buf_addstr(line, PAL->repo);
+		buf_addstr(line, src ? src : "");
+		buf_addstr(line, "/");
+		buf_addstr(line, PAL->title);
+		buf_addstr(line, name ? name : "");
+		buf_addstr(line, " ");
+		buf_addstr(line, PAL->version);
+		buf_addstr(line, ver ? ver : "");
+		buf_addstr(line, PAL->off);
 		if (grp != NULL && grp->type == PV_ARRAY && grp->n) {
-			buf_printf(line, " %s(", PAL->groups);
+			buf_addstr(line, " ");
+			buf_addstr(line, PAL->groups);
+			buf_addstr(line, "(");
 			answer_join(line, doc, grp, " ", NULL);
-			buf_printf(line, ")%s", PAL->off);
+			buf_addstr(line, ")");
+			buf_addstr(line, PAL->off);
 		}
-		if (inst != NULL && ver != NULL && strcmp(inst, ver))
-			buf_printf(line, " %s[installed: %s]%s", PAL->meta,
-			    inst, PAL->off);
-		else if (inst != NULL)
-			buf_printf(line, " %s[installed]%s", PAL->meta,
-			    PAL->off);
-		buf_printf(line, "\n    %s\n", desc ? desc : "");
+		if (inst != NULL) {
+			buf_addstr(line, " ");
+			buf_addstr(line, PAL->meta);
+			buf_addstr(line, "[installed");
+			if (ver != NULL && strcmp(inst, ver) != 0) {
+				buf_addstr(line, ": ");
+				buf_addstr(line, inst);
+			}
+			buf_addstr(line, "]");
+			buf_addstr(line, PAL->off);
+		}
+		buf_addstr(line, "\n    ");
+		buf_addstr(line, desc ? desc : "");
+		buf_addstr(line, "\n");
 	}
 	fwrite(line->data, 1, line->len, stdout);
 	free(name);
