@@ -21,6 +21,7 @@
 #include "paths.h"
 #include "proto.h"
 #include "query.h"
+#include "searchfile.h"
 
 static int
 connect_socket(const char *path)
@@ -151,14 +152,16 @@ via_daemon(const struct client_opts *o, const uint8_t *req, size_t len,
 }
 
 struct opened {
-	struct conf	*conf;
-	struct cache	*cache;
+	struct conf		*conf;
+	struct cache		*cache;
+	struct searchfile	*sfile;		/* or the search file */
 };
 
 static int
 open_cache(const struct client_opts *o, struct opened *op, char *err,
     size_t errlen)
 {
+	op->sfile = NULL;
 	if ((op->conf = conf_load(o->config, err, errlen)) == NULL)
 		return -1;
 	if ((op->cache = cache_open(o->cache, CACHE_MMAP, err, errlen)) ==
@@ -177,27 +180,6 @@ close_cache(struct opened *op)
 {
 	cache_close(op->cache);
 	conf_free(op->conf);
-}
-
-/* query_frame over an opened cache, in embedded mode. */
-static void
-answer_here(const struct client_opts *o, struct opened *op,
-    const uint8_t *req, size_t len, struct buf *frames,
-    void (*emit)(void *, const uint8_t *, size_t), void *arg)
-{
-	struct query	q;
-	uint64_t	id;
-
-	memset(&q, 0, sizeof(q));
-	q.cache = op->cache;
-	q.conf = op->conf;
-	q.mode = "embedded";
-	q.cache_path = o->cache;
-	q.advisories_path = o->advisories;
-	q.emit = emit;
-	q.emit_arg = arg;
-	(void)query_frame(&q, req, len, frames, &id);
-	query_done(&q);
 }
 
 static void
@@ -237,7 +219,7 @@ budget_start(const struct client_opts *o)
 /*
  * The cache brought up to date (rebuilt here if need be; an old build
  * still answers when that fails), or, with fresh_only, only taken when
- * it is up to date.  0, or -1 with err.
+ * it is up to date.  1 rebuilt, 0 not, or -1 with err.
  */
 static int
 up_to_date(const struct client_opts *o, struct opened *op, char *err,
@@ -260,8 +242,9 @@ up_to_date(const struct client_opts *o, struct opened *op, char *err,
 	switch (cache_refresh(op->cache, op->conf, o->advisories, 0, NULL,
 	    why, sizeof(why))) {
 	case CACHE_FRESH:
-	case CACHE_REBUILT:
 		return 0;
+	case CACHE_REBUILT:
+		return 1;
 	default:
 		/* An old build still answers; no build at all cannot. */
 		if (cache_info(op->cache, &ci) == -1) {
@@ -274,27 +257,99 @@ up_to_date(const struct client_opts *o, struct opened *op, char *err,
 	}
 }
 
+/*
+ * query_frame in embedded mode over an opened cache (or search file),
+ * under the budget omg.conf sets for what the client decides.  Whether
+ * the answer says they could not be read.
+ */
+static int
+answer_here(const struct client_opts *o, struct opened *op,
+    const uint8_t *req, size_t len, struct buf *frames,
+    void (*emit)(void *, const uint8_t *, size_t), void *arg)
+{
+	struct query	q;
+	uint64_t	id;
+	int		costly;
+
+	memset(&q, 0, sizeof(q));
+	q.cache = op->cache;
+	q.sfile = op->sfile;
+	q.conf = op->conf;
+	q.mode = "embedded";
+	q.cache_path = o->cache;
+	q.advisories_path = o->advisories;
+	q.emit = emit;
+	q.emit_arg = arg;
+	if ((costly = query_costly(req, len)))
+		budget_start(o);
+	(void)query_frame(&q, req, len, frames, &id);
+	if (costly)
+		budget_disarm();
+	query_done(&q);
+	return q.unreadable;
+}
+
+/*
+ * A search answered from the cache's search file, when that was built
+ * from the pacman databases as they are now: no SQLite to load or open.
+ * 0 answered; 1 the file is absent, older than the databases or damaged;
+ * -1 not a search, or pacman is writing: the cache answers these.
+ */
+static int
+from_search_file(const struct client_opts *o, const uint8_t *req,
+    size_t len, struct buf *resp)
+{
+	struct opened	 op = { NULL, NULL, NULL };
+	struct buf	 frame = { 0 };
+	char		*path, *stamp, why[256];
+	int		 rc = 1;
+
+	if (!query_search_only(req, len) ||
+	    (op.conf = conf_load(o->config, why, sizeof(why))) == NULL)
+		return -1;
+	if (stamp_lock(op.conf) == STAMP_LOCKED) {
+		conf_free(op.conf);
+		return -1;
+	}
+	stamp = stamp_search(op.conf);
+	path = searchfile_path(o->cache);
+	op.sfile = searchfile_open(path, stamp);
+	free(path);
+	free(stamp);
+	if (op.sfile != NULL &&
+	    answer_here(o, &op, req, len, &frame, NULL, NULL) == 0) {
+		buf_reset(resp);
+		buf_add(resp, frame.data + 4, frame.len - 4);
+		rc = 0;
+	}
+	searchfile_close(op.sfile);
+	conf_free(op.conf);
+	buf_free(&frame);
+	return rc;
+}
+
 static int
 embedded(const struct client_opts *o, const uint8_t *req, size_t len,
     struct buf *resp, char *err, size_t errlen)
 {
 	struct opened		 op;
 	struct buf		 frame = { 0 };
-	int			 rc = -1, costly;
+	int			 rc = -1, mapped, rebuilt;
 
+	if ((mapped = from_search_file(o, req, len, resp)) == 0)
+		return 0;
 	if (open_cache(o, &op, err, errlen) == -1)
 		return -1;
-	if (up_to_date(o, &op, err, errlen) == -1)
+	if ((rebuilt = up_to_date(o, &op, err, errlen)) == -1)
 		goto done;
-	/* The daemon's budget for what the client decides (omg.conf). */
-	costly = query_costly(req, len);
-	if (costly)
-		budget_start(o);
-	answer_here(o, &op, req, len, &frame, NULL, NULL);
-	if (costly)
-		budget_disarm();
+	(void)answer_here(o, &op, req, len, &frame, NULL, NULL);
 	buf_reset(resp);
 	buf_add(resp, frame.data + 4, frame.len - 4);
+	/* The next search maps the file (written again: it was absent,
+	   old or damaged; a rebuild wrote it).  Best effort: the cache
+	   answers without it. */
+	if (mapped == 1 && !rebuilt)
+		(void)cache_write_search(op.cache, NULL, 0);
 	rc = 0;
 done:
 	buf_free(&frame);

@@ -18,6 +18,7 @@
 #include "stamp.h"
 #include "paths.h"
 #include "proto.h"
+#include "searchfile.h"
 
 static int	failed;
 
@@ -167,6 +168,31 @@ check_pacman(const struct conf *c)
 	free(p);
 }
 
+/* The search file embedded searches map (searchfile.h). */
+static void
+check_search_file(const struct client_opts *o, const struct conf *c)
+{
+	struct searchfile	*sf;
+	struct stat		 st;
+	char			*path, *stamp;
+
+	path = searchfile_path(o->cache);
+	stamp = stamp_search(c);
+	if ((sf = searchfile_open(path, stamp)) != NULL)
+		say("ok", "search file %s: current (embedded searches read "
+		    "it, not the cache)", path);
+	else if (lstat(path, &st) == -1)
+		say("warn", "no search file %s: embedded searches read the "
+		    "cache (the next one writes it)", path);
+	else
+		say("warn", "search file %s is older than the databases or "
+		    "damaged: embedded searches read the cache (the next one "
+		    "writes it again)", path);
+	searchfile_close(sf);
+	free(stamp);
+	free(path);
+}
+
 static void
 check_cache(const struct client_opts *o, const struct conf *c)
 {
@@ -204,6 +230,7 @@ check_cache(const struct client_opts *o, const struct conf *c)
 			    ci.problems.v[i + 1]);
 		free(stamp);
 		cache_info_free(&ci);
+		check_search_file(o, c);
 	}
 	cache_close(cache);
 }

@@ -90,70 +90,86 @@ image_add(struct buf *b, int ord, const char *repo, const char *name,
 	free(pn);
 }
 
+int
+image_next(const char **pp, const char *end, struct image_row *r)
+{
+	const char	*s[NSTRINGS], *p = *pp;
+	size_t		 i, n, shift, l[NSTRINGS];
+	uint8_t		 c;
+
+	if ((size_t)(end - p) < sizeof(int32_t))
+		return -1;
+	memcpy(&r->ord, p, sizeof(r->ord));
+	p += sizeof(r->ord);
+	for (i = 0; i < NSTRINGS; i++) {
+		n = shift = 0;
+		do {
+			if (p == end || shift > 28)
+				return -1;
+			c = (uint8_t)*p++;
+			n |= (size_t)(c & 0x7f) << shift;
+			shift += 7;
+		} while (c & 0x80);
+		l[i] = n;
+	}
+	for (i = 0; i < NSTRINGS; i++) {
+		if ((size_t)(end - p) <= l[i] || p[l[i]] != '\0')
+			return -1;
+		s[i] = p;
+		p += l[i] + 1;
+	}
+	r->repo = s[0];
+	r->name = s[1];
+	r->version = s[2];
+	r->desc = s[3];
+	r->groups = s[4];
+	r->provnames = s[5];
+	r->installed = *s[6] != '\0' ? s[6] : NULL;
+	r->lname = s[7];
+	r->ldesc = s[8];
+	r->lprov = s[9];
+	r->lgroups = s[10];
+	r->lowerlen = (size_t)(p - s[7]);
+	/* Case folds past ASCII only matter where such bytes are. */
+	r->ascii = 1;
+	for (i = 0; i < r->lowerlen && r->ascii; i++)
+		r->ascii = (uint8_t)r->lname[i] < 0x80;
+	*pp = p;
+	return 0;
+}
+
+size_t
+image_start(const char *p, size_t len)
+{
+	if (len < sizeof(MAGIC) || memcmp(p, MAGIC, sizeof(MAGIC)) != 0)
+		return 0;
+	return sizeof(MAGIC);
+}
+
 struct image_row *
 image_rows(const char *p, size_t len, size_t *n)
 {
-	struct image_row	*v = NULL, *r;
-	const char		*s[NSTRINGS], *end = p + len;
-	size_t			 cap = 0, i, n_, shift, l[NSTRINGS];
-	uint8_t			 c;
+	struct image_row	*v = NULL;
+	const char		*end = p + len;
+	size_t			 cap = 0, at;
 
 	*n = 0;
-	if (len < sizeof(MAGIC) || memcmp(p, MAGIC, sizeof(MAGIC)) != 0)
+	if ((at = image_start(p, len)) == 0)
 		return NULL;
-	p += sizeof(MAGIC);
-	while (p < end) {
-		if ((size_t)(end - p) < sizeof(int32_t))
-			goto bad;
+	for (p += at; p < end; (*n)++) {
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 4096;
 			v = xreallocarray(v, cap, sizeof(*v));
 		}
-		r = &v[*n];
-		memcpy(&r->ord, p, sizeof(r->ord));
-		p += sizeof(r->ord);
-		for (i = 0; i < NSTRINGS; i++) {
-			n_ = shift = 0;
-			do {
-				if (p == end || shift > 28)
-					goto bad;
-				c = (uint8_t)*p++;
-				n_ |= (size_t)(c & 0x7f) << shift;
-				shift += 7;
-			} while (c & 0x80);
-			l[i] = n_;
+		if (image_next(&p, end, &v[*n]) == -1) {
+			free(v);
+			*n = 0;
+			return NULL;
 		}
-		for (i = 0; i < NSTRINGS; i++) {
-			if ((size_t)(end - p) <= l[i] || p[l[i]] != '\0')
-				goto bad;
-			s[i] = p;
-			p += l[i] + 1;
-		}
-		r->repo = s[0];
-		r->name = s[1];
-		r->version = s[2];
-		r->desc = s[3];
-		r->groups = s[4];
-		r->provnames = s[5];
-		r->installed = *s[6] != '\0' ? s[6] : NULL;
-		r->lname = s[7];
-		r->ldesc = s[8];
-		r->lprov = s[9];
-		r->lgroups = s[10];
-		r->lowerlen = (size_t)(p - s[7]);
-		/* Case folds past ASCII only matter where such bytes are. */
-		r->ascii = 1;
-		for (i = 0; i < r->lowerlen && r->ascii; i++)
-			r->ascii = (uint8_t)r->lname[i] < 0x80;
-		(*n)++;
 	}
 	if (v == NULL)
 		v = xcalloc(1, sizeof(*v));
 	return v;
-bad:
-	free(v);
-	*n = 0;
-	return NULL;
 }
 
 struct trigram *

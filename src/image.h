@@ -41,6 +41,14 @@ void	image_add(struct buf *, int, const char *, const char *, const char *,
  * a new array of *n rows, or NULL when p is not a whole image.
  */
 struct image_row	*image_rows(const char *, size_t, size_t *);
+/* Where the first row of the image p[0..len) begins, or 0: no image. */
+size_t			 image_start(const char *, size_t);
+/*
+ * The row at *p (before end) into r, pointing into the bytes, and *p past
+ * it: 0, or -1 when the bytes there are not a whole row.
+ */
+int			 image_next(const char **, const char *,
+			    struct image_row *);
 
 struct trigram;
 /* A trigram index (trigram.h) over the rows' lower-case text. */

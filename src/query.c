@@ -250,6 +250,22 @@ query_costly(const uint8_t *p, size_t len)
 	return c;
 }
 
+int
+query_search_only(const uint8_t *p, size_t len)
+{
+	struct proto_req	req;
+	size_t			i;
+	int			s;
+
+	proto_req_decode(p, len, &proto_req_limits, &req);
+	s = req.err == 0 && (req.op == OP_SEARCH || req.op == OP_BATCH);
+	for (i = 0; s && req.op == OP_BATCH && i < req.nsub; i++)
+		s = req.sub[i].err == 0 && (req.sub[i].op == OP_SEARCH ||
+		    req.sub[i].op == OP_PING);
+	proto_req_free(&req);
+	return s;
+}
+
 static const struct proto_limits *
 limits(const struct query *q)
 {

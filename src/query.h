@@ -15,6 +15,7 @@
 
 struct query_snap;
 struct query_locale;
+struct searchfile;
 
 struct query {
 	struct cache		*cache;
@@ -22,6 +23,11 @@ struct query {
 	const char		*mode;		/* "daemon" or "embedded" */
 	const char		*cache_path;
 	struct query_snap	*snap;		/* search data; query_reset */
+	const struct searchfile	*sfile;		/* embedded: the search rows
+						   mapped from the cache's
+						   search file, or NULL */
+	int			 unreadable;	/* an answer said the cache
+						   (or sfile) cannot be read */
 	const char		*state;		/* the daemon's cache state, or
 						   NULL: compare stamps */
 	uint64_t		 stall_max_us;	/* the daemon's longest stall */
@@ -64,6 +70,12 @@ int	query_frame(struct query *, const uint8_t *, size_t, struct buf *,
  * the daemon's worker answers those, and embedded mode under a budget.
  */
 int	query_costly(const uint8_t *, size_t);
+/*
+ * Whether the request payload p[0..len) asks only what the search rows
+ * answer (a search, or a batch of searches and pings): embedded mode
+ * then takes them from the search file when it is up to date.
+ */
+int	query_search_only(const uint8_t *, size_t);
 /* Answer with an error of our own (code, msg) to the request payload. */
 void	query_refuse(struct query *, const uint8_t *, size_t, int,
 	    const char *, struct buf *);

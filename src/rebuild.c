@@ -21,6 +21,7 @@
 #include "feed.h"
 #include "image.h"
 #include "intern.h"
+#include "searchfile.h"
 #include "stamp.h"
 #include "trigram.h"
 
@@ -320,6 +321,36 @@ done:
 	return rc;
 }
 
+int
+cache_write_search(struct cache *c, char *err, size_t errlen)
+{
+	struct buf	 image = { 0 }, index = { 0 };
+	char		*stamp = NULL, *path, why[256];
+	int		 rc = -1;
+
+	if (err == NULL) {
+		err = why;
+		errlen = sizeof(why);
+	}
+	/* The image, index and stamp of one generation: one read. */
+	if (p_sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return db_seterr(err, errlen, c->db, "cannot read the cache");
+	if ((stamp = db_meta_get(c, "search_stamp")) == NULL ||
+	    cache_image(c, &image, &index) == -1)
+		db_seterr(err, errlen, c->db, "cannot read the search image");
+	p_sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+	if (stamp != NULL && image.len > 0) {
+		path = searchfile_path(c->path);
+		rc = searchfile_write(path, stamp, image.data, image.len,
+		    index.data, index.len, err, errlen);
+		free(path);
+	}
+	free(stamp);
+	buf_free(&image);
+	buf_free(&index);
+	return rc;
+}
+
 /* Pairs repo, message as meta text ("repo\tmessage\n...": split_problems
    reads it back); tabs and newlines are the separators, not in a message. */
 static void
@@ -387,7 +418,8 @@ rebuild(struct cache *c, const struct conf *conf, const char *adv,
 	struct strv		 problems = { 0 }, fproblems = { 0 };
 	struct buf		 pb = { 0 }, fpb = { 0 };
 	uint64_t		 t0 = now_usec();
-	char			*now = NULL, *fstamp, *old_fpb;
+	char			*now = NULL, *snow = NULL, *fstamp, *old_fpb;
+	char			*sstamp;
 	int			 rc = -1, files_again;
 
 	(void)cache_info(c, &ci);
@@ -395,6 +427,7 @@ rebuild(struct cache *c, const struct conf *conf, const char *adv,
 	/* The .files databases change with pacman -Fy only: their three
 	   or four million paths are read again only then. */
 	fstamp = stamp_files(conf);
+	sstamp = stamp_search(conf);
 	old_fpb = db_meta_get(c, "files_problems");
 	files_again = force || !db_meta_is(c, "files_stamp", fstamp);
 	memset(&fw, 0, sizeof(fw));
@@ -407,6 +440,7 @@ rebuild(struct cache *c, const struct conf *conf, const char *adv,
 	    SQLITE_OK) {
 		db_seterr(err, errlen, c->db, "cannot start a rebuild");
 		free(fstamp);
+		free(sstamp);
 		free(old_fpb);
 		return -1;
 	}
@@ -467,13 +501,16 @@ rebuild(struct cache *c, const struct conf *conf, const char *adv,
 	    meta_set(c->db, "problems", buf_cstr(&pb), 0) ||
 	    meta_set(c->db, "files_stamp", fstamp, 0) ||
 	    meta_set(c->db, "files_problems", buf_cstr(&fpb), 0) ||
-	    meta_set(c->db, "stamp", stamp, 0)) {
+	    meta_set(c->db, "stamp", stamp, 0) ||
+	    meta_set(c->db, "search_stamp", sstamp, 0)) {
 		db_seterr(err, errlen, c->db, "cannot record the build");
 		goto done;
 	}
 	/* Commit only what pacman left alone while we read. */
 	now = stamp_dbs(conf);
-	if (strcmp(now, stamp) != 0 || stamp_lock(conf) == STAMP_LOCKED) {
+	snow = stamp_search(conf);
+	if (strcmp(now, stamp) != 0 || strcmp(snow, sstamp) != 0 ||
+	    stamp_lock(conf) == STAMP_LOCKED) {
 		snprintf(err, errlen, "pacman changed the databases during the "
 		    "rebuild");
 		rc = CACHE_CHANGED;
@@ -489,10 +526,15 @@ rebuild(struct cache *c, const struct conf *conf, const char *adv,
 	   clients), not frame by frame from the WAL.  Best effort. */
 	(void)p_sqlite3_exec(c->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL,
 	    NULL, NULL);
+	/* Embedded searches map the image from a file of its own: without
+	   it they read the cache (and write it), so best effort. */
+	(void)cache_write_search(c, NULL, 0);
 	tell(&w, "write cache", "", 1, 1);
 	rc = CACHE_REBUILT;
 done:
 	free(now);
+	free(snow);
+	free(sstamp);
 	free(fstamp);
 	free(old_fpb);
 	strv_free(&problems);

@@ -624,10 +624,14 @@ search_answer(struct query *q, const struct proto_req *req, struct buf *out)
 	for (i = 0; i < s.nterms; i++)
 		if (s.terms[i].need != NULL)
 			need[nneed++] = s.terms[i].need;
-	/* Without the rebuild's index (embedded mode: one query is cheaper
-	   scanned than an index read), every row. */
+	/* Without an index (an embedded search over the cache: one query is
+	   cheaper scanned than an index read), every row. */
 	if (nneed > 0 && sn->tri != NULL) {
-		cand = trigram_find(sn->tri, need, nneed, &ncand);
+		if ((cand = trigram_find(sn->tri, need, nneed, &ncand)) ==
+		    NULL) {
+			sn->damaged = 1;	/* a mapped index's lists */
+			ncand = 0;
+		}
 		/* (A row past the last is a damaged index's.) */
 		while (ncand > 0 && cand[ncand - 1] >= sn->n)
 			ncand--;
@@ -638,17 +642,21 @@ search_answer(struct query *q, const struct proto_req *req, struct buf *out)
 		for (i = 0; i < ncand; i++) {
 			/* Rows far apart miss the cache: ask for them (and
 			   then their text) ahead of time. */
-			if (i + 16 < ncand)
+			if (i + 16 < ncand && sn->v != NULL)
 				__builtin_prefetch(&sn->v[cand[i + 16]]);
-			if (i + 8 < ncand)
+			if (i + 8 < ncand && sn->v != NULL)
 				__builtin_prefetch(sn->v[cand[i + 8]].lname);
-			search_row(&s, &sn->v[cand[i]], cand[i]);
+			search_row(&s, snap_row(sn, cand[i]), cand[i]);
 		}
 		free(cand);
 	} else
 		for (i = 0; i < sn->n; i++)
-			search_row(&s, &sn->v[i], i);
+			search_row(&s, snap_row(sn, i), i);
 	free(need);
+	if (sn->damaged) {
+		snap_unreadable(q, req->id, out);
+		goto done;
+	}
 	if (s.relevance && s.n > 1)
 		rank_sort(&s);
 	/* The kept matches, sorted, begin as all of them would. */

@@ -5,15 +5,31 @@
 #include <string.h>
 
 #include "proto.h"
+#include "searchfile.h"
 #include "snap.h"
+
+/* Rows read from the search file: a few pages each, filled in turn
+   (one calloc'd row a package would fault in a page a row). */
+#define ROW_CHUNK	128
+
+struct row_chunk {
+	struct row_chunk	*next;
+	size_t			 n;
+	struct image_row	 v[ROW_CHUNK];
+};
 
 void
 snap_free(struct query_snap *sn)
 {
-	size_t	i;
+	struct row_chunk	*rc;
+	size_t			 i;
 
 	if (sn == NULL)
 		return;
+	while ((rc = sn->read) != NULL) {
+		sn->read = rc->next;
+		free(rc);
+	}
 	for (i = 0; i < sn->nnames; i++) {
 		free(sn->names[i].name);
 		free(sn->names[i].lname);
@@ -45,14 +61,66 @@ snap_get(struct query *q)
 	return q->snap;
 }
 
+/* The rows of the search file: read one by one as a search asks for
+   them (snap_row), the index in place. */
+static void
+rows_mapped(struct query_snap *sn, const struct searchfile *sf)
+{
+	sn->sfile = sf;
+	sn->n = sf->n;
+	sn->nnonascii = sf->nnonascii;
+	sn->nonascii = xreallocarray(NULL, sn->nnonascii + 1,
+	    sizeof(*sn->nonascii));
+	memcpy(sn->nonascii, sf->nonascii, sn->nnonascii *
+	    sizeof(*sn->nonascii));
+	if (sf->indexlen > 0)
+		sn->tri = trigram_map(sf->index, sf->indexlen);
+}
+
+const struct image_row *
+snap_row_read(struct query_snap *sn, size_t i)
+{
+	static const char		 nuls[4];
+	static const struct image_row	 none = { nuls, nuls + 1, nuls + 2,
+					    nuls + 3, 4, "", -1, 1, "", "",
+					    "", "", "", NULL };
+	const struct searchfile		*sf = sn->sfile;
+	struct row_chunk		*rc;
+	struct image_row		*r;
+	const char			*p, *end;
+
+	if (sf == NULL || sf->off[i] >= sf->off[i + 1] ||
+	    sf->off[i + 1] > sf->imagelen) {
+		sn->damaged = 1;
+		return &none;
+	}
+	if ((rc = sn->read) == NULL || rc->n == ROW_CHUNK) {
+		rc = xmalloc(sizeof(*rc));
+		rc->n = 0;
+		rc->next = sn->read;
+		sn->read = rc;
+	}
+	r = &rc->v[rc->n];
+	p = sf->image + sf->off[i];
+	end = sf->image + sf->off[i + 1];
+	if (image_next(&p, end, r) == -1 || p != end) {
+		sn->damaged = 1;
+		return &none;
+	}
+	rc->n++;
+	return r;
+}
+
 struct query_snap *
 snap_rows(struct query *q)
 {
 	struct query_snap	*sn = snap_get(q);
-
-
 	int			 lasting;
 
+	if (!sn->have_rows && q->sfile != NULL) {
+		rows_mapped(sn, q->sfile);
+		sn->have_rows = 1;
+	}
 	if (!sn->have_rows) {
 		/* A daemon takes the index the rebuild made, too. */
 		lasting = strcmp(q->mode, "daemon") == 0;
@@ -188,6 +256,7 @@ snap_result_put(struct query_snap *sn, const char *key, const uint8_t *p,
 void
 snap_unreadable(struct query *q, uint64_t id, struct buf *out)
 {
+	q->unreadable = 1;
 	if (q->broken != NULL) {
 		q->broken(q->hook_arg);
 		proto_enc_error(out, id, PROTO_E_INTERNAL, "cannot read the "

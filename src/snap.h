@@ -41,8 +41,12 @@ struct snap_installed {
 struct query_snap {
 	struct buf		 image;		/* the rows point into it */
 	struct buf		 index;		/* the daemon's: tri's bytes */
-	struct image_row	*v;		/* the sync packages */
+	struct image_row	*v;		/* the sync packages, or NULL:
+						   in sfile (snap_row) */
 	size_t			 n;
+	const struct searchfile	*sfile;		/* the search file, or NULL */
+	struct row_chunk	*read;		/* the rows read from it */
+	int			 damaged;	/* a row there was not whole */
 	int			 have_rows;
 	uint32_t		*nonascii;	/* rows not all ASCII; lazily */
 	size_t			 nnonascii;
@@ -66,6 +70,17 @@ struct query_snap {
 };
 
 struct query_snap	*snap_get(struct query *);
+/* Row i of the rows (i < n), read from the search file (once a time
+   it is asked: a search asks once); when it cannot be, an empty row, and
+   damaged is set. */
+const struct image_row	*snap_row_read(struct query_snap *, size_t);
+
+static inline const struct image_row *
+snap_row(struct query_snap *sn, size_t i)
+{
+	return sn->v != NULL ? &sn->v[i] : snap_row_read(sn, i);
+}
+
 /* With the search rows (and the daemon's index), or NULL. */
 struct query_snap	*snap_rows(struct query *);
 /* With the names sorted for suggest, or NULL. */

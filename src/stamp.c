@@ -5,6 +5,8 @@
  * every time, and feed.c (which loads libalpm) only when it reads.
  */
 #include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +64,35 @@ stamp_files(const struct conf *conf)
 	return s;
 }
 
+/* What both stamps hold: the root, the architectures, each sync db as a
+   file (and, with files, its .files database too). */
+static void
+stamp_sync(struct buf *b, const struct conf *conf, int files)
+{
+	size_t	 i;
+	char	*path, *s;
+
+	buf_printf(b, "root=%s;db=%s;", conf->rootdir, conf->dbpath);
+	for (i = 0; i < conf->arch.n; i++)
+		buf_printf(b, "arch=%s;", conf->arch.v[i]);
+	for (i = 0; i < conf->repos.n; i++) {
+		s = xasprintf("sync/%s.db", conf->repos.v[i]);
+		path = conf_dbfile(conf, s);
+		buf_printf(b, "u=%d;", conf->usage[i]);
+		stamp_file(b, conf->repos.v[i], path);
+		free(path);
+		free(s);
+		if (!files)
+			continue;
+		/* pacman -Fy changes what -F answers. */
+		s = xasprintf("sync/%s.files", conf->repos.v[i]);
+		path = conf_dbfile(conf, s);
+		stamp_file(b, "files", path);
+		free(path);
+		free(s);
+	}
+}
+
 char *
 stamp_dbs(const struct conf *conf)
 {
@@ -71,51 +102,76 @@ stamp_dbs(const struct conf *conf)
 	DIR		*dir;
 	uint64_t	 sum = 0, h;
 	size_t		 i, count = 0;
-	char		*path, *s;
+	char		*path, *s, desc[NAME_MAX + sizeof("/desc")];
 
-	buf_printf(&b, "v3;root=%s;db=%s;", conf->rootdir, conf->dbpath);
-	for (i = 0; i < conf->arch.n; i++)
-		buf_printf(&b, "arch=%s;", conf->arch.v[i]);
+	buf_addstr(&b, "v4;");
+	stamp_sync(&b, conf, 1);
 	for (i = 0; i < conf->ignorepkg.n; i++)
 		buf_printf(&b, "ip=%s;", conf->ignorepkg.v[i]);
 	for (i = 0; i < conf->ignoregroup.n; i++)
 		buf_printf(&b, "ig=%s;", conf->ignoregroup.v[i]);
-	for (i = 0; i < conf->repos.n; i++) {
-		s = xasprintf("sync/%s.db", conf->repos.v[i]);
-		path = conf_dbfile(conf, s);
-		buf_printf(&b, "u=%d;", conf->usage[i]);
-		stamp_file(&b, conf->repos.v[i], path);
-		free(path);
-		free(s);
-		/* pacman -Fy changes what -F answers. */
-		s = xasprintf("sync/%s.files", conf->repos.v[i]);
-		path = conf_dbfile(conf, s);
-		stamp_file(&b, "files", path);
-		free(path);
-		free(s);
-	}
 	/* The installed packages, not the directory's own inode or mtime:
 	   libalpm makes local/ when it is missing (a new root), and an
 	   absent local/ holds what an empty one does. */
 	path = conf_dbfile(conf, "local");
 	if ((dir = opendir(path)) != NULL) {
 		while ((de = readdir(dir)) != NULL) {
-			if (de->d_name[0] == '.')
+			if (de->d_name[0] == '.' ||
+			    strlen(de->d_name) + sizeof("/desc") > sizeof(desc))
 				continue;
 			/* A package is a directory with a desc (not
 			   ALPM_DB_VERSION, which libalpm writes); one
-			   whose desc is yet to come counts when it comes. */
-			s = xasprintf("%s/%s/desc", path, de->d_name);
-			if (stat(s, &st) == -1) {
-				free(s);
+			   whose desc is yet to come counts when it comes.
+			   Looked up from local/: a path of two names. */
+			snprintf(desc, sizeof(desc), "%s/desc", de->d_name);
+			if (fstatat(dirfd(dir), desc, &st, 0) == -1)
 				continue;
-			}
-			free(s);
 			h = fnv1a(de->d_name, strlen(de->d_name),
 			    0xcbf29ce484222325ULL);
 			h = fnv1a(&st.st_mtim, sizeof(st.st_mtim), h);
 			h = fnv1a(&st.st_size, sizeof(st.st_size), h);
 			h = fnv1a(&st.st_ino, sizeof(st.st_ino), h);
+			sum += h;
+			count++;
+		}
+		closedir(dir);
+	}
+	free(path);
+	buf_printf(&b, "n=%zu;h=%016llx", count, (unsigned long long)sum);
+	s = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	return s;
+}
+
+char *
+stamp_search(const struct conf *conf)
+{
+	struct buf	 b = { 0 };
+	struct dirent	*de;
+	struct stat	 st;
+	DIR		*dir;
+	uint64_t	 sum = 0, h;
+	size_t		 count = 0;
+	char		*path, *s;
+	int		 isdir;
+
+	buf_addstr(&b, "s1;");
+	stamp_sync(&b, conf, 0);
+	/* What libalpm takes from local/ for a search: each directory's
+	   name, "name-version-rel" (a desc is not read for it). */
+	path = conf_dbfile(conf, "local");
+	if ((dir = opendir(path)) != NULL) {
+		while ((de = readdir(dir)) != NULL) {
+			if (de->d_name[0] == '.')
+				continue;
+			if (de->d_type != DT_UNKNOWN)
+				isdir = de->d_type == DT_DIR;
+			else
+				isdir = fstatat(dirfd(dir), de->d_name, &st,
+				    0) == 0 && S_ISDIR(st.st_mode);
+			h = fnv1a(de->d_name, strlen(de->d_name),
+			    0xcbf29ce484222325ULL);
+			h = fnv1a(&isdir, sizeof(isdir), h);
 			sum += h;
 			count++;
 		}

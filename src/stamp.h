@@ -22,6 +22,13 @@ char	*stamp_files(const struct conf *);
  * package's desc file.  Caller frees.
  */
 char	*stamp_dbs(const struct conf *);
+/*
+ * A string that changes whenever what a search answers from might: each
+ * sync db as stamp_dbs sees it, and the names of the local packages'
+ * directories, where libalpm takes their names and versions from (no
+ * stat of each desc: a search reads nothing else of them).  Caller frees.
+ */
+char	*stamp_search(const struct conf *);
 
 #define STAMP_LOCK_MAXAGE	(30 * 60)	/* seconds: held longer is stale */
 

@@ -138,8 +138,10 @@ trigram_save(const struct trigram *ix, struct buf *b)
 	buf_add(b, ix->lists, ix->size);
 }
 
-struct trigram *
-trigram_load(const uint8_t *p, size_t len)
+/* The index over p[0..len); with all, every bucket's bounds checked
+   now (else where they are read: bucket_ok). */
+static struct trigram *
+load(const uint8_t *p, size_t len, int all)
 {
 	struct trigram	*ix;
 	const uint32_t	*start;
@@ -153,7 +155,7 @@ trigram_load(const uint8_t *p, size_t len)
 	start = (const uint32_t *)(const void *)(p + HEADER);
 	if (nb != NBUCKETS || start[0] != 0 || start[NBUCKETS] != len - head)
 		return NULL;
-	for (i = 0; i < NBUCKETS; i++)
+	for (i = 0; all && i < NBUCKETS; i++)
 		if (start[i] > start[i + 1])
 			return NULL;
 	ix = xcalloc(1, sizeof(*ix));
@@ -161,6 +163,42 @@ trigram_load(const uint8_t *p, size_t len)
 	ix->lists = (uint8_t *)(uintptr_t)(p + head);
 	ix->size = len - head;
 	return ix;
+}
+
+struct trigram *
+trigram_load(const uint8_t *p, size_t len)
+{
+	return load(p, len, 1);
+}
+
+struct trigram *
+trigram_map(const uint8_t *p, size_t len)
+{
+	return load(p, len, 0);
+}
+
+/* Whether bucket b's list lies within the lists, in order. */
+static int
+bucket_ok(const struct trigram *ix, uint32_t b)
+{
+	return ix->start[b] <= ix->start[b + 1] &&
+	    ix->start[b + 1] <= ix->size;
+}
+
+/* Whether every bucket the k strings s[] read is whole. */
+static int
+buckets_ok(const struct trigram *ix, const char *const *s, size_t k)
+{
+	size_t	i, j, len;
+
+	for (i = 0; i < k; i++) {
+		len = strlen(s[i]);
+		for (j = 0; j + 3 <= len; j++)
+			if (!bucket_ok(ix, bucket((const unsigned char *)s[i] +
+			    j)))
+				return 0;
+	}
+	return 1;
 }
 
 /* A bucket's rows, one at a time: the next, or -1 at the end. */
@@ -248,6 +286,8 @@ trigram_bound(const struct trigram *ix, const char *const *s, size_t k)
 {
 	size_t	min;
 
+	if (!buckets_ok(ix, s, k))
+		return (size_t)-1;
 	(void)shortest(ix, s, k, &min);
 	return min;
 }
@@ -262,9 +302,11 @@ trigram_find(const struct trigram *ix, const char *const *s, size_t k,
 	size_t			 i, j, len, min;
 	int64_t			 r;
 
+	*n = 0;
+	if (!buckets_ok(ix, s, k))
+		return NULL;
 	/* The shortest list first: the rest can only remove rows. */
 	best = shortest(ix, s, k, &min);
-	*n = 0;
 	if (min == (size_t)-1)
 		return xcalloc(1, sizeof(*out));
 	/* A list holds at most one row a byte. */

@@ -35,17 +35,24 @@ void		 trigram_free(struct trigram *);
  */
 void		 trigram_save(const struct trigram *, struct buf *);
 struct trigram	*trigram_load(const uint8_t *, size_t);
+/*
+ * The same over bytes mapped from a file, checked only where a search
+ * reads them: trigram_find and trigram_bound then say when those parts
+ * are damaged.
+ */
+struct trigram	*trigram_map(const uint8_t *, size_t);
 
 /*
  * At most how many rows trigram_find would give for the k strings s[]
  * (each at least TRIGRAM_MIN bytes), without reading a list: their
- * shortest list's length in bytes.
+ * shortest list's length in bytes ((size_t)-1: a damaged index).
  */
 size_t		 trigram_bound(const struct trigram *, const char *const *,
 		    size_t);
 /*
  * The rows that may contain every one of the k strings s[] (each at least
- * TRIGRAM_MIN bytes), ascending, in a new array of *n (caller frees).
+ * TRIGRAM_MIN bytes), ascending, in a new array of *n (caller frees), or
+ * NULL when the lists they need are damaged (a mapped index).
  */
 uint32_t	*trigram_find(const struct trigram *, const char *const *,
 		    size_t, size_t *);

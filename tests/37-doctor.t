@@ -26,6 +26,18 @@ grep -q '^ok    daemon answers: omg [0-9.]*, protocol 1$' "$T/out" &&
 ok $? "a running daemon: its version and protocol; the socket's mode"
 grep -q '^ok    cache .*generation 1' "$T/out"
 ok $? "the cache's generation and age"
+grep -q "^ok    search file $T/d.db.search: current" "$T/out"
+ok $? "the daemon's rebuild wrote the search file; current"
+cp "$T/d.db.search" "$T/keep.search"
+truncate -s 100 "$T/d.db.search"
+doc
+grep -q "^warn  search file $T/d.db.search is older than the databases or damaged" "$T/out"
+ok $? "a damaged search file: a warning"
+rm "$T/d.db.search"
+doc
+grep -q "^warn  no search file $T/d.db.search" "$T/out"
+ok $? "no search file: a warning"
+mv "$T/keep.search" "$T/d.db.search"
 
 chmod 0666 "$T/d.sock"
 doc
