@@ -439,6 +439,7 @@ static const struct {
 	{ "search_memory_max", S(search_memory_max), 1024.0 * 1024 * 1024,
 	    64.0 * 1024 * 1024, 1024.0 * 1024 * 1024 * 1024, 1 },
 	{ "search_loop_rows", S(search_loop_rows), 4096, 0, 1e9, 1 },
+	{ "answer_threads", S(answer_threads), 64, 0, 1024, 1 },
 };
 
 #undef S

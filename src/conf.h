@@ -63,6 +63,8 @@ struct settings {
 	double	search_memory_max;	/* bytes the search worker may map */
 	double	search_loop_rows;	/* rows a search may look at on the
 					   loop; more: the search worker */
+	double	answer_threads;		/* connections with a thread of
+					   their own, at most */
 };
 
 void	settings_default(struct settings *);

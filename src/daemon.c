@@ -141,6 +141,7 @@ struct daemon {
 	struct server	*server;
 	struct worker	*worker;	/* searches whose cost the client sets */
 	double		 search_cpu, search_mem;
+	size_t		 answer_threads;	/* at most (server.c) */
 	struct watch	*watch;
 	ev_io		 watch_io;
 	ev_timer	 debounce;
@@ -224,6 +225,7 @@ load_settings(struct daemon *d, int explicit)
 	d->search_cpu = s.search_cpu_max;
 	d->search_mem = s.search_memory_max;
 	d->query.loop_rows = (size_t)s.search_loop_rows;
+	d->answer_threads = (size_t)s.answer_threads;
 }
 
 /* The rebuilder's side of the progress pipe: "done total stage\n". */
@@ -1418,6 +1420,10 @@ daemon_main(const struct opts *o, int argc, char **argv)
 	watch_start(&d);
 	/* A valid but old cache: serve it, rebuild behind. */
 	schedule(&d, EV_WANT_CHECK);
+	/* Clients that keep their connection get a thread each, up to
+	   answer_threads; from here the loop holds the query lock but
+	   while it waits. */
+	server_threads(d.server, d.answer_threads);
 	log_info("serving %s", d.own_socket ? d.sock_path : "the activation "
 	    "socket");
 

@@ -272,40 +272,50 @@ limits(const struct query *q)
 	return q->limits != NULL ? q->limits : &proto_req_limits;
 }
 
+void
+query_decode(const struct query *q, const uint8_t *p, size_t len,
+    struct proto_req *req)
+{
+	proto_req_decode(p, len, limits(q), req);
+}
+
+int
+query_answer(struct query *q, const struct proto_req *req, struct buf *out,
+    uint64_t *id)
+{
+	size_t	off;
+
+	*id = req->id;
+	if (req->err == 0 && req->op == OP_SUBSCRIBE && q->defer)
+		return QUERY_SUBSCRIBE;
+	if (req->err == 0 && q->offload && costly(q, req))
+		return QUERY_WORKER;
+	if (req->err == 0 && req->op == OP_REFRESH) {
+		if (q->defer)
+			return QUERY_REFRESH;
+		refresh_here(q, req->id, out);
+		return QUERY_ANSWERED;
+	}
+	off = proto_frame_begin(out);
+	dispatch(q, req, out);
+	if (out->len - off - 4 > limits(q)->response) {
+		out->len = off + 4;
+		proto_enc_error(out, req->id, PROTO_E_INTERNAL,
+		    "response over the size limit; ask for less");
+	}
+	proto_frame_end(out, off);
+	return QUERY_ANSWERED;
+}
+
 int
 query_frame(struct query *q, const uint8_t *p, size_t len, struct buf *out,
     uint64_t *id)
 {
 	struct proto_req	req;
-	size_t			off;
-	int			rc = QUERY_ANSWERED;
+	int			rc;
 
-	proto_req_decode(p, len, limits(q), &req);
-	*id = req.id;
-	if (req.err == 0 && req.op == OP_SUBSCRIBE && q->defer) {
-		proto_req_free(&req);
-		return QUERY_SUBSCRIBE;
-	}
-	if (req.err == 0 && q->offload && costly(q, &req)) {
-		proto_req_free(&req);
-		return QUERY_WORKER;
-	}
-	if (req.err == 0 && req.op == OP_REFRESH) {
-		if (q->defer)
-			rc = QUERY_REFRESH;
-		else
-			refresh_here(q, req.id, out);
-		proto_req_free(&req);
-		return rc;
-	}
-	off = proto_frame_begin(out);
-	dispatch(q, &req, out);
-	if (out->len - off - 4 > limits(q)->response) {
-		out->len = off + 4;
-		proto_enc_error(out, req.id, PROTO_E_INTERNAL,
-		    "response over the size limit; ask for less");
-	}
-	proto_frame_end(out, off);
+	query_decode(q, p, len, &req);
+	rc = query_answer(q, &req, out, id);
 	proto_req_free(&req);
 	return rc;
 }

@@ -65,6 +65,15 @@ struct query {
 int	query_frame(struct query *, const uint8_t *, size_t, struct buf *,
 	    uint64_t *);
 /*
+ * query_frame in two: the request payload decoded (pure: it reads only
+ * the query's limits, which do not change), then answered.  The caller
+ * frees req (proto_req_free).
+ */
+void	query_decode(const struct query *, const uint8_t *, size_t,
+	    struct proto_req *);
+int	query_answer(struct query *, const struct proto_req *, struct buf *,
+	    uint64_t *);
+/*
  * Whether the request payload p[0..len) is one whose cost the client
  * decides (a search with a regular expression, or a batch holding one):
  * the daemon's worker answers those, and embedded mode under a budget.

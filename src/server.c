@@ -16,13 +16,29 @@
  * gets every event.  Those messages are queued like answers, under the
  * same output limits, and never close a connection from outside its own
  * callback: they only make sure it will be written.
+ *
+ * Answer threads (server_threads): a connection that has asked twice (a
+ * client that keeps it) gets a thread of its own, which reads, answers
+ * and writes it with blocking calls, the way a forked echo server does,
+ * its deadlines kept as socket timeouts; so many clients are served on as
+ * many CPUs.  Only the answering itself is one at a time: the query lock,
+ * which the daemon's loop holds whenever it is not waiting for events
+ * (ev_set_loop_release_cb), so that nothing of the query (its snapshot,
+ * cache connection, state) changes under an answer.  A request a thread
+ * cannot answer (subscribe, refresh, a search for the worker) sends its
+ * connection back to the loop, unanswered, for good, through a locked
+ * inbox and an ev_async.
  */
 #include <sys/ioctl.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/types.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -37,6 +53,12 @@
 #define ACCEPT_PAUSE	1.0	/* seconds to wait out EMFILE */
 #define SWEEP		0.25	/* seconds between deadline checks */
 #define REFRESH_MAX	8	/* refreshes waiting on one connection */
+#define SETTLED		2	/* frames answered before a connection gets
+				   a thread */
+#define THREAD_STACK	(1u << 20)
+
+/* What the answers of every thread are serialized on (see above). */
+static pthread_mutex_t	query_lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP;
 
 struct conn {
 	TAILQ_ENTRY(conn)	 entry;
@@ -59,6 +81,9 @@ struct conn {
 						   frame after it is taken */
 	uint64_t		 refresh[REFRESH_MAX];	/* waiting ids */
 	size_t			 nrefresh;
+	uint64_t		 answered;	/* frames */
+	int			 stays;		/* came back from a thread */
+	uint64_t		 stall;		/* its thread's longest answer */
 };
 
 struct server {
@@ -79,6 +104,18 @@ struct server {
 				    size_t);
 	void			(*cancel_fn)(void *, uint64_t);
 	void			*work_arg;
+	size_t			 total;		/* connections, threads' too
+						   (atomic) */
+	/* Answer threads: their connections, and those sent back. */
+	size_t			 threads_max;
+	pthread_mutex_t		 threads_mu;
+	pthread_cond_t		 threads_cv;
+	TAILQ_HEAD(, conn)	 threaded;
+	size_t			 nthreaded;
+	int			 stopping;	/* atomic */
+	ev_async		 inbox_w;
+	pthread_mutex_t		 inbox_mu;
+	TAILQ_HEAD(, conn)	 inbox;
 };
 
 static size_t
@@ -99,6 +136,7 @@ conn_close(struct conn *c, const char *why)
 	ev_io_stop(srv->loop, &c->io);
 	TAILQ_REMOVE(&srv->conns, c, entry);
 	srv->nconns--;
+	__atomic_sub_fetch(&srv->total, 1, __ATOMIC_RELAXED);
 	if (c->fresh)
 		srv->nfresh--;
 	close(c->fd);
@@ -189,6 +227,7 @@ conn_process(struct conn *c)
 		else
 			query_refuse(srv->query, c->in.data + off + 4, len,
 			    PROTO_E_RATE, "rate limited: slow down", &c->out);
+		c->answered++;
 		off += 4 + len;
 	}
 	buf_consume(&c->in, off);
@@ -254,6 +293,8 @@ conn_update(struct conn *c)
 	return 0;
 }
 
+static int	conn_thread(struct conn *);
+
 /* Answer what came, send what is answered, and again what waited. */
 static void
 conn_work(struct conn *c)
@@ -271,6 +312,12 @@ conn_work(struct conn *c)
 		conn_close(c, "bad frame length");
 		return;
 	}
+	/* A client that keeps its connection, nothing of it waiting on
+	   the loop: a thread of its own from now on. */
+	if (c->srv->threads_max > 0 && !c->stays && !c->fresh && !c->eof &&
+	    !c->subscribed && !c->waiting && c->nrefresh == 0 &&
+	    pending(c) == 0 && c->answered >= SETTLED && conn_thread(c) == 0)
+		return;
 	(void)conn_update(c);
 }
 
@@ -389,7 +436,8 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			close(fd);
 			continue;
 		}
-		if (srv->nconns >= srv->lim.conns) {
+		if (__atomic_load_n(&srv->total, __ATOMIC_RELAXED) >=
+		    srv->lim.conns) {
 			log_debug("over %zu connections: closing a new one",
 			    srv->lim.conns);
 			close(fd);
@@ -425,8 +473,318 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		TAILQ_INSERT_TAIL(&srv->conns, c, entry);
 		if (srv->nconns++ == 0)
 			ev_timer_again(loop, &srv->sweep);
+		__atomic_add_fetch(&srv->total, 1, __ATOMIC_RELAXED);
 		srv->nfresh++;
 	}
+}
+
+/* Answer threads */
+
+static void
+set_timeout(int fd, int opt, double secs)
+{
+	struct timeval	tv;
+
+	tv.tv_sec = (time_t)secs;
+	tv.tv_usec = (suseconds_t)((secs - (double)tv.tv_sec) * 1e6);
+	if (tv.tv_sec == 0 && tv.tv_usec == 0)
+		tv.tv_usec = 1;
+	(void)setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof(tv));
+}
+
+static void
+set_blocking(int fd, int on)
+{
+	int	fl = fcntl(fd, F_GETFL);
+
+	if (fl != -1)
+		(void)fcntl(fd, F_SETFL, on ? fl & ~O_NONBLOCK :
+		    fl | O_NONBLOCK);
+}
+
+/*
+ * The complete frames in the input answered in order, as conn_process
+ * does, up to out_pause of output: 1 when one is for the loop (left in
+ * the input), -1 when the peer broke the framing.
+ */
+static int
+thread_process(struct conn *c)
+{
+	struct server		*srv = c->srv;
+	struct proto_req	 req;
+	uint64_t		 id, t0 = now_usec(), took;
+	size_t			 off = 0, len;
+	int			 rc, r = 0;
+
+	while (pending(c) < srv->lim.out_pause &&
+	    (rc = proto_frame_peek(c->in.data + off, c->in.len - off,
+	    srv->lim.frame, &len)) == 1) {
+		if (!conn_allowed(c, ev_time())) {
+			pthread_mutex_lock(&query_lock);
+			query_refuse(srv->query, c->in.data + off + 4, len,
+			    PROTO_E_RATE, "rate limited: slow down", &c->out);
+			pthread_mutex_unlock(&query_lock);
+		} else {
+			/* Decoded and freed outside the lock: only the
+			   answer is one at a time. */
+			query_decode(srv->query, c->in.data + off + 4, len,
+			    &req);
+			pthread_mutex_lock(&query_lock);
+			if (query_answer(srv->query, &req, &c->out, &id) !=
+			    QUERY_ANSWERED) {
+				/* out untouched: the frame goes as it came */
+				c->tokens += 1.0;
+				r = 1;
+			}
+			pthread_mutex_unlock(&query_lock);
+			proto_req_free(&req);
+		}
+		if (r == 1)
+			break;
+		c->answered++;
+		off += 4 + len;
+	}
+	buf_consume(&c->in, off);
+	/* The daemon's measure too (status: loop_stall_max_us). */
+	if ((took = now_usec() - t0) > c->stall) {
+		c->stall = took;
+		pthread_mutex_lock(&query_lock);
+		if (took > srv->query->stall_max_us)
+			srv->query->stall_max_us = took;
+		pthread_mutex_unlock(&query_lock);
+	}
+	return rc == -1 ? -1 : r;
+}
+
+/* All the output, blocking (SO_SNDTIMEO: write_stall). */
+static int
+thread_flush(struct conn *c)
+{
+	ssize_t	n;
+
+	while (c->out_off < c->out.len) {
+		n = send(c->fd, c->out.data + c->out_off, pending(c),
+		    MSG_NOSIGNAL);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;	/* EAGAIN: the peer stopped reading */
+		}
+		c->out_off += (size_t)n;
+	}
+	buf_reset(&c->out);
+	c->out_off = 0;
+	return 0;
+}
+
+/* The thread is done with c: closed, or sent back to the loop. */
+static void
+thread_end(struct conn *c, int back, const char *why)
+{
+	struct server	*srv = c->srv;
+
+	if (!back) {
+		if (why != NULL)
+			log_debug("fd %d: closing: %s", c->fd, why);
+		__atomic_sub_fetch(&srv->total, 1, __ATOMIC_RELAXED);
+	} else
+		set_blocking(c->fd, 0);
+	pthread_mutex_lock(&srv->threads_mu);
+	TAILQ_REMOVE(&srv->threaded, c, entry);
+	if (back) {
+		pthread_mutex_lock(&srv->inbox_mu);
+		TAILQ_INSERT_TAIL(&srv->inbox, c, entry);
+		pthread_mutex_unlock(&srv->inbox_mu);
+		ev_async_send(srv->loop, &srv->inbox_w);
+	} else {
+		/* Under the lock: a number the loop might shut down. */
+		close(c->fd);
+		buf_free(&c->in);
+		buf_free(&c->out);
+		free(c);
+	}
+	srv->nthreaded--;
+	pthread_cond_signal(&srv->threads_cv);
+	pthread_mutex_unlock(&srv->threads_mu);	/* srv may go from here */
+}
+
+/* A connection's thread: read, answer, write, until it is done. */
+static void *
+thread_main(void *arg)
+{
+	struct conn		*c = arg;
+	const struct server_limits	*l = &c->srv->lim;
+	const char		*why = NULL;
+	ssize_t			 n;
+	size_t			 len;
+	int			 rc;
+
+	for (;;) {
+		if ((rc = thread_process(c)) == -1) {
+			why = "bad frame length";
+			break;
+		}
+		if (pending(c) > l->out_max) {
+			why = "output over the limit";
+			break;
+		}
+		if (thread_flush(c) == -1) {
+			why = "peer stopped reading";
+			break;
+		}
+		if (rc == 1) {
+			thread_end(c, 1, NULL);
+			return NULL;
+		}
+		if (proto_frame_peek(c->in.data, c->in.len, l->frame,
+		    &len) == 1)
+			continue;	/* what waited for room */
+		if (c->eof)
+			break;
+		buf_reserve(&c->in, READ_CHUNK);
+		n = read(c->fd, c->in.data + c->in.len, READ_CHUNK);
+		if (n > 0) {
+			c->in.len += (size_t)n;
+			c->heard = ev_time();
+		} else if (n == 0)
+			c->eof = 1;
+		else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			/* SO_RCVTIMEO: the deadlines sweep_cb keeps */
+			if (c->in.len > 0 && ev_time() - c->heard > l->gap) {
+				why = "silent inside a frame";
+				break;
+			}
+			if (c->in.len == 0 && ev_time() - c->heard > l->idle) {
+				why = "idle";
+				break;
+			}
+		} else if (errno != EINTR) {
+			why = "read error";
+			break;
+		}
+	}
+	thread_end(c, 0, why);
+	return NULL;
+}
+
+/* Give c a thread of its own; -1 when it stays on the loop. */
+static int
+conn_thread(struct conn *c)
+{
+	struct server	*srv = c->srv;
+	pthread_attr_t	 attr;
+	pthread_t	 t;
+	sigset_t	 all, old;
+	int		 rc;
+
+	pthread_mutex_lock(&srv->threads_mu);
+	if (srv->nthreaded >= srv->threads_max ||
+	    __atomic_load_n(&srv->stopping, __ATOMIC_ACQUIRE)) {
+		pthread_mutex_unlock(&srv->threads_mu);
+		return -1;
+	}
+	ev_io_stop(srv->loop, &c->io);
+	TAILQ_REMOVE(&srv->conns, c, entry);
+	if (--srv->nconns == 0)
+		ev_timer_stop(srv->loop, &srv->sweep);
+	set_blocking(c->fd, 1);
+	set_timeout(c->fd, SO_RCVTIMEO, srv->lim.gap < srv->lim.idle ? srv->lim.gap :
+	    srv->lim.idle);
+	set_timeout(c->fd, SO_SNDTIMEO, srv->lim.write_stall);
+	TAILQ_INSERT_TAIL(&srv->threaded, c, entry);
+	srv->nthreaded++;
+	/* Signals are the loop's: none is delivered to the thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, THREAD_STACK);
+	rc = pthread_create(&t, &attr, thread_main, c);
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		TAILQ_REMOVE(&srv->threaded, c, entry);
+		srv->nthreaded--;
+		pthread_mutex_unlock(&srv->threads_mu);
+		set_blocking(c->fd, 0);
+		TAILQ_INSERT_TAIL(&srv->conns, c, entry);
+		if (srv->nconns++ == 0)
+			ev_timer_again(srv->loop, &srv->sweep);
+		ev_io_set(&c->io, c->fd, 0);
+		return -1;
+	}
+	pthread_mutex_unlock(&srv->threads_mu);
+	return 0;
+}
+
+/* On the loop: connections a thread sent back, served here for good. */
+static void
+inbox_cb(struct ev_loop *loop, ev_async *w, int revents)
+{
+	struct server		*srv = w->data;
+	struct conn		*c;
+	TAILQ_HEAD(, conn)	 got = TAILQ_HEAD_INITIALIZER(got);
+
+	(void)revents;
+	pthread_mutex_lock(&srv->inbox_mu);
+	TAILQ_CONCAT(&got, &srv->inbox, entry);
+	pthread_mutex_unlock(&srv->inbox_mu);
+	while ((c = TAILQ_FIRST(&got)) != NULL) {
+		TAILQ_REMOVE(&got, c, entry);
+		c->stays = 1;
+		ev_io_init(&c->io, conn_cb, c->fd, 0);
+		c->io.data = c;
+		TAILQ_INSERT_TAIL(&srv->conns, c, entry);
+		if (srv->nconns++ == 0)
+			ev_timer_again(loop, &srv->sweep);
+		conn_work(c);
+	}
+}
+
+/* The daemon's loop holds the query lock but while it waits for events. */
+static void
+loop_release(struct ev_loop *loop)
+{
+	(void)loop;
+	pthread_mutex_unlock(&query_lock);
+}
+
+static void
+loop_acquire(struct ev_loop *loop)
+{
+	(void)loop;
+	pthread_mutex_lock(&query_lock);
+}
+
+void
+server_threads(struct server *srv, size_t n)
+{
+	if (n == 0 || srv->threads_max > 0)
+		return;
+	srv->threads_max = n;
+	/* From here the loop holds the lock, but while it waits. */
+	pthread_mutex_lock(&query_lock);
+	ev_set_loop_release_cb(srv->loop, loop_release, loop_acquire);
+}
+
+/* Every thread's connection shut down, and the threads gone (the loop
+   lets the query lock go for them to finish an answer). */
+static void
+threads_stop(struct server *srv)
+{
+	struct conn	*c;
+
+	if (srv->threads_max == 0)
+		return;
+	__atomic_store_n(&srv->stopping, 1, __ATOMIC_RELEASE);
+	ev_set_loop_release_cb(srv->loop, NULL, NULL);
+	pthread_mutex_unlock(&query_lock);
+	pthread_mutex_lock(&srv->threads_mu);
+	TAILQ_FOREACH(c, &srv->threaded, entry)
+		(void)shutdown(c->fd, SHUT_RDWR);
+	while (srv->nthreaded > 0)
+		pthread_cond_wait(&srv->threads_cv, &srv->threads_mu);
+	pthread_mutex_unlock(&srv->threads_mu);
 }
 
 struct server *
@@ -441,6 +799,15 @@ server_new(struct ev_loop *loop, int fd, struct query *q,
 	srv->lim = *lim;
 	srv->fd = fd;
 	TAILQ_INIT(&srv->conns);
+	TAILQ_INIT(&srv->threaded);
+	TAILQ_INIT(&srv->inbox);
+	pthread_mutex_init(&srv->threads_mu, NULL);
+	pthread_cond_init(&srv->threads_cv, NULL);
+	pthread_mutex_init(&srv->inbox_mu, NULL);
+	ev_async_init(&srv->inbox_w, inbox_cb);
+	srv->inbox_w.data = srv;
+	ev_async_start(loop, &srv->inbox_w);
+	ev_unref(loop);		/* not a reason to keep the loop running */
 	ev_io_init(&srv->accept_io, accept_cb, fd, EV_READ);
 	srv->accept_io.data = srv;
 	ev_timer_init(&srv->accept_pause, accept_resume, ACCEPT_PAUSE, 0.);
@@ -548,12 +915,27 @@ server_event(struct server *srv)
 void
 server_free(struct server *srv)
 {
+	struct conn	*c;
+
 	if (srv == NULL)
 		return;
+	threads_stop(srv);
 	ev_io_stop(srv->loop, &srv->accept_io);
 	ev_timer_stop(srv->loop, &srv->accept_pause);
 	while (!TAILQ_EMPTY(&srv->conns))
 		conn_close(TAILQ_FIRST(&srv->conns), NULL);
 	ev_timer_stop(srv->loop, &srv->sweep);
+	ev_ref(srv->loop);
+	ev_async_stop(srv->loop, &srv->inbox_w);
+	while ((c = TAILQ_FIRST(&srv->inbox)) != NULL) {
+		TAILQ_REMOVE(&srv->inbox, c, entry);
+		close(c->fd);
+		buf_free(&c->in);
+		buf_free(&c->out);
+		free(c);
+	}
+	pthread_mutex_destroy(&srv->inbox_mu);
+	pthread_cond_destroy(&srv->threads_cv);
+	pthread_mutex_destroy(&srv->threads_mu);
 	free(srv);
 }

@@ -38,6 +38,12 @@ void		 server_refreshed(struct server *, int, const char *,
 		    uint64_t);
 /* To every subscriber: the cache's generation and state now. */
 void		 server_event(struct server *);
+/*
+ * Up to n answer threads (server.c): a connection that has asked twice
+ * gets one of its own.  The loop passed to server_new holds the query
+ * lock from now on but while it waits for events.
+ */
+void		 server_threads(struct server *, size_t);
 /* Close every connection and stop accepting; the fd stays the caller's. */
 void		 server_free(struct server *);
 

@@ -4,6 +4,7 @@
  *   bench DAEMON-SOCKET DAEMON-PID
  *   bench --scale DAEMON-SOCKET DAEMON-PID	(one line for the scale rows)
  *   bench --exec N COMMAND [ARG...]	(median wall time of N runs, ms)
+ *   bench --tput-row SOCK CLIENTS DEPTH info|ping	(req/s, 1 s)
  *
  * The baseline is an echo server (forked here) with the same framing,
  * 4-byte length and payload, answering with blocking reads and writes:
@@ -469,6 +470,14 @@ main(int argc, char **argv)
 		return scale(argv[2], (pid_t)atol(argv[3]));
 	if (argc == 3 && strcmp(argv[1], "--tput") == 0)
 		return tput_only(argv[2]);
+	if (argc == 6 && strcmp(argv[1], "--tput-row") == 0) {
+		/* One row alone, of info or of pings: for a profiler. */
+		mkmix(&info, mix);
+		echo_req = mkreq("ping", "ping", NULL, NULL, 0);
+		printf("%.0f\n", tput(argv[2], strcmp(argv[5], "ping") == 0 ?
+		    &echo_req : &info, 1, atoi(argv[3]), atoi(argv[4])));
+		return 0;
+	}
 	if (argc != 3) {
 		fprintf(stderr, "usage: bench DAEMON-SOCKET DAEMON-PID\n");
 		return 2;
