@@ -111,7 +111,10 @@ struct server {
 	pthread_mutex_t		 threads_mu;
 	pthread_cond_t		 threads_cv;
 	TAILQ_HEAD(, conn)	 threaded;
-	size_t			 nthreaded;
+	size_t			 nthreaded;	/* threads, and reserved */
+	TAILQ_HEAD(, conn)	 handoff;	/* waiting for theirs */
+	ev_idle			 handoff_idle;
+	ev_check		 handoff_check;
 	int			 stopping;	/* atomic */
 	ev_async		 inbox_w;
 	pthread_mutex_t		 inbox_mu;
@@ -667,9 +670,10 @@ thread_main(void *arg)
 	return NULL;
 }
 
-/* Give c a thread of its own; -1 when it stays on the loop. */
+/* Start c's thread: 0, or -1 (it is the loop's again, in blocking mode
+   no more). */
 static int
-conn_thread(struct conn *c)
+thread_start(struct conn *c)
 {
 	struct server	*srv = c->srv;
 	pthread_attr_t	 attr;
@@ -677,22 +681,12 @@ conn_thread(struct conn *c)
 	sigset_t	 all, old;
 	int		 rc;
 
-	pthread_mutex_lock(&srv->threads_mu);
-	if (srv->nthreaded >= srv->threads_max ||
-	    __atomic_load_n(&srv->stopping, __ATOMIC_ACQUIRE)) {
-		pthread_mutex_unlock(&srv->threads_mu);
-		return -1;
-	}
-	ev_io_stop(srv->loop, &c->io);
-	TAILQ_REMOVE(&srv->conns, c, entry);
-	if (--srv->nconns == 0)
-		ev_timer_stop(srv->loop, &srv->sweep);
 	set_blocking(c->fd, 1);
-	set_timeout(c->fd, SO_RCVTIMEO, srv->lim.gap < srv->lim.idle ? srv->lim.gap :
-	    srv->lim.idle);
+	set_timeout(c->fd, SO_RCVTIMEO, srv->lim.gap < srv->lim.idle ?
+	    srv->lim.gap : srv->lim.idle);
 	set_timeout(c->fd, SO_SNDTIMEO, srv->lim.write_stall);
+	pthread_mutex_lock(&srv->threads_mu);
 	TAILQ_INSERT_TAIL(&srv->threaded, c, entry);
-	srv->nthreaded++;
 	/* Signals are the loop's: none is delivered to the thread. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -702,19 +696,87 @@ conn_thread(struct conn *c)
 	rc = pthread_create(&t, &attr, thread_main, c);
 	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
+	if (rc != 0)
 		TAILQ_REMOVE(&srv->threaded, c, entry);
-		srv->nthreaded--;
-		pthread_mutex_unlock(&srv->threads_mu);
+	pthread_mutex_unlock(&srv->threads_mu);
+	if (rc != 0) {
 		set_blocking(c->fd, 0);
-		TAILQ_INSERT_TAIL(&srv->conns, c, entry);
-		if (srv->nconns++ == 0)
-			ev_timer_again(srv->loop, &srv->sweep);
-		ev_io_set(&c->io, c->fd, 0);
 		return -1;
 	}
-	pthread_mutex_unlock(&srv->threads_mu);
 	return 0;
+}
+
+/* A thread reserved for a connection that will not have it. */
+static void
+thread_unreserve(struct server *srv)
+{
+	pthread_mutex_lock(&srv->threads_mu);
+	srv->nthreaded--;
+	pthread_cond_signal(&srv->threads_cv);
+	pthread_mutex_unlock(&srv->threads_mu);
+}
+
+/*
+ * Queue c for a thread of its own; -1 when it stays on the loop.  The
+ * thread starts at the loop's next check (handoff_cb): libev takes a
+ * stopped watcher's fd out of epoll only when the loop comes round, and
+ * it must be out before another thread may close that fd.
+ */
+static int
+conn_thread(struct conn *c)
+{
+	struct server	*srv = c->srv;
+	int		 full;
+
+	pthread_mutex_lock(&srv->threads_mu);
+	if (!(full = srv->nthreaded >= srv->threads_max ||
+	    __atomic_load_n(&srv->stopping, __ATOMIC_ACQUIRE)))
+		srv->nthreaded++;
+	pthread_mutex_unlock(&srv->threads_mu);
+	if (full)
+		return -1;
+	ev_io_stop(srv->loop, &c->io);
+	TAILQ_REMOVE(&srv->conns, c, entry);
+	if (--srv->nconns == 0)
+		ev_timer_stop(srv->loop, &srv->sweep);
+	TAILQ_INSERT_TAIL(&srv->handoff, c, entry);
+	/* The idle watcher keeps the loop from sleeping until then. */
+	ev_idle_start(srv->loop, &srv->handoff_idle);
+	ev_check_start(srv->loop, &srv->handoff_check);
+	return 0;
+}
+
+static void
+handoff_idle(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+}
+
+/* After the loop came round (its fds out of epoll): the threads. */
+static void
+handoff_cb(struct ev_loop *loop, ev_check *w, int revents)
+{
+	struct server	*srv = w->data;
+	struct conn	*c;
+
+	(void)revents;
+	ev_idle_stop(loop, &srv->handoff_idle);
+	ev_check_stop(loop, &srv->handoff_check);
+	while ((c = TAILQ_FIRST(&srv->handoff)) != NULL) {
+		TAILQ_REMOVE(&srv->handoff, c, entry);
+		if (thread_start(c) == 0)
+			continue;
+		/* No thread: the loop's for good. */
+		thread_unreserve(srv);
+		c->stays = 1;
+		TAILQ_INSERT_TAIL(&srv->conns, c, entry);
+		if (srv->nconns++ == 0)
+			ev_timer_again(loop, &srv->sweep);
+		ev_io_set(&c->io, c->fd, 0);
+		conn_work(c);
+	}
 }
 
 /* On the loop: connections a thread sent back, served here for good. */
@@ -777,6 +839,17 @@ threads_stop(struct server *srv)
 	if (srv->threads_max == 0)
 		return;
 	__atomic_store_n(&srv->stopping, 1, __ATOMIC_RELEASE);
+	ev_idle_stop(srv->loop, &srv->handoff_idle);
+	ev_check_stop(srv->loop, &srv->handoff_check);
+	while ((c = TAILQ_FIRST(&srv->handoff)) != NULL) {
+		TAILQ_REMOVE(&srv->handoff, c, entry);
+		__atomic_sub_fetch(&srv->total, 1, __ATOMIC_RELAXED);
+		close(c->fd);
+		buf_free(&c->in);
+		buf_free(&c->out);
+		free(c);
+		thread_unreserve(srv);	/* no thread yet */
+	}
 	ev_set_loop_release_cb(srv->loop, NULL, NULL);
 	pthread_mutex_unlock(&query_lock);
 	pthread_mutex_lock(&srv->threads_mu);
@@ -800,7 +873,11 @@ server_new(struct ev_loop *loop, int fd, struct query *q,
 	srv->fd = fd;
 	TAILQ_INIT(&srv->conns);
 	TAILQ_INIT(&srv->threaded);
+	TAILQ_INIT(&srv->handoff);
 	TAILQ_INIT(&srv->inbox);
+	ev_idle_init(&srv->handoff_idle, handoff_idle);
+	ev_check_init(&srv->handoff_check, handoff_cb);
+	srv->handoff_check.data = srv;
 	pthread_mutex_init(&srv->threads_mu, NULL);
 	pthread_cond_init(&srv->threads_cv, NULL);
 	pthread_mutex_init(&srv->inbox_mu, NULL);

@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+# Answer threads (omg.conf answer_threads): a connection that has asked
+# twice gets a thread of its own, which ends with it; answers on it are
+# the loop's, in order; subscribe, refresh and a search for the worker
+# send it back to the loop, where it is answered as before; its deadlines
+# still hold; the daemon stops at once with threads reading; with
+# answer_threads = 0 no thread starts.
+import os, shutil, subprocess, sys, tempfile, time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import wire
+from wire import ok, diag, call, send, read_msg, closed, enc, frame
+
+def threads(d):
+    return len(os.listdir("/proc/%d/task" % d.proc.pid))
+
+def settle(d, want, wait=5):
+    """The daemon's thread count reaches want within wait seconds."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        if threads(d) == want:
+            return True
+        time.sleep(0.01)
+    return False
+
+tmp = tempfile.mkdtemp(prefix="omg-threads.")
+os.chmod(tmp, 0o700)
+daemons = []
+try:
+    conf = wire.fixture(tmp)
+    if not os.path.isdir("/proc/self/task"):
+        wire.skip_all("no /proc/PID/task to count threads with")
+    d = wire.Daemon(tmp, conf, "d")
+    daemons.append(d)
+    base = threads(d)
+
+    # A one-shot client (a completion) stays on the loop.
+    s = d.connect()
+    ok(call(s, {"id": 1, "op": "suggest", "query": "fi"})["id"] == 1,
+       "one request: answered")
+    ok(settle(d, base), "one request: no thread of its own")
+
+    # The same connection asks again: a thread; it ends with the client.
+    ok(call(s, {"id": 2, "op": "ping"})["result"] == "pong", "a second")
+    ok(call(s, {"id": 3, "op": "ping"})["result"] == "pong", "a third")
+    ok(settle(d, base + 1), "a connection that keeps asking: its thread")
+    s.close()
+    ok(settle(d, base), "the client gone: its thread ends")
+
+    # On a thread: the same answers as on the loop, in order, pipelined.
+    loop = d.connect()
+    want = [call(loop, {"id": 10 + i, "op": "search", "query": [q]})
+            for i, q in enumerate(["fire", "lib", "^python$", "zzz"])]
+    want.append(call(loop, {"id": 14, "op": "info", "package": "glibc"}))
+    loop.close()
+    s = d.connect()
+    call(s, {"id": 0, "op": "ping"})
+    call(s, {"id": 0, "op": "ping"})
+    ok(settle(d, base + 1), "warmed up: on its thread")
+    reqs = [{"id": 10 + i, "op": "search", "query": [q]}
+            for i, q in enumerate(["fire", "lib", "^python$", "zzz"])]
+    reqs.append({"id": 14, "op": "info", "package": "glibc"})
+    s.sendall(b"".join(frame(enc(r)) for r in reqs))
+    got = [read_msg(s) for _ in reqs]
+    ok(got == want, "pipelined on a thread: the loop's answers, in order")
+
+    # A search for the worker (a regex) sends it back: answered, in order.
+    send(s, {"id": 20, "op": "search", "query": ["fi.*x"]})
+    send(s, {"id": 21, "op": "ping"})
+    a, b = read_msg(s), read_msg(s)
+    ok(a is not None and a.get("id") == 20 and "result" in a and
+       b == {"id": 21, "result": "pong"},
+       "a regex on a thread: back to the loop, the worker answers, in order")
+    ok(settle(d, base), "sent back: its thread ended")
+    ok(call(s, {"id": 22, "op": "ping"})["id"] == 22 and
+       call(s, {"id": 23, "op": "ping"})["id"] == 23 and settle(d, base),
+       "sent back for good: no thread again")
+    s.close()
+
+    # Subscribe on a thread: back to the loop, and events come.
+    s = d.connect()
+    call(s, {"id": 0, "op": "ping"})
+    call(s, {"id": 0, "op": "ping"})
+    ok(settle(d, base + 1), "a subscriber-to-be on its thread")
+    sub = call(s, {"id": 30, "op": "subscribe"})
+    ok(sub is not None and sub.get("id") == 30 and "result" in sub,
+       "subscribe from a thread: answered by the loop")
+    r = subprocess.run(["pacman", "--config", conf, "-U", "--dbonly",
+                        "--noconfirm", "-dd"] +
+                       [os.path.join(tmp, "fx/pkgs/community", f)
+                        for f in os.listdir(tmp + "/fx/pkgs/community")
+                        if f.startswith("ripgrep-")],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    s.settimeout(10)
+    ev = None
+    for _ in range(10):
+        ev = read_msg(s)
+        if ev is None or ("event" in ev and ev.get("state") == "fresh" and
+                          ev.get("generation", 0) >= 2):
+            break
+    ok(r.returncode == 0 and ev is not None and
+       ev.get("generation", 0) >= 2,
+       "after pacman -U the subscriber hears of generation 2")
+    s.close()
+
+    # Refresh on a thread: progress and the answer, from the loop.
+    s = d.connect()
+    call(s, {"id": 0, "op": "ping"})
+    call(s, {"id": 0, "op": "ping"})
+    send(s, {"id": 40, "op": "refresh"})
+    last = None
+    for _ in range(200):
+        last = read_msg(s)
+        if last is None or "result" in last or "error" in last:
+            break
+    ok(last is not None and last.get("id") == 40 and "result" in last,
+       "refresh from a thread: its answer comes")
+    s.close()
+
+    # Deadlines on a thread: silent inside a frame, idle.
+    d2 = wire.Daemon(tmp, conf, "t", "idle_timeout = 1\n"
+                     "frame_gap_timeout = 1\n")
+    daemons.append(d2)
+    base2 = threads(d2)
+    s = d2.connect()
+    call(s, {"id": 0, "op": "ping"})
+    call(s, {"id": 0, "op": "ping"})
+    ok(settle(d2, base2 + 1), "idle test: on its thread")
+    t0 = time.monotonic()
+    ok(closed(s, 5) and time.monotonic() - t0 < 4,
+       "an idle connection on a thread is closed (idle_timeout)")
+    s = d2.connect()
+    call(s, {"id": 0, "op": "ping"})
+    call(s, {"id": 0, "op": "ping"})
+    s.sendall(frame(enc({"id": 1, "op": "ping"}))[:5])
+    t0 = time.monotonic()
+    ok(closed(s, 5) and time.monotonic() - t0 < 4,
+       "half a frame on a thread is closed (frame_gap_timeout)")
+    ok(settle(d2, base2), "their threads ended")
+
+    # SIGTERM with threads blocked reading: out at once, status 0.
+    held = []
+    for _ in range(4):
+        c = d2.connect()
+        call(c, {"id": 0, "op": "ping"})
+        call(c, {"id": 0, "op": "ping"})
+        held.append(c)
+    ok(settle(d2, base2 + 4), "four clients, four threads")
+    t0 = time.monotonic()
+    rc = d2.stop()
+    ok(rc == 0 and time.monotonic() - t0 < 3,
+       "SIGTERM with four threads reading: exit 0 at once (%d)" % rc)
+    ok(all(closed(c, 2) for c in held), "their connections were closed")
+
+    # answer_threads = 0: everything on the loop, as before.
+    d3 = wire.Daemon(tmp, conf, "z", "answer_threads = 0\n")
+    daemons.append(d3)
+    base3 = threads(d3)
+    s = d3.connect()
+    for i in range(5):
+        call(s, {"id": i, "op": "ping"})
+    ok(not settle(d3, base3 + 1, 0.5), "answer_threads = 0: no thread")
+    s.close()
+finally:
+    for x in daemons:
+        x.kill()
+    shutil.rmtree(tmp, ignore_errors=True)
+wire.done_testing()
