@@ -1344,7 +1344,17 @@ daemon_main(const struct opts *o, int argc, char **argv)
 	lock_instance(&d);
 	/* The loop and its signal watchers first: a SIGTERM or SIGHUP
 	   during the first build is handled, not fatal. */
-	d.loop = ev_default_loop(EVFLAG_AUTO);
+	/* poll(2), not epoll: a connection's fd goes to an answer thread
+	   (server.c), and libev's epoll backend leaves a stopped watcher's
+	   fd in the kernel's set until an event comes for it, then removes
+	   it from the loop's thread; poll keeps no such state. */
+	if ((d.loop = ev_default_loop(EVBACKEND_POLL)) == NULL &&
+	    (d.loop = ev_default_loop(EVFLAG_AUTO)) == NULL)
+		fatalx("cannot start the event loop");
+	if (ev_backend(d.loop) != EVBACKEND_POLL && d.answer_threads > 0) {
+		log_warnx("no poll(2) backend: no answer threads");
+		d.answer_threads = 0;
+	}
 	ev_signal_init(&d.sigint, stop_cb, SIGINT);
 	ev_signal_init(&d.sigterm, stop_cb, SIGTERM);
 	ev_signal_init(&d.sighup, hup_cb, SIGHUP);
