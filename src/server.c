@@ -27,7 +27,8 @@
  * cache connection, state) changes under an answer.  A request a thread
  * cannot answer (subscribe, refresh, a search for the worker) sends its
  * connection back to the loop, unanswered, for good, through a locked
- * inbox and an ev_async.
+ * inbox and an ev_async.  The daemon's loop must poll with poll(2) (see
+ * conn_thread).
  */
 #include <sys/ioctl.h>
 #include <sys/queue.h>
@@ -719,8 +720,10 @@ thread_unreserve(struct server *srv)
 /*
  * Queue c for a thread of its own; -1 when it stays on the loop.  The
  * thread starts at the loop's next check (handoff_cb): libev takes a
- * stopped watcher's fd out of epoll only when the loop comes round, and
- * it must be out before another thread may close that fd.
+ * stopped watcher's fd out of the set it polls only when the loop comes
+ * round, and it must be out before another thread may close that fd (so
+ * the loop polls with poll(2), which keeps no set in the kernel: see
+ * daemon.c).
  */
 static int
 conn_thread(struct conn *c)
@@ -754,7 +757,7 @@ handoff_idle(struct ev_loop *loop, ev_idle *w, int revents)
 	(void)revents;
 }
 
-/* After the loop came round (its fds out of epoll): the threads. */
+/* After the loop came round (those fds out of its set): the threads. */
 static void
 handoff_cb(struct ev_loop *loop, ev_check *w, int revents)
 {
