@@ -238,8 +238,13 @@ conn_process(struct conn *c)
 	return rc == -1 ? -1 : 0;
 }
 
+/*
+ * Send what is queued: 0 when all is sent, or (not blocking) the socket
+ * is full and the rest waits; -1 on an error, or (blocking: a thread's,
+ * SO_SNDTIMEO) when the peer stopped reading for write_stall.
+ */
 static int
-conn_flush(struct conn *c)
+conn_flush(struct conn *c, int blocking)
 {
 	ssize_t	n;
 
@@ -250,11 +255,12 @@ conn_flush(struct conn *c)
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return 0;
+				return blocking ? -1 : 0;
 			return -1;
 		}
 		c->out_off += (size_t)n;
-		c->wrote = ev_now(c->srv->loop);
+		if (!blocking)
+			c->wrote = ev_now(c->srv->loop);
 	}
 	buf_reset(&c->out);
 	c->out_off = 0;
@@ -307,7 +313,7 @@ conn_work(struct conn *c)
 		conn_close(c, "bad frame length");
 		return;
 	}
-	if (conn_flush(c) == -1) {
+	if (conn_flush(c, 0) == -1) {
 		conn_close(c, "write error");
 		return;
 	}
@@ -560,27 +566,6 @@ thread_process(struct conn *c)
 	return rc == -1 ? -1 : r;
 }
 
-/* All the output, blocking (SO_SNDTIMEO: write_stall). */
-static int
-thread_flush(struct conn *c)
-{
-	ssize_t	n;
-
-	while (c->out_off < c->out.len) {
-		n = send(c->fd, c->out.data + c->out_off, pending(c),
-		    MSG_NOSIGNAL);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;	/* EAGAIN: the peer stopped reading */
-		}
-		c->out_off += (size_t)n;
-	}
-	buf_reset(&c->out);
-	c->out_off = 0;
-	return 0;
-}
-
 /* The thread is done with c: closed, or sent back to the loop. */
 static void
 thread_end(struct conn *c, int back, const char *why)
@@ -632,7 +617,7 @@ thread_main(void *arg)
 			why = "output over the limit";
 			break;
 		}
-		if (thread_flush(c) == -1) {
+		if (conn_flush(c, 1) == -1) {
 			why = "peer stopped reading";
 			break;
 		}

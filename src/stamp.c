@@ -93,6 +93,18 @@ stamp_sync(struct buf *b, const struct conf *conf, int files)
 	}
 }
 
+/* The stamp in b, ended with local/'s count and sum: a new string. */
+static char *
+stamp_end(struct buf *b, size_t count, uint64_t sum)
+{
+	char	*s;
+
+	buf_printf(b, "n=%zu;h=%016llx", count, (unsigned long long)sum);
+	s = xstrdup(buf_cstr(b));
+	buf_free(b);
+	return s;
+}
+
 char *
 stamp_dbs(const struct conf *conf)
 {
@@ -102,7 +114,7 @@ stamp_dbs(const struct conf *conf)
 	DIR		*dir;
 	uint64_t	 sum = 0, h;
 	size_t		 i, count = 0;
-	char		*path, *s, desc[NAME_MAX + sizeof("/desc")];
+	char		*path, desc[NAME_MAX + sizeof("/desc")];
 
 	buf_addstr(&b, "v4;");
 	stamp_sync(&b, conf, 1);
@@ -137,10 +149,7 @@ stamp_dbs(const struct conf *conf)
 		closedir(dir);
 	}
 	free(path);
-	buf_printf(&b, "n=%zu;h=%016llx", count, (unsigned long long)sum);
-	s = xstrdup(buf_cstr(&b));
-	buf_free(&b);
-	return s;
+	return stamp_end(&b, count, sum);
 }
 
 char *
@@ -152,7 +161,7 @@ stamp_search(const struct conf *conf)
 	DIR		*dir;
 	uint64_t	 sum = 0, h;
 	size_t		 count = 0;
-	char		*path, *s;
+	char		*path;
 	int		 isdir;
 
 	buf_addstr(&b, "s1;");
@@ -178,10 +187,7 @@ stamp_search(const struct conf *conf)
 		closedir(dir);
 	}
 	free(path);
-	buf_printf(&b, "n=%zu;h=%016llx", count, (unsigned long long)sum);
-	s = xstrdup(buf_cstr(&b));
-	buf_free(&b);
-	return s;
+	return stamp_end(&b, count, sum);
 }
 
 enum stamp_lock
