@@ -4,7 +4,7 @@
  *   bench DAEMON-SOCKET DAEMON-PID
  *   bench --scale DAEMON-SOCKET DAEMON-PID	(one line for the scale rows)
  *   bench --exec N COMMAND [ARG...]	(median wall time of N runs, ms)
- *   bench --tput-row SOCK CLIENTS DEPTH info|ping	(req/s, 1 s)
+ *   bench --tput-row SOCK CLIENTS DEPTH info|ping|echo	(req/s, 1 s)
  *
  * The baseline is an echo server (forked here) with the same framing,
  * 4-byte length and payload, answering with blocking reads and writes:
@@ -461,7 +461,7 @@ main(int argc, char **argv)
 	int		 ncyc[10];
 	char		 echo_path[128];
 	double		 e50, e99, p50, p99;
-	pid_t		 echo, dpid;
+	pid_t		 echo = -1, dpid;
 	int		 nops = 0, i, pinned;
 
 	if (argc > 3 && strcmp(argv[1], "--exec") == 0)
@@ -471,11 +471,20 @@ main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "--tput") == 0)
 		return tput_only(argv[2]);
 	if (argc == 6 && strcmp(argv[1], "--tput-row") == 0) {
-		/* One row alone, of info or of pings: for a profiler. */
+		/* One row alone, of info or of pings, or of the echo server
+		   (started here on SOCK): for a profiler, or for medians. */
 		mkmix(&info, mix);
 		echo_req = mkreq("ping", "ping", NULL, NULL, 0);
-		printf("%.0f\n", tput(argv[2], strcmp(argv[5], "ping") == 0 ?
+		if (strcmp(argv[5], "echo") == 0) {
+			echo = echo_server(argv[2]);
+			usleep(100000);
+		}
+		printf("%.0f\n", tput(argv[2], strcmp(argv[5], "info") != 0 ?
 		    &echo_req : &info, 1, atoi(argv[3]), atoi(argv[4])));
+		if (strcmp(argv[5], "echo") == 0) {
+			kill(echo, SIGTERM);
+			waitpid(echo, NULL, 0);
+		}
 		return 0;
 	}
 	if (argc != 3) {
