@@ -127,9 +127,11 @@ int		 cache_refresh(struct cache *, const struct conf *,
 		    size_t);
 /*
  * Write the search file of the cache's build (searchfile.h), which every
- * rebuild writes too: 0, or -1 with err (which may be NULL).
+ * rebuild writes too, when its stamp is the one conf's databases have
+ * now (else no search would take it): 0, or -1 with err (may be NULL).
  */
-int		 cache_write_search(struct cache *, char *, size_t);
+int		 cache_write_search(struct cache *, const struct conf *, char *,
+		    size_t);
 /* Fill info; returns -1 when the cache holds no build yet. */
 int		 cache_info(struct cache *, struct cache_info *);
 void		 cache_info_free(struct cache_info *);

@@ -349,7 +349,7 @@ embedded(const struct client_opts *o, const uint8_t *req, size_t len,
 	   old or damaged; a rebuild wrote it).  Best effort: the cache
 	   answers without it. */
 	if (mapped == 1 && !rebuilt)
-		(void)cache_write_search(op.cache, NULL, 0);
+		(void)cache_write_search(op.cache, op.conf, NULL, 0);
 	rc = 0;
 done:
 	buf_free(&frame);

@@ -322,10 +322,11 @@ done:
 }
 
 int
-cache_write_search(struct cache *c, char *err, size_t errlen)
+cache_write_search(struct cache *c, const struct conf *conf, char *err,
+    size_t errlen)
 {
 	struct buf	 image = { 0 }, index = { 0 };
-	char		*stamp = NULL, *path, why[256];
+	char		*stamp = NULL, *path, *now, why[256];
 	int		 rc = -1;
 
 	if (err == NULL) {
@@ -339,6 +340,16 @@ cache_write_search(struct cache *c, char *err, size_t errlen)
 	    cache_image(c, &image, &index) == -1)
 		db_seterr(err, errlen, c->db, "cannot read the search image");
 	p_sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+	/* A file no search would take (the cache is older than what a
+	   search reads, or stamped another way) is not written. */
+	now = stamp != NULL ? stamp_search(conf) : NULL;
+	if (now != NULL && strcmp(now, stamp) != 0) {
+		snprintf(err, errlen, "the cache is older than the databases "
+		    "a search reads");
+		free(stamp);
+		stamp = NULL;
+	}
+	free(now);
 	if (stamp != NULL && image.len > 0) {
 		path = searchfile_path(c->path);
 		rc = searchfile_write(path, stamp, image.data, image.len,
@@ -528,7 +539,7 @@ rebuild(struct cache *c, const struct conf *conf, const char *adv,
 	    NULL, NULL);
 	/* Embedded searches map the image from a file of its own: without
 	   it they read the cache (and write it), so best effort. */
-	(void)cache_write_search(c, NULL, 0);
+	(void)cache_write_search(c, conf, NULL, 0);
 	tell(&w, "write cache", "", 1, 1);
 	rc = CACHE_REBUILT;
 done:

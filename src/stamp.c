@@ -116,7 +116,7 @@ stamp_dbs(const struct conf *conf)
 	size_t		 i, count = 0;
 	char		*path, desc[NAME_MAX + sizeof("/desc")];
 
-	buf_addstr(&b, "v4;");
+	buf_addstr(&b, "v5;");	/* stamp_search's form is part of it */
 	stamp_sync(&b, conf, 1);
 	for (i = 0; i < conf->ignorepkg.n; i++)
 		buf_printf(&b, "ip=%s;", conf->ignorepkg.v[i]);
@@ -156,38 +156,27 @@ char *
 stamp_search(const struct conf *conf)
 {
 	struct buf	 b = { 0 };
-	struct dirent	*de;
 	struct stat	 st;
-	DIR		*dir;
-	uint64_t	 sum = 0, h;
-	size_t		 count = 0;
-	char		*path;
-	int		 isdir;
+	char		*path, *s;
 
-	buf_addstr(&b, "s1;");
+	buf_addstr(&b, "s2;");
 	stamp_sync(&b, conf, 0);
-	/* What libalpm takes from local/ for a search: each directory's
-	   name, "name-version-rel" (a desc is not read for it). */
+	/* What libalpm takes from local/ for a search: the names of its
+	   directories ("name-version-rel"; no desc is read for it), which
+	   change only with local/ itself: its inode, times and size. */
 	path = conf_dbfile(conf, "local");
-	if ((dir = opendir(path)) != NULL) {
-		while ((de = readdir(dir)) != NULL) {
-			if (de->d_name[0] == '.')
-				continue;
-			if (de->d_type != DT_UNKNOWN)
-				isdir = de->d_type == DT_DIR;
-			else
-				isdir = fstatat(dirfd(dir), de->d_name, &st,
-				    0) == 0 && S_ISDIR(st.st_mode);
-			h = fnv1a(de->d_name, strlen(de->d_name),
-			    0xcbf29ce484222325ULL);
-			h = fnv1a(&isdir, sizeof(isdir), h);
-			sum += h;
-			count++;
-		}
-		closedir(dir);
-	}
+	if (stat(path, &st) == -1)
+		buf_addstr(&b, "local:-");
+	else
+		buf_printf(&b, "local:%llu:%lld:%llu:%lld.%09ld:%lld.%09ld",
+		    (unsigned long long)st.st_ino, (long long)st.st_size,
+		    (unsigned long long)st.st_nlink,
+		    (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+		    (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
 	free(path);
-	return stamp_end(&b, count, sum);
+	s = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	return s;
 }
 
 enum stamp_lock

@@ -24,9 +24,12 @@ char	*stamp_files(const struct conf *);
 char	*stamp_dbs(const struct conf *);
 /*
  * A string that changes whenever what a search answers from might: each
- * sync db as stamp_dbs sees it, and the names of the local packages'
- * directories, where libalpm takes their names and versions from (no
- * stat of each desc: a search reads nothing else of them).  Caller frees.
+ * sync db as stamp_dbs sees it, and local/ itself (inode, size, links,
+ * mtime, ctime): a search reads only the names of its directories, where
+ * libalpm takes the installed names and versions from, and those change
+ * only with it; no stat of each desc.  Caller frees.  A change of its form
+ * changes stamp_dbs's version too: every cache is then rebuilt, and its
+ * search file stamped anew.
  */
 char	*stamp_search(const struct conf *);
 

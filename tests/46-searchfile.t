@@ -71,6 +71,15 @@ is "$($E info firefox | grep '^Install Reason')" \
     "$($P -Qi firefox | grep '^Install Reason')" \
     "after pacman -D: info shows the new reason (from the rebuilt cache)"
 
+# local/ touched (nothing a stamp of the cache sees changed): the file
+# is not taken, and not written again with a stamp no search would take
+before=$(ident "$F")
+sleep 0.01
+touch "$DB/local"
+diff_search "local/ touched" fire
+ok $(test "$(ident "$F")" = "$before"; echo $?) \
+    "local/ touched: the cache answers; the file is left as it was"
+
 # pacman -R: gone from the local db, no longer [installed]
 $P -R --dbonly --noconfirm ripgrep >/dev/null
 diff_search "after pacman -R" ripgrep
