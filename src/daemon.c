@@ -1238,13 +1238,13 @@ bind_socket(const char *path)
 	struct sockaddr_un	 sun;
 	struct stat		 st;
 	mode_t			 old;
-	int			 fd;
+	char			 tmp[sizeof(sun.sun_path) + 32];
+	int			 fd, aside;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sun.sun_path))
 		fatalx("socket path too long: %s", path);
-	strcpy(sun.sun_path, path);
 
 	/* We hold the instance lock: a socket here is a dead one's.  Any
 	   other file is someone's, and stays. */
@@ -1256,17 +1256,27 @@ bind_socket(const char *path)
 			log_info("removed the stale socket %s", path);
 	}
 
+	/* Bound and listening under a name of its own, then renamed into
+	   place: a client never finds a socket that does not listen yet
+	   (it would be refused).  Straight in when that name is too long. */
+	snprintf(tmp, sizeof(tmp), "%s.%ld", path, (long)getpid());
+	aside = strlen(tmp) < sizeof(sun.sun_path);
+	strcpy(sun.sun_path, aside ? tmp : path);
+	if (aside)
+		(void)unlink(tmp);	/* a dead one's, of our pid */
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1)
 		fatal("socket");
 	old = umask(0177);
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
-		fatal("bind %s", path);
+		fatal("bind %s", sun.sun_path);
 	umask(old);
-	if (chmod(path, 0600) == -1)
-		fatal("chmod %s", path);
+	if (chmod(sun.sun_path, 0600) == -1)
+		fatal("chmod %s", sun.sun_path);
 	if (listen(fd, 128) == -1)
 		fatal("listen");
+	if (aside && rename(tmp, path) == -1)
+		fatal("rename %s to %s", tmp, path);
 	return fd;
 }
 

@@ -32,7 +32,9 @@ ok $(test -f "$F"; echo $?) "the first rebuild writes the search file"
 is "$(stat -c %a "$F")" 600 "the search file is the user's only (0600)"
 
 # LD_DEBUG is glibc's: without it the loading cannot be seen.
-if LD_DEBUG=libs "$OMG" --version 2>&1 | grep -q 'libc\.so'; then
+lddebug=no
+LD_DEBUG=libs "$OMG" --version 2>&1 | grep -q 'libc\.so' && lddebug=yes
+if [ "$lddebug" = yes ]; then
 	sqlite_loaded $E info glibc
 	ok $? "control: embedded info loads libsqlite3 (the check can fail)"
 	sqlite_loaded $E search fire
@@ -104,10 +106,17 @@ ok $? "db.lck held: not from the search file; the cache says why"
 rm -f "$DB/db.lck"
 
 # Damaged files: each answered around, from the cache, then written again
-damage() {	# NAME, then a command that damages $F
+damage() {	# NAME, a search that reads the damage, a command that makes it
 	name=$1
-	shift
+	q=$2
+	shift 2
 	"$@"
+	ok $? "$name: made"
+	if [ "$lddebug" = yes ]; then
+		sqlite_loaded $E search "$q"
+		ok $? "$name: not taken (the cache answers)"
+		"$@"	# again: that search wrote it anew
+	fi
 	diff_search "$name" fire
 	diff_search "$name" '.'
 	$E search fire >/dev/null 2>&1
@@ -122,10 +131,10 @@ PY
 	ok $? "$name: the file is whole again"
 }
 truncate_half() { truncate -s $(( $(stat -c %s "$F") / 2 )) "$F"; }
-damage "truncated" truncate_half
-damage "empty" truncate -s 0 "$F"
+damage "truncated" fire truncate_half
+damage "empty" fire truncate -s 0 "$F"
 zero_header() { dd if=/dev/zero of="$F" bs=1 count=64 conv=notrunc 2>/dev/null; }
-damage "magic zeroed" zero_header
+damage "magic zeroed" fire zero_header
 # A row's offset past the image: read (every row, for '.') and refused.
 bad_offset() {
 	python3 - "$F" <<'PY'
@@ -138,7 +147,7 @@ d[at:at + 4] = struct.pack('I', 0xfffffff0)
 open(f, 'wb').write(d)
 PY
 }
-damage "a row's offset out of the image" bad_offset
+damage "a row's offset out of the image" . bad_offset
 # A trigram bucket's end past the lists: refused where a search reads it.
 bad_bucket() {
 	python3 - "$F" <<'PY'
@@ -155,19 +164,21 @@ for b in range(1, 1 << 18):	# every bucket but the first and last
 open(f, 'wb').write(d)
 PY
 }
-damage "the index's buckets out of its lists" bad_bucket
+damage "the index's buckets out of its lists" fire bad_bucket
 # From another build of the databases (an old stamp): not taken.
 old_stamp() {
 	python3 - "$F" <<'PY'
-import sys
+import struct, sys
 f = sys.argv[1]
 d = bytearray(open(f, 'rb').read())
-i = d.index(b';n=', 40) + 1
-d[i + 2:i + 3] = b'9' if d[i + 2:i + 3] != b'9' else b'8'
+c = struct.unpack('6I', d[16:40])
+i = 40 + c[0] - 1		# the stamp's last digit (local/'s ctime)
+assert d[i:i + 1].isdigit()
+d[i:i + 1] = b'9' if d[i:i + 1] != b'9' else b'8'
 open(f, 'wb').write(d)
 PY
 }
-damage "another build's stamp" old_stamp
+damage "another build's stamp" fire old_stamp
 
 # Not a file: a symbolic link is not followed, a directory not read.
 echo "not a search file" > "$T/other"
