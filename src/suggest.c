@@ -279,18 +279,33 @@ suggest_names(struct query *q, const char *query, size_t limit, int whole,
 void
 suggest_answer(struct query *q, const struct proto_req *req, struct buf *out)
 {
-	struct cands	c;
-	size_t		i;
+	const struct buf	*hit;
+	struct cands		 c;
+	size_t			 i, limit, start;
+	char			*key;
 
-	if (suggest(q, req->query, req->limit ? req->limit : SUGGEST_LIMIT, 0,
-	    &c) == -1) {
+	/* The same prefix again in this generation (completion asks it
+	   at every keystroke): the same bytes. */
+	limit = req->limit ? req->limit : SUGGEST_LIMIT;
+	key = xasprintf("suggest %zu %s", limit, req->query);
+	if ((hit = snap_result_get(snap_get(q), key)) != NULL) {
+		proto_enc_result(out, req->id);
+		buf_add(out, hit->data, hit->len);
+		free(key);
+		return;
+	}
+	if (suggest(q, req->query, limit, 0, &c) == -1) {
 		snap_unreadable(q, req->id, out);
 		cands_free(&c);
+		free(key);
 		return;
 	}
 	proto_enc_result(out, req->id);
+	start = out->len;
 	proto_enc_array(out, c.n);
 	for (i = 0; i < c.n; i++)
 		proto_enc_str(out, c.v[i].name);
+	snap_result_put(snap_get(q), key, out->data + start, out->len - start);
 	cands_free(&c);
+	free(key);
 }

@@ -78,6 +78,20 @@ ok $? "daemon: status = pacman after -Sy (updates)"
 $P -Ss > "$T/want"
 same "$T/got" "$T/want" "daemon: search . = pacman -Ss after all of it"
 
+# A name new in a sync db: suggest (its answer kept per generation) has it
+# at the next generation, though the prefix was asked (and kept) before.
+is "$("$OMG" --socket "$T/d.sock" suggest zzsug)" "" "suggest zzsug: nothing yet"
+d=$(mktemp -d "$T/pkg.XXXXXX")
+printf 'pkgname = zzsuggested\npkgbase = zzsuggested\npkgver = 1.0-1\npkgdesc = New\nbuilddate = 1700000000\npackager = F <f@example.org>\nsize = 1\narch = x86_64\nlicense = MIT\n' > "$d/.PKGINFO"
+(cd "$d" && bsdtar -cf - .PKGINFO) | zstd -q > "$T/zzsuggested-1.0-1-x86_64.pkg.tar.zst"
+repo-add -q "$T/fx/repo/extra.db.tar.gz" "$T/zzsuggested-1.0-1-x86_64.pkg.tar.zst"
+cp -L "$T/fx/repo/extra.db" "$DB/sync/extra.db.part"
+mv "$DB/sync/extra.db.part" "$DB/sync/extra.db"
+suggested() { [ "$("$OMG" --socket "$T/d.sock" suggest zzsug)" = zzsuggested ]; }
+within2 suggested
+ok $? "a new sync package: suggest has it within 2 s (the kept answer dropped)"
+$P -Ss > "$T/want"	# pacman's answer now, for the checks below
+
 # damaged files and other schemas
 printf 'this is not a database, just bytes' > "$T/bad.db"
 "$OMG" --no-daemon --config "$CONF" --cache "$T/bad.db" info bash > /dev/null \
