@@ -132,16 +132,13 @@ void
 info_answer(struct query *q, const struct proto_req *req, struct buf *out)
 {
 	struct cache_pkg	 sync[INFO_REPOS_MAX], local;
-	const struct buf	*hit;
 	char			*repo = NULL, *name, *slash, *key, msg[300];
 	size_t			 at, i, ns = 0;
 	int			 hl = 0, rc = 0, want_local;
 
 	/* The same package again in this generation: the same bytes. */
 	key = xasprintf("info %s", req->package);
-	if ((hit = snap_result_get(snap_get(q), key)) != NULL) {
-		proto_enc_result(out, req->id);
-		buf_add(out, hit->data, hit->len);
+	if (snap_result_send(snap_get(q), key, req->id, out)) {
 		free(key);
 		return;
 	}
@@ -226,7 +223,6 @@ info_list(struct query *q, const struct proto_req *req, struct buf *out)
 {
 	const struct proto_list	*f = &req->list;
 	struct listing		 l = { f, { 0 }, 0 };
-	const struct buf	*hit;
 	struct query_snap	*sn;
 	char			 key[32];
 	size_t			 at, i;
@@ -235,11 +231,8 @@ info_list(struct query *q, const struct proto_req *req, struct buf *out)
 	   every few minutes): the same bytes. */
 	snprintf(key, sizeof(key), "list %d%d%d%d%d%d", f->explicit, f->deps,
 	    f->foreign, f->native, f->unrequired, f->upgrades);
-	if ((hit = snap_result_get(snap_get(q), key)) != NULL) {
-		proto_enc_result(out, req->id);
-		buf_add(out, hit->data, hit->len);
+	if (snap_result_send(snap_get(q), key, req->id, out))
 		return;
-	}
 	/* The installed packages read once a generation (the daemon:
 	   beside its loop, before serving it). */
 	if ((sn = snap_installed(q)) == NULL)

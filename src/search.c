@@ -541,7 +541,6 @@ void
 search_answer(struct query *q, const struct proto_req *req, struct buf *out)
 {
 	struct query_snap	*sn;
-	const struct buf	*hit;
 	struct search		 s;
 	const char		**need;
 	locale_t		 oldloc;
@@ -553,9 +552,7 @@ search_answer(struct query *q, const struct proto_req *req, struct buf *out)
 
 	limit = req->limit ? req->limit : SEARCH_LIMIT;
 	key = result_key(req);
-	if ((hit = snap_result_get(snap_get(q), key)) != NULL) {
-		proto_enc_result(out, req->id);
-		buf_add(out, hit->data, hit->len);
+	if (snap_result_send(snap_get(q), key, req->id, out)) {
 		free(key);
 		return;
 	}

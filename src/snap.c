@@ -229,6 +229,19 @@ snap_result_get(struct query_snap *sn, const char *key)
 	return NULL;
 }
 
+int
+snap_result_send(struct query_snap *sn, const char *key, uint64_t id,
+    struct buf *out)
+{
+	const struct buf	*hit;
+
+	if ((hit = snap_result_get(sn, key)) == NULL)
+		return 0;
+	proto_enc_result(out, id);
+	buf_add(out, hit->data, hit->len);
+	return 1;
+}
+
 void
 snap_result_put(struct query_snap *sn, const char *key, const uint8_t *p,
     size_t n)

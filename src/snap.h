@@ -90,6 +90,9 @@ struct query_snap	*snap_installed(struct query *);
 void			 snap_free(struct query_snap *);
 /* An answer already encoded in this generation, by key, or NULL. */
 const struct buf	*snap_result_get(struct query_snap *, const char *);
+/* That answer as the result of id, appended to out: 1, or 0 (none). */
+int			 snap_result_send(struct query_snap *, const char *,
+			    uint64_t, struct buf *);
 void			 snap_result_put(struct query_snap *, const char *,
 			    const uint8_t *, size_t);
 /* Answer that the cache could not be read, and tell the daemon. */

@@ -279,7 +279,6 @@ suggest_names(struct query *q, const char *query, size_t limit, int whole,
 void
 suggest_answer(struct query *q, const struct proto_req *req, struct buf *out)
 {
-	const struct buf	*hit;
 	struct cands		 c;
 	size_t			 i, limit, start;
 	char			*key;
@@ -288,9 +287,7 @@ suggest_answer(struct query *q, const struct proto_req *req, struct buf *out)
 	   at every keystroke): the same bytes. */
 	limit = req->limit ? req->limit : SUGGEST_LIMIT;
 	key = xasprintf("suggest %zu %s", limit, req->query);
-	if ((hit = snap_result_get(snap_get(q), key)) != NULL) {
-		proto_enc_result(out, req->id);
-		buf_add(out, hit->data, hit->len);
+	if (snap_result_send(snap_get(q), key, req->id, out)) {
 		free(key);
 		return;
 	}
