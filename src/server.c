@@ -59,7 +59,7 @@
 #define THREAD_STACK	(1u << 20)
 
 /* What the answers of every thread are serialized on (see above). */
-static pthread_mutex_t	query_lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP;
+static pthread_mutex_t	query_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct conn {
 	TAILQ_ENTRY(conn)	 entry;
@@ -128,6 +128,40 @@ pending(const struct conn *c)
 	return c->out.len - c->out_off;
 }
 
+/* c on the loop's list (its watcher the caller's); the sweep runs while
+   there is one. */
+static void
+conn_attach(struct conn *c)
+{
+	struct server	*srv = c->srv;
+
+	TAILQ_INSERT_TAIL(&srv->conns, c, entry);
+	if (srv->nconns++ == 0)
+		ev_timer_again(srv->loop, &srv->sweep);
+}
+
+/* c off the loop: its watcher stopped, off the list. */
+static void
+conn_detach(struct conn *c)
+{
+	struct server	*srv = c->srv;
+
+	ev_io_stop(srv->loop, &c->io);
+	TAILQ_REMOVE(&srv->conns, c, entry);
+	if (--srv->nconns == 0)
+		ev_timer_stop(srv->loop, &srv->sweep);
+}
+
+/* The fd closed and the memory freed, wherever c was. */
+static void
+conn_free(struct conn *c)
+{
+	close(c->fd);
+	buf_free(&c->in);
+	buf_free(&c->out);
+	free(c);
+}
+
 static void
 conn_close(struct conn *c, const char *why)
 {
@@ -137,18 +171,11 @@ conn_close(struct conn *c, const char *why)
 		log_debug("fd %d: closing: %s", c->fd, why);
 	if (c->waiting && srv->cancel_fn != NULL)
 		srv->cancel_fn(srv->work_arg, c->serial);
-	ev_io_stop(srv->loop, &c->io);
-	TAILQ_REMOVE(&srv->conns, c, entry);
-	srv->nconns--;
+	conn_detach(c);
 	__atomic_sub_fetch(&srv->total, 1, __ATOMIC_RELAXED);
 	if (c->fresh)
 		srv->nfresh--;
-	close(c->fd);
-	buf_free(&c->in);
-	buf_free(&c->out);
-	free(c);
-	if (srv->nconns == 0)
-		ev_timer_stop(srv->loop, &srv->sweep);
+	conn_free(c);
 }
 
 /* One token per request; refilled at rate, up to burst. */
@@ -480,9 +507,7 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		ev_io_init(&c->io, conn_cb, fd, EV_READ);
 		c->io.data = c;
 		ev_io_start(loop, &c->io);
-		TAILQ_INSERT_TAIL(&srv->conns, c, entry);
-		if (srv->nconns++ == 0)
-			ev_timer_again(loop, &srv->sweep);
+		conn_attach(c);
 		__atomic_add_fetch(&srv->total, 1, __ATOMIC_RELAXED);
 		srv->nfresh++;
 	}
@@ -587,10 +612,7 @@ thread_end(struct conn *c, int back, const char *why)
 		ev_async_send(srv->loop, &srv->inbox_w);
 	} else {
 		/* Under the lock: a number the loop might shut down. */
-		close(c->fd);
-		buf_free(&c->in);
-		buf_free(&c->out);
-		free(c);
+		conn_free(c);
 	}
 	srv->nthreaded--;
 	pthread_cond_signal(&srv->threads_cv);
@@ -723,10 +745,7 @@ conn_thread(struct conn *c)
 	pthread_mutex_unlock(&srv->threads_mu);
 	if (full)
 		return -1;
-	ev_io_stop(srv->loop, &c->io);
-	TAILQ_REMOVE(&srv->conns, c, entry);
-	if (--srv->nconns == 0)
-		ev_timer_stop(srv->loop, &srv->sweep);
+	conn_detach(c);
 	TAILQ_INSERT_TAIL(&srv->handoff, c, entry);
 	/* The idle watcher keeps the loop from sleeping until then. */
 	ev_idle_start(srv->loop, &srv->handoff_idle);
@@ -759,10 +778,8 @@ handoff_cb(struct ev_loop *loop, ev_check *w, int revents)
 		/* No thread: the loop's for good. */
 		thread_unreserve(srv);
 		c->stays = 1;
-		TAILQ_INSERT_TAIL(&srv->conns, c, entry);
-		if (srv->nconns++ == 0)
-			ev_timer_again(loop, &srv->sweep);
 		ev_io_set(&c->io, c->fd, 0);
+		conn_attach(c);
 		conn_work(c);
 	}
 }
@@ -775,6 +792,7 @@ inbox_cb(struct ev_loop *loop, ev_async *w, int revents)
 	struct conn		*c;
 	TAILQ_HEAD(, conn)	 got = TAILQ_HEAD_INITIALIZER(got);
 
+	(void)loop;
 	(void)revents;
 	pthread_mutex_lock(&srv->inbox_mu);
 	TAILQ_CONCAT(&got, &srv->inbox, entry);
@@ -784,9 +802,7 @@ inbox_cb(struct ev_loop *loop, ev_async *w, int revents)
 		c->stays = 1;
 		ev_io_init(&c->io, conn_cb, c->fd, 0);
 		c->io.data = c;
-		TAILQ_INSERT_TAIL(&srv->conns, c, entry);
-		if (srv->nconns++ == 0)
-			ev_timer_again(loop, &srv->sweep);
+		conn_attach(c);
 		conn_work(c);
 	}
 }
@@ -832,10 +848,7 @@ threads_stop(struct server *srv)
 	while ((c = TAILQ_FIRST(&srv->handoff)) != NULL) {
 		TAILQ_REMOVE(&srv->handoff, c, entry);
 		__atomic_sub_fetch(&srv->total, 1, __ATOMIC_RELAXED);
-		close(c->fd);
-		buf_free(&c->in);
-		buf_free(&c->out);
-		free(c);
+		conn_free(c);
 		thread_unreserve(srv);	/* no thread yet */
 	}
 	ev_set_loop_release_cb(srv->loop, NULL, NULL);
@@ -994,10 +1007,7 @@ server_free(struct server *srv)
 	ev_async_stop(srv->loop, &srv->inbox_w);
 	while ((c = TAILQ_FIRST(&srv->inbox)) != NULL) {
 		TAILQ_REMOVE(&srv->inbox, c, entry);
-		close(c->fd);
-		buf_free(&c->in);
-		buf_free(&c->out);
-		free(c);
+		conn_free(c);
 	}
 	pthread_mutex_destroy(&srv->inbox_mu);
 	pthread_cond_destroy(&srv->threads_cv);
