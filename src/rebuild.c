@@ -326,36 +326,33 @@ cache_write_search(struct cache *c, const struct conf *conf, char *err,
     size_t errlen)
 {
 	struct buf	 image = { 0 }, index = { 0 };
-	char		*stamp = NULL, *path, *now, why[256];
+	char		*stamp, *now = NULL, *path, why[256];
 	int		 rc = -1;
 
 	if (err == NULL) {
 		err = why;
 		errlen = sizeof(why);
 	}
-	/* The image, index and stamp of one generation: one read. */
+	/* The stamp, image and index of one generation: one read.  A file
+	   no search would take (the cache is older than what a search
+	   reads, or stamped another way) is neither read nor written. */
 	if (p_sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return db_seterr(err, errlen, c->db, "cannot read the cache");
-	if ((stamp = db_meta_get(c, "search_stamp")) == NULL ||
-	    cache_image(c, &image, &index) == -1)
-		db_seterr(err, errlen, c->db, "cannot read the search image");
-	p_sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
-	/* A file no search would take (the cache is older than what a
-	   search reads, or stamped another way) is not written. */
-	now = stamp != NULL ? stamp_search(conf) : NULL;
-	if (now != NULL && strcmp(now, stamp) != 0) {
+	if ((stamp = db_meta_get(c, "search_stamp")) == NULL)
+		db_seterr(err, errlen, c->db, "cannot read the search stamp");
+	else if (strcmp(stamp, now = stamp_search(conf)) != 0)
 		snprintf(err, errlen, "the cache is older than the databases "
 		    "a search reads");
-		free(stamp);
-		stamp = NULL;
-	}
-	free(now);
-	if (stamp != NULL && image.len > 0) {
+	else if (cache_image(c, &image, &index) == -1)
+		db_seterr(err, errlen, c->db, "cannot read the search image");
+	p_sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+	if (image.len > 0) {
 		path = searchfile_path(c->path);
 		rc = searchfile_write(path, stamp, image.data, image.len,
 		    index.data, index.len, err, errlen);
 		free(path);
 	}
+	free(now);
 	free(stamp);
 	buf_free(&image);
 	buf_free(&index);
