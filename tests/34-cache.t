@@ -53,16 +53,12 @@ ok $? "daemon: pacman -D --asexplicit seen within 2 s (orphans = pacman -Qdtq)"
 # a sync db replaced the way pacman -Sy does it, while db.lck is held
 newer() { "$OMG" --socket "$T/d.sock" search -q --sort repo '^hunspell$' >/dev/null &&
     "$OMG" --socket "$T/d.sock" info hunspell | grep -q '^Version *: 1.7.1-1$'; }
-d=$(mktemp -d "$T/pkg.XXXXXX")
-printf 'pkgname = hunspell\npkgbase = hunspell\npkgver = 1.7.1-1\npkgdesc = Spell checker\nbuilddate = 1700000000\npackager = F <f@example.org>\nsize = 1\narch = x86_64\nlicense = MIT\n' > "$d/.PKGINFO"
-(cd "$d" && bsdtar -cf - .PKGINFO) | zstd -q > "$T/hunspell-1.7.1-1-x86_64.pkg.tar.zst"
-repo-add -q "$T/fx/repo/extra.db.tar.gz" "$T/hunspell-1.7.1-1-x86_64.pkg.tar.zst"
+repo_pkg extra hunspell 1.7.1-1 'Spell checker'
 "$OMG" --socket "$T/d.sock" search --sort repo '^hunspell$' > "$T/before"
 "$OMG" --socket "$T/d.sock" search --sort repo '^hunspell$' > "$T/again"
 same "$T/again" "$T/before" "the same search twice: the same answer (the second from the result cache)"
 touch "$DB/db.lck"
-cp -L "$T/fx/repo/extra.db" "$DB/sync/extra.db.part"
-mv "$DB/sync/extra.db.part" "$DB/sync/extra.db"
+sync_replace extra
 sleep 2
 newer
 ok $(( $? == 0 )) "db.lck held: the daemon keeps serving the last cache"
@@ -81,12 +77,8 @@ same "$T/got" "$T/want" "daemon: search . = pacman -Ss after all of it"
 # A name new in a sync db: suggest (its answer kept per generation) has it
 # at the next generation, though the prefix was asked (and kept) before.
 is "$("$OMG" --socket "$T/d.sock" suggest zzsug)" "" "suggest zzsug: nothing yet"
-d=$(mktemp -d "$T/pkg.XXXXXX")
-printf 'pkgname = zzsuggested\npkgbase = zzsuggested\npkgver = 1.0-1\npkgdesc = New\nbuilddate = 1700000000\npackager = F <f@example.org>\nsize = 1\narch = x86_64\nlicense = MIT\n' > "$d/.PKGINFO"
-(cd "$d" && bsdtar -cf - .PKGINFO) | zstd -q > "$T/zzsuggested-1.0-1-x86_64.pkg.tar.zst"
-repo-add -q "$T/fx/repo/extra.db.tar.gz" "$T/zzsuggested-1.0-1-x86_64.pkg.tar.zst"
-cp -L "$T/fx/repo/extra.db" "$DB/sync/extra.db.part"
-mv "$DB/sync/extra.db.part" "$DB/sync/extra.db"
+repo_pkg extra zzsuggested 1.0-1 New
+sync_replace extra
 suggested() { [ "$("$OMG" --socket "$T/d.sock" suggest zzsug)" = zzsuggested ]; }
 within2 suggested
 ok $? "a new sync package: suggest has it within 2 s (the kept answer dropped)"

@@ -87,12 +87,8 @@ $P -R --dbonly --noconfirm ripgrep >/dev/null
 diff_search "after pacman -R" ripgrep
 
 # a sync db replaced as pacman -Sy does: a new version is searched
-d=$(mktemp -d "$T/pkg.XXXXXX")
-printf 'pkgname = hunspell\npkgbase = hunspell\npkgver = 1.7.1-1\npkgdesc = Spell checker\nbuilddate = 1700000000\npackager = F <f@example.org>\nsize = 1\narch = x86_64\nlicense = MIT\n' > "$d/.PKGINFO"
-(cd "$d" && bsdtar -cf - .PKGINFO) | zstd -q > "$T/hunspell-1.7.1-1-x86_64.pkg.tar.zst"
-repo-add -q "$T/fx/repo/extra.db.tar.gz" "$T/hunspell-1.7.1-1-x86_64.pkg.tar.zst"
-cp -L "$T/fx/repo/extra.db" "$DB/sync/extra.db.part"
-mv "$DB/sync/extra.db.part" "$DB/sync/extra.db"
+repo_pkg extra hunspell 1.7.1-1 'Spell checker'
+sync_replace extra
 diff_search "after pacman -Sy" hunspell
 grep -q '^extra/hunspell 1.7.1-1 ' "$T/got"
 ok $? "after pacman -Sy: the new version"
@@ -104,6 +100,30 @@ $E search fire >/dev/null 2>"$T/err"
 grep -q 'pacman holds its database lock' "$T/err"
 ok $? "db.lck held: not from the search file; the cache says why"
 rm -f "$DB/db.lck"
+
+# sfedit PYTHON: PYTHON run over the search file's bytes d, written back
+# when it changed them, with its counts c and where each part begins
+# (searchfile.h): stamp, off (the rows' offsets), nonascii, image, index,
+# and end.
+sfedit() {
+	python3 - "$F" "$1" <<'PY'
+import struct, sys
+f = sys.argv[1]
+d = bytearray(open(f, 'rb').read())
+was = bytes(d)
+c = struct.unpack('6I', d[16:40])
+p4 = lambda n: (n + 3) & ~3
+stamp = 40
+off = stamp + p4(c[0])
+nonascii = off + (c[1] + 1) * 4
+image = nonascii + c[2] * 4
+index = image + p4(c[3])
+end = index + p4(c[4])
+exec(sys.argv[2])
+if bytes(d) != was:
+    open(f, 'wb').write(d)
+PY
+}
 
 # Damaged files: each answered around, from the cache, then written again
 damage() {	# NAME, a search that reads the damage, a command that makes it
@@ -120,14 +140,7 @@ damage() {	# NAME, a search that reads the damage, a command that makes it
 	diff_search "$name" fire
 	diff_search "$name" '.'
 	$E search fire >/dev/null 2>&1
-	python3 - "$F" <<'PY'
-import struct, sys
-d = open(sys.argv[1], 'rb').read()
-assert d[:16] == b'omg-searchfile1\0'
-c = struct.unpack('6I', d[16:40])
-p4 = lambda n: (n + 3) & ~3
-assert len(d) == 40 + p4(c[0]) + (c[1] + 1) * 4 + c[2] * 4 + p4(c[3]) + p4(c[4])
-PY
+	sfedit "assert d[:16] == b'omg-searchfile1\\0' and len(d) == end"
 	ok $? "$name: the file is whole again"
 }
 truncate_half() { truncate -s $(( $(stat -c %s "$F") / 2 )) "$F"; }
@@ -136,47 +149,24 @@ damage "empty" fire truncate -s 0 "$F"
 zero_header() { dd if=/dev/zero of="$F" bs=1 count=64 conv=notrunc 2>/dev/null; }
 damage "magic zeroed" fire zero_header
 # A row's offset past the image: read (every row, for '.') and refused.
-bad_offset() {
-	python3 - "$F" <<'PY'
-import struct, sys
-f = sys.argv[1]
-d = bytearray(open(f, 'rb').read())
-c = struct.unpack('6I', d[16:40])
-at = 40 + ((c[0] + 3) & ~3) + 4 * 3	# row 3's offset
-d[at:at + 4] = struct.pack('I', 0xfffffff0)
-open(f, 'wb').write(d)
-PY
+bad_offset() {	# row 3's
+	sfedit "d[off + 4 * 3:off + 4 * 4] = struct.pack('I', 0xfffffff0)"
 }
 damage "a row's offset out of the image" . bad_offset
 # A trigram bucket's end past the lists: refused where a search reads it.
-bad_bucket() {
-	python3 - "$F" <<'PY'
-import struct, sys
-f = sys.argv[1]
-d = bytearray(open(f, 'rb').read())
-c = struct.unpack('6I', d[16:40])
-p4 = lambda n: (n + 3) & ~3
-ix = 40 + p4(c[0]) + (c[1] + 1) * 4 + c[2] * 4 + p4(c[3])
-assert d[ix:ix + 12] == b'omg-trigram1'
-start = ix + 16
-for b in range(1, 1 << 18):	# every bucket but the first and last
-	d[start + 4 * b:start + 4 * b + 4] = struct.pack('I', 0x7fffffff)
-open(f, 'wb').write(d)
-PY
+bad_bucket() {	# every bucket's but the first's and the last's
+	sfedit "
+assert d[index:index + 12] == b'omg-trigram1'
+for b in range(1, 1 << 18):
+    d[index + 16 + 4 * b:index + 20 + 4 * b] = struct.pack('I', 0x7fffffff)"
 }
 damage "the index's buckets out of its lists" fire bad_bucket
 # From another build of the databases (an old stamp): not taken.
-old_stamp() {
-	python3 - "$F" <<'PY'
-import struct, sys
-f = sys.argv[1]
-d = bytearray(open(f, 'rb').read())
-c = struct.unpack('6I', d[16:40])
-i = 40 + c[0] - 1		# the stamp's last digit (local/'s ctime)
+old_stamp() {	# the stamp's last digit (local/'s ctime)
+	sfedit "
+i = off - p4(c[0]) + c[0] - 1
 assert d[i:i + 1].isdigit()
-d[i:i + 1] = b'9' if d[i:i + 1] != b'9' else b'8'
-open(f, 'wb').write(d)
-PY
+d[i:i + 1] = b'9' if d[i:i + 1] != b'9' else b'8'"
 }
 damage "another build's stamp" fire old_stamp
 

@@ -117,16 +117,31 @@ CONF
 	return 0
 }
 
+# repo_pkg REPO NAME VERSION DESC: a package NAME (any bytes) of VERSION
+# with description DESC, made with bsdtar and added with repo-add to the
+# fixture's sync repo REPO ($T/fx/repo; pacman's copy is left alone).
+repo_pkg() {
+	_d=$(mktemp -d "$T/pkg.XXXXXX")
+	printf 'pkgname = %s\npkgbase = %s\npkgver = %s\npkgdesc = %s\nbuilddate = 1700000000\npackager = F <f@example.org>\nsize = 1\narch = x86_64\nlicense = MIT\n' \
+	    "$2" "$2" "$3" "$4" > "$_d/.PKGINFO"
+	(cd "$_d" && bsdtar -cf - .PKGINFO) | zstd -q > "$T/$2-$3-x86_64.pkg.tar.zst"
+	LC_ALL=C.UTF-8 repo-add -q "$T/fx/repo/$1.db.tar.gz" \
+	    "$T/$2-$3-x86_64.pkg.tar.zst"
+}
+
+# sync_replace REPO: the fixture repo's database put in pacman's place as
+# pacman -Sy does it (a new file renamed over the old).
+sync_replace() {
+	cp -L "$T/fx/repo/$1.db" "$T/fx/root/var/lib/pacman/sync/$1.db.part" &&
+	    mv "$T/fx/root/var/lib/pacman/sync/$1.db.part" \
+	    "$T/fx/root/var/lib/pacman/sync/$1.db"
+}
+
 # edge_repo REPO NAME DESC: a sync repo REPO of the fixture holding one
 # package NAME (any bytes) with description DESC, made with bsdtar and
 # repo-add, and $T/REPO.conf: the fixture's pacman.conf with [REPO] last.
 edge_repo() {
-	_d=$(mktemp -d "$T/pkg.XXXXXX")
-	printf 'pkgname = %s\npkgbase = %s\npkgver = 1.0-1\npkgdesc = %s\nbuilddate = 1700000000\npackager = F <f@example.org>\nsize = 1\narch = x86_64\nlicense = MIT\n' \
-	    "$2" "$2" "$3" > "$_d/.PKGINFO"
-	(cd "$_d" && bsdtar -cf - .PKGINFO) | zstd -q > "$T/$2-1.0-1-x86_64.pkg.tar.zst"
-	LC_ALL=C.UTF-8 repo-add -q "$T/fx/repo/$1.db.tar.gz" \
-	    "$T/$2-1.0-1-x86_64.pkg.tar.zst" || return 1
+	repo_pkg "$1" "$2" 1.0-1 "$3" || return 1
 	cp -L "$T/fx/repo/$1.db" "$T/fx/root/var/lib/pacman/sync/$1.db"
 	{ cat "$CONF"; printf '[%s]\n' "$1"; } > "$T/$1.conf"
 }
