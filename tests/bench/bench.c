@@ -204,7 +204,41 @@ uncached(struct req *out, const char *name, const char *query)
 	}
 }
 
-/* One request, one answer; the answer is read and thrown away. */
+/*
+ * Whether the answer b[0..n) is omg's error map ({"id": N, "error": ...}):
+ * a refusal (the rate limit, a deadline) is not the answer measured.  The
+ * echo server's (the request itself) is not.
+ */
+static int
+is_error(const uint8_t *b, uint32_t n)
+{
+	static const uint8_t	 error[] = { 0x65, 'e', 'r', 'r', 'o', 'r' };
+	uint32_t		 at;
+
+	if (n < 5 || memcmp(b, "\xa2\x62id", 4) != 0)
+		return 0;
+	switch (b[4]) {		/* the id's size */
+	case 0x18: at = 6; break;
+	case 0x19: at = 7; break;
+	case 0x1a: at = 9; break;
+	case 0x1b: at = 13; break;
+	default: at = 5; break;
+	}
+	return n >= at + sizeof(error) && memcmp(b + at, error,
+	    sizeof(error)) == 0;
+}
+
+/* Say what an error answer said: the caller stops (the figures would
+   be of it). */
+static void
+error_answer(const char *name, const uint8_t *b, uint32_t n)
+{
+	fprintf(stderr, "bench: %s: answered with an error, not measured: "
+	    "%.*s\n", name, (int)(n < 200 ? n : 200), (const char *)b);
+}
+
+/* One request, one answer; the answer is read and thrown away (an error
+   stops the bench). */
 static int
 roundtrip(int fd, const struct req *r, uint8_t *buf, size_t cap)
 {
@@ -213,9 +247,13 @@ roundtrip(int fd, const struct req *r, uint8_t *buf, size_t cap)
 	if (xfer(fd, (void *)r->b, r->len, 1) == -1 || xfer(fd, buf, 4, 0) == -1)
 		return -1;
 	n = (uint32_t)buf[0] << 24 | buf[1] << 16 | buf[2] << 8 | buf[3];
-	if (n > cap)
+	if (n > cap || xfer(fd, buf, n, 0) == -1)
 		return -1;
-	return xfer(fd, buf, n, 0);
+	if (is_error(buf, n)) {
+		error_answer(r->name, buf, n);
+		exit(1);
+	}
+	return 0;
 }
 
 static int
@@ -298,8 +336,12 @@ tput(const char *path, const struct req *mix, size_t nmix, int nclients,
 					_exit(1);
 				n = (uint32_t)buf[0] << 24 | buf[1] << 16 |
 				    buf[2] << 8 | buf[3];
-				if (xfer(fd, buf, n, 0) == -1)
+				if (n > sizeof(buf) || xfer(fd, buf, n, 0) == -1)
 					_exit(1);
+				if (is_error(buf, n)) {
+					error_answer(mix[0].name, buf, n);
+					_exit(1);
+				}
 				done++;
 				j = (int)(done % nmix);
 				xfer(fd, (void *)mix[j].b, mix[j].len, 1);
@@ -310,13 +352,17 @@ tput(const char *path, const struct req *mix, size_t nmix, int nclients,
 			_exit(0);
 		}
 	}
+	close(pfd[1]);		/* a client that stops writes nothing */
 	for (i = 0; i < nclients; i++) {
+		int	st;
+
 		if (read(pfd[0], &v, sizeof(v)) == sizeof(v))
 			total += v;
-		waitpid(pids[i], NULL, 0);
+		if (waitpid(pids[i], &st, 0) == -1 || !WIFEXITED(st) ||
+		    WEXITSTATUS(st) != 0)
+			exit(1);	/* it said why */
 	}
 	close(pfd[0]);
-	close(pfd[1]);
 	return total;
 }
 
