@@ -10,7 +10,8 @@ SRC = src/main.c src/cli.c src/doctor.c src/client.c src/daemon.c \
 	src/audit.c src/paths.c src/util.c src/log.c src/worker.c \
 	src/budget.c src/intern.c src/files.c src/answer.c src/cmd_files.c \
 	src/stamp.c src/snap.c src/search.c src/suggest.c src/info.c \
-	src/status.c src/opts.c src/rebuild.c src/task.c src/searchfile.c
+	src/status.c src/opts.c src/rebuild.c src/task.c src/searchfile.c \
+	src/kept.c
 OBJ = $(SRC:.c=.o)
 HDR = src/cache.h src/cli.h src/client.h src/conf.h src/daemon.h src/doctor.h \
 	src/feed.h src/log.h src/paths.h src/proto.h src/query.h \
@@ -18,7 +19,7 @@ HDR = src/cache.h src/cli.h src/client.h src/conf.h src/daemon.h src/doctor.h \
 	src/trigram.h src/image.h src/worker.h src/budget.h src/intern.h \
 	src/files.h src/answer.h src/stamp.h \
 	src/snap.h src/search.h src/suggest.h src/info.h src/status.h src/opts.h \
-	src/cache_db.h src/task.h src/searchfile.h
+	src/cache_db.h src/task.h src/searchfile.h src/kept.h
 
 # unit test programs: the pure modules without the daemon
 UNIT = tests/unit/proto tests/unit/conf tests/unit/fuzzy tests/unit/vercmp \

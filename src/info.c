@@ -128,6 +128,12 @@ enc_pkg(struct buf *out, const struct cache_pkg *p, const struct cache_pkg *l)
  * repo/NAME: that repo's; local/NAME, or a NAME only installed: pacman
  * -Qi's.
  */
+char *
+info_key(const struct proto_req *req)
+{
+	return xasprintf("info %s", req->package);
+}
+
 void
 info_answer(struct query *q, const struct proto_req *req, struct buf *out)
 {
@@ -137,8 +143,8 @@ info_answer(struct query *q, const struct proto_req *req, struct buf *out)
 	int			 hl = 0, rc = 0, want_local;
 
 	/* The same package again in this generation: the same bytes. */
-	key = xasprintf("info %s", req->package);
-	if (snap_result_send(snap_get(q), key, req->id, out)) {
+	key = info_key(req);
+	if (snap_result_send(q, key, req->id, out)) {
 		free(key);
 		return;
 	}
@@ -184,7 +190,7 @@ info_answer(struct query *q, const struct proto_req *req, struct buf *out)
 		proto_enc_map(out, INFO_KEYS);
 		enc_pkg(out, &sync[i], hl ? &local : NULL);
 	}
-	snap_result_put(snap_get(q), key, out->data + at, out->len - at);
+	snap_result_put(q, key, out->data + at, out->len - at);
 done:
 	free(key);
 	free(repo);
@@ -218,21 +224,31 @@ list_one(struct listing *l, const struct query_snap *sn,
 	l->n++;
 }
 
+char *
+info_list_key(const struct proto_req *req)
+{
+	const struct proto_list	*f = &req->list;
+
+	return xasprintf("list %d%d%d%d%d%d", f->explicit, f->deps,
+	    f->foreign, f->native, f->unrequired, f->upgrades);
+}
+
 void
 info_list(struct query *q, const struct proto_req *req, struct buf *out)
 {
 	const struct proto_list	*f = &req->list;
 	struct listing		 l = { f, { 0 }, 0 };
 	struct query_snap	*sn;
-	char			 key[32];
+	char			*key;
 	size_t			 at, i;
 
 	/* The same list again in this generation (a status bar asks
 	   every few minutes): the same bytes. */
-	snprintf(key, sizeof(key), "list %d%d%d%d%d%d", f->explicit, f->deps,
-	    f->foreign, f->native, f->unrequired, f->upgrades);
-	if (snap_result_send(snap_get(q), key, req->id, out))
+	key = info_list_key(req);
+	if (snap_result_send(q, key, req->id, out)) {
+		free(key);
 		return;
+	}
 	/* The installed packages read once a generation (the daemon:
 	   beside its loop, before serving it). */
 	if ((sn = snap_installed(q)) == NULL)
@@ -248,8 +264,9 @@ info_list(struct query *q, const struct proto_req *req, struct buf *out)
 		buf_add(out, l.pkgs.data, l.pkgs.len);
 		proto_enc_str(out, "total");
 		proto_enc_uint(out, l.n);
-		snap_result_put(snap_get(q), key, out->data + at,
+		snap_result_put(q, key, out->data + at,
 		    out->len - at);
 	}
 	buf_free(&l.pkgs);
+	free(key);
 }

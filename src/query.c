@@ -8,6 +8,7 @@
 
 #include "files.h"
 #include "info.h"
+#include "kept.h"
 #include "proto.h"
 #include "query.h"
 #include "search.h"
@@ -20,6 +21,7 @@ query_reset(struct query *q)
 {
 	snap_free(q->snap);
 	q->snap = NULL;
+	kept_clear(q->kept);
 }
 
 int
@@ -36,6 +38,8 @@ query_done(struct query *q)
 {
 	query_reset(q);
 	search_done(q);
+	kept_free(q->kept);
+	q->kept = NULL;
 }
 
 /* Refresh and subscribe: the daemon's (q->defer), else done here */
@@ -279,6 +283,59 @@ query_decode(const struct query *q, const uint8_t *p, size_t len,
 	proto_req_decode(p, len, limits(q), req);
 }
 
+/* The answer's frame, begun at off, ended: over the response limit, an
+   error in its place. */
+static void
+frame_end(const struct query *q, const struct proto_req *req,
+    struct buf *out, size_t off)
+{
+	if (out->len - off - 4 > limits(q)->response) {
+		out->len = off + 4;
+		proto_enc_error(out, req->id, PROTO_E_INTERNAL,
+		    "response over the size limit; ask for less");
+	}
+	proto_frame_end(out, off);
+}
+
+int
+query_kept(struct query *q, const struct proto_req *req, struct buf *out)
+{
+	size_t	 off = proto_frame_begin(out);
+	char	*key = NULL;
+	int	 hit;
+
+	if (req->err != 0 || req->op == OP_PING)
+		dispatch(q, req, out);	/* neither reads q */
+	else {
+		switch (req->op) {
+		case OP_SEARCH:
+			/* A costly one is the worker's, kept or not. */
+			if (!search_costly(req))
+				key = search_key(req);
+			break;
+		case OP_INFO:
+			key = info_key(req);
+			break;
+		case OP_SUGGEST:
+			key = suggest_key(req);
+			break;
+		case OP_LIST:
+			key = info_list_key(req);
+			break;
+		default:
+			break;
+		}
+		hit = key != NULL && snap_result_send(q, key, req->id, out);
+		free(key);
+		if (!hit) {
+			out->len = off;
+			return 0;
+		}
+	}
+	frame_end(q, req, out, off);
+	return 1;
+}
+
 int
 query_answer(struct query *q, const struct proto_req *req, struct buf *out,
     uint64_t *id)
@@ -298,12 +355,7 @@ query_answer(struct query *q, const struct proto_req *req, struct buf *out,
 	}
 	off = proto_frame_begin(out);
 	dispatch(q, req, out);
-	if (out->len - off - 4 > limits(q)->response) {
-		out->len = off + 4;
-		proto_enc_error(out, req->id, PROTO_E_INTERNAL,
-		    "response over the size limit; ask for less");
-	}
-	proto_frame_end(out, off);
+	frame_end(q, req, out, off);
 	return QUERY_ANSWERED;
 }
 
@@ -321,7 +373,7 @@ query_frame(struct query *q, const uint8_t *p, size_t len, struct buf *out,
 }
 
 void
-query_refuse(struct query *q, const uint8_t *p, size_t len, int code,
+query_refuse(const struct query *q, const uint8_t *p, size_t len, int code,
     const char *msg, struct buf *out)
 {
 	struct proto_req	req;

@@ -13,6 +13,7 @@
 #include "proto.h"
 #include "util.h"
 
+struct kept;
 struct query_snap;
 struct query_locale;
 struct searchfile;
@@ -23,6 +24,8 @@ struct query {
 	const char		*mode;		/* "daemon" or "embedded" */
 	const char		*cache_path;
 	struct query_snap	*snap;		/* search data; query_reset */
+	struct kept		*kept;		/* this generation's answers
+						   (query_kept); set once */
 	const struct searchfile	*sfile;		/* embedded: the search rows
 						   mapped from the cache's
 						   search file, or NULL */
@@ -74,6 +77,13 @@ void	query_decode(const struct query *, const uint8_t *, size_t,
 int	query_answer(struct query *, const struct proto_req *, struct buf *,
 	    uint64_t *);
 /*
+ * What query_answer would answer without reading the query's state: an
+ * error, a ping, or an answer kept in this generation (q->kept, under
+ * its own lock), framed into out: 1.  0: none (out untouched), the
+ * query's holder answers.  Safe beside the holder (the answer threads).
+ */
+int	query_kept(struct query *, const struct proto_req *, struct buf *);
+/*
  * Whether the request payload p[0..len) is one whose cost the client
  * decides (a search with a regular expression, or a batch holding one):
  * the daemon's worker answers those, and embedded mode under a budget.
@@ -86,7 +96,7 @@ int	query_costly(const uint8_t *, size_t);
  */
 int	query_search_only(const uint8_t *, size_t);
 /* Answer with an error of our own (code, msg) to the request payload. */
-void	query_refuse(struct query *, const uint8_t *, size_t, int,
+void	query_refuse(const struct query *, const uint8_t *, size_t, int,
 	    const char *, struct buf *);
 /* The frames the daemon sends for refresh and subscribe. */
 void	query_progress(uint64_t, const char *, uint64_t, uint64_t,

@@ -481,10 +481,8 @@ search_locale(struct query *q, const char *name, int *clocale)
 	return loc;
 }
 
-/* The answer cache's key of a search: every parameter, each term with
-   its length.  Caller frees. */
-static char *
-result_key(const struct proto_req *req)
+char *
+search_key(const struct proto_req *req)
 {
 	struct buf	 kb = { 0 };
 	char		*key;
@@ -531,8 +529,8 @@ search_heavy(const struct query *q, const struct proto_req *req)
 		return 0;
 	/* An answer kept is sent from the loop (the key is built again
 	   there, for the few searches over the bound). */
-	key = result_key(req);
-	heavy = snap_result_get(sn, key) == NULL;
+	key = search_key(req);
+	heavy = !snap_result_has(q, key);
 	free(key);
 	return heavy;
 }
@@ -551,8 +549,8 @@ search_answer(struct query *q, const struct proto_req *req, struct buf *out)
 	int			 rc;
 
 	limit = req->limit ? req->limit : SEARCH_LIMIT;
-	key = result_key(req);
-	if (snap_result_send(snap_get(q), key, req->id, out)) {
+	key = search_key(req);
+	if (snap_result_send(q, key, req->id, out)) {
 		free(key);
 		return;
 	}
@@ -685,7 +683,7 @@ search_answer(struct query *q, const struct proto_req *req, struct buf *out)
 	}
 	proto_enc_str(out, "total");
 	proto_enc_uint(out, s.total);
-	snap_result_put(sn, key, out->data + start, out->len - start);
+	snap_result_put(q, key, out->data + start, out->len - start);
 done:
 	free(key);
 	uselocale(oldloc);

@@ -13,6 +13,9 @@
 
 void	 search_answer(struct query *, const struct proto_req *,
 	    struct buf *);
+/* The key of its answer kept (snap_result_*): every parameter, each
+ * term with its length.  Caller frees. */
+char	*search_key(const struct proto_req *);
 /* Whether a search's cost is the client's to decide: a term that is a
  * regex, or not ASCII (the daemon's worker answers those). */
 int	 search_costly(const struct proto_req *);

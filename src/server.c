@@ -554,24 +554,26 @@ thread_process(struct conn *c)
 	while (pending(c) < srv->lim.out_pause &&
 	    (rc = proto_frame_peek(c->in.data + off, c->in.len - off,
 	    srv->lim.frame, &len)) == 1) {
-		if (!conn_allowed(c, ev_time())) {
-			pthread_mutex_lock(&query_lock);
+		/* Outside the lock: the refusal, the decoding, and the
+		   answers that read nothing of the query's (a ping, one
+		   kept); only the others are answered one at a time. */
+		if (!conn_allowed(c, ev_time()))
 			query_refuse(srv->query, c->in.data + off + 4, len,
 			    PROTO_E_RATE, "rate limited: slow down", &c->out);
-			pthread_mutex_unlock(&query_lock);
-		} else {
-			/* Decoded and freed outside the lock: only the
-			   answer is one at a time. */
+		else {
 			query_decode(srv->query, c->in.data + off + 4, len,
 			    &req);
-			pthread_mutex_lock(&query_lock);
-			if (query_answer(srv->query, &req, &c->out, &id) !=
-			    QUERY_ANSWERED) {
-				/* out untouched: the frame goes as it came */
-				c->tokens += 1.0;
-				r = 1;
+			if (!query_kept(srv->query, &req, &c->out)) {
+				pthread_mutex_lock(&query_lock);
+				if (query_answer(srv->query, &req, &c->out,
+				    &id) != QUERY_ANSWERED) {
+					/* out untouched: the frame goes
+					   as it came */
+					c->tokens += 1.0;
+					r = 1;
+				}
+				pthread_mutex_unlock(&query_lock);
 			}
-			pthread_mutex_unlock(&query_lock);
 			proto_req_free(&req);
 		}
 		if (r == 1)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kept.h"
 #include "proto.h"
 #include "searchfile.h"
 #include "snap.h"
@@ -39,11 +40,6 @@ snap_free(struct query_snap *sn)
 	buf_free(&sn->inst_cbor);
 	strv_free(&sn->runtimes);
 	strv_free(&sn->local);
-	for (i = 0; i < sn->nresults; i++) {
-		free(sn->results[i].key);
-		buf_free(&sn->results[i].cbor);
-	}
-	free(sn->results);
 	cache_info_free(&sn->info);
 	free(sn->nonascii);
 	free(sn->v);
@@ -218,48 +214,27 @@ snap_installed(struct query *q)
 }
 
 /* The same search again in this generation: the same bytes. */
-const struct buf *
-snap_result_get(struct query_snap *sn, const char *key)
+int
+snap_result_send(const struct query *q, const char *key, uint64_t id,
+    struct buf *out)
 {
-	size_t	i;
-
-	for (i = 0; i < sn->nresults; i++)
-		if (strcmp(sn->results[i].key, key) == 0)
-			return &sn->results[i].cbor;
-	return NULL;
+	/* Set once, by the query's holder; read by the answer threads. */
+	return kept_send(__atomic_load_n(&q->kept, __ATOMIC_ACQUIRE), key, id,
+	    out);
 }
 
 int
-snap_result_send(struct query_snap *sn, const char *key, uint64_t id,
-    struct buf *out)
+snap_result_has(const struct query *q, const char *key)
 {
-	const struct buf	*hit;
-
-	if ((hit = snap_result_get(sn, key)) == NULL)
-		return 0;
-	proto_enc_result(out, id);
-	buf_add(out, hit->data, hit->len);
-	return 1;
+	return kept_has(__atomic_load_n(&q->kept, __ATOMIC_ACQUIRE), key);
 }
 
 void
-snap_result_put(struct query_snap *sn, const char *key, const uint8_t *p,
-    size_t n)
+snap_result_put(struct query *q, const char *key, const uint8_t *p, size_t n)
 {
-	struct hit_cache	*h;
-
-	if (sn->results == NULL)
-		sn->results = xcalloc(RESULTS_MAX, sizeof(*sn->results));
-	if (sn->nresults < RESULTS_MAX)
-		h = &sn->results[sn->nresults++];
-	else {
-		h = &sn->results[sn->next_result];	/* the oldest goes */
-		sn->next_result = (sn->next_result + 1) % RESULTS_MAX;
-		free(h->key);
-		buf_reset(&h->cbor);
-	}
-	h->key = xstrdup(key);
-	buf_add(&h->cbor, p, n);
+	if (q->kept == NULL)
+		__atomic_store_n(&q->kept, kept_new(), __ATOMIC_RELEASE);
+	kept_put(q->kept, key, p, n);
 }
 
 /*

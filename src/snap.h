@@ -1,8 +1,8 @@
 /*
  * snap.h - what the queries read from the cache once per generation
- * (search rows, sorted names, counts and runtimes, answers already
- * encoded), shared by the op modules: search, suggest, info, status.
- * query_reset drops it after every rebuild.
+ * (search rows, sorted names, counts and runtimes; the answers already
+ * encoded are q->kept's), shared by the op modules: search, suggest,
+ * info, status.  query_reset drops it after every rebuild.
  */
 #ifndef OMG_SNAP_H
 #define OMG_SNAP_H
@@ -12,14 +12,6 @@
 #include "query.h"
 #include "trigram.h"
 #include "util.h"
-
-/* A search answer already encoded: the CBOR of its result, by key. */
-struct hit_cache {
-	char		*key;
-	struct buf	 cbor;
-};
-
-#define RESULTS_MAX	64	/* answers kept per generation */
 
 struct name {
 	char	*name;
@@ -65,8 +57,6 @@ struct query_snap {
 	size_t			 ninst;
 	struct buf		 inst_cbor;	/* each one's list entry */
 	int			 have_inst;
-	struct hit_cache	*results;	/* search and info answers */
-	size_t			 nresults, next_result;
 };
 
 struct query_snap	*snap_get(struct query *);
@@ -88,12 +78,13 @@ struct query_snap	*snap_names(struct query *);
 /* With the installed packages (list), or NULL. */
 struct query_snap	*snap_installed(struct query *);
 void			 snap_free(struct query_snap *);
-/* An answer already encoded in this generation, by key, or NULL. */
-const struct buf	*snap_result_get(struct query_snap *, const char *);
-/* That answer as the result of id, appended to out: 1, or 0 (none). */
-int			 snap_result_send(struct query_snap *, const char *,
+/* An answer already encoded in this generation (q->kept), by key, as
+   the result of id appended to out: 1, or 0 (none). */
+int			 snap_result_send(const struct query *, const char *,
 			    uint64_t, struct buf *);
-void			 snap_result_put(struct query_snap *, const char *,
+int			 snap_result_has(const struct query *, const char *);
+/* Keep the CBOR of a result p[0..n) for key, for this generation. */
+void			 snap_result_put(struct query *, const char *,
 			    const uint8_t *, size_t);
 /* Answer that the cache could not be read, and tell the daemon. */
 void			 snap_unreadable(struct query *, uint64_t,

@@ -276,6 +276,13 @@ suggest_names(struct query *q, const char *query, size_t limit, int whole,
 	return 0;
 }
 
+char *
+suggest_key(const struct proto_req *req)
+{
+	return xasprintf("suggest %zu %s", req->limit ? req->limit :
+	    SUGGEST_LIMIT, req->query);
+}
+
 void
 suggest_answer(struct query *q, const struct proto_req *req, struct buf *out)
 {
@@ -286,8 +293,8 @@ suggest_answer(struct query *q, const struct proto_req *req, struct buf *out)
 	/* The same prefix again in this generation (completion asks it
 	   at every keystroke): the same bytes. */
 	limit = req->limit ? req->limit : SUGGEST_LIMIT;
-	key = xasprintf("suggest %zu %s", limit, req->query);
-	if (snap_result_send(snap_get(q), key, req->id, out)) {
+	key = suggest_key(req);
+	if (snap_result_send(q, key, req->id, out)) {
 		free(key);
 		return;
 	}
@@ -302,7 +309,7 @@ suggest_answer(struct query *q, const struct proto_req *req, struct buf *out)
 	proto_enc_array(out, c.n);
 	for (i = 0; i < c.n; i++)
 		proto_enc_str(out, c.v[i].name);
-	snap_result_put(snap_get(q), key, out->data + start, out->len - start);
+	snap_result_put(q, key, out->data + start, out->len - start);
 	cands_free(&c);
 	free(key);
 }

@@ -8,6 +8,8 @@
 #include "query.h"
 #include "util.h"
 
+/* The key of its answer kept (snap_result_*).  Caller frees. */
+char		*suggest_key(const struct proto_req *);
 void		suggest_answer(struct query *, const struct proto_req *,
 		    struct buf *);
 /*

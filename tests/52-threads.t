@@ -77,11 +77,24 @@ try:
        "sent back for good: no thread again")
     s.close()
 
-    # Subscribe on a thread: back to the loop, and events come.
+    # Subscribe on a thread: back to the loop, and events come.  Beside
+    # it, a connection on its thread asks what a thread answers from the
+    # answers kept (without the query lock) before and after pacman -U:
+    # the new generation's answers, not the kept ones of the last.
+    kq = [{"id": 50, "op": "info", "package": "ripgrep"},
+          {"id": 51, "op": "search", "query": ["ripgrep"]},
+          {"id": 52, "op": "list", "explicit": True}]
+    kc = d.connect()
+    call(kc, {"id": 0, "op": "ping"})
+    call(kc, {"id": 0, "op": "ping"})
+    before = [call(kc, r) for r in kq + kq]
+    ok(before[:3] == before[3:] and
+       before[0]["result"].get("installed") is None,
+       "on a thread, asked twice: the same answers (ripgrep not installed)")
     s = d.connect()
     call(s, {"id": 0, "op": "ping"})
     call(s, {"id": 0, "op": "ping"})
-    ok(settle(d, base + 1), "a subscriber-to-be on its thread")
+    ok(settle(d, base + 2), "a subscriber-to-be on its thread")
     sub = call(s, {"id": 30, "op": "subscribe"})
     ok(sub is not None and sub.get("id") == 30 and "result" in sub,
        "subscribe from a thread: answered by the loop")
@@ -102,6 +115,17 @@ try:
        ev.get("generation", 0) >= 2,
        "after pacman -U the subscriber hears of generation 2")
     s.close()
+    after = [call(kc, r) for r in kq]
+    loop = d.connect()
+    fresh = [call(loop, r) for r in kq]
+    loop.close()
+    qi = subprocess.run(["pacman", "--config", conf, "-Q", "ripgrep"],
+                        capture_output=True, text=True).stdout.split()
+    ok(after == fresh and after != before[:3] and len(qi) == 2 and
+       after[0]["result"].get("installed") == qi[1],
+       "the same on the thread after it: the new generation's answers "
+       "(installed %s, as pacman -Q)" % (qi[1] if len(qi) == 2 else "?"))
+    kc.close()
 
     # Refresh on a thread: progress and the answer, from the loop.
     s = d.connect()
