@@ -68,7 +68,7 @@ tests/unit/image: tests/unit/image.c tests/unit/tap.h src/image.o \
 QUERY_OBJ = src/query.o src/trigram.o src/image.o src/audit.o \
 	src/vercmp.o src/cache.o src/feed.o src/intern.o src/files.o \
 	src/stamp.o src/snap.o src/search.o src/suggest.o src/info.o src/status.o \
-	src/rebuild.o src/searchfile.o
+	src/rebuild.o src/searchfile.o src/kept.o
 
 tests/unit/fuzzy: tests/unit/fuzzy.c tests/unit/tap.h $(QUERY_OBJ) \
 	$(UNIT_OBJ)
