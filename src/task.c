@@ -13,7 +13,12 @@ struct task {
 	struct ev_loop	*loop;
 	ev_async	 ended;
 	pthread_t	 thread;
-	int		 busy;		/* the loop's: a thread to join */
+	int		 busy;		/* the loop's: work running */
+	int		 finished;	/* the thread's, then the loop's:
+					   work returned (its writes
+					   published with it) */
+	int		 unjoined;	/* its work done, the thread not
+					   joined yet */
 	task_fn		 work, done;
 	void		*arg;		/* work's */
 	void		*ctx;		/* done's */
@@ -25,6 +30,7 @@ run(void *arg)
 	struct task	*t = arg;
 
 	t->work(t->arg);
+	__atomic_store_n(&t->finished, 1, __ATOMIC_RELEASE);
 	ev_async_send(t->loop, &t->ended);
 	return NULL;
 }
@@ -36,12 +42,26 @@ ended_cb(struct ev_loop *loop, ev_async *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	if (!t->busy)
+	/* finished, read with acquire, makes what work wrote the loop's
+	   (the join did, when it came here). */
+	if (!t->busy || !__atomic_load_n(&t->finished, __ATOMIC_ACQUIRE))
 		return;
-	/* The thread has sent its last word: joining does not wait. */
-	pthread_join(t->thread, NULL);
+	/* The thread has sent its last word, but may not have ended: the
+	   loop woken by it can run before it does, and joining here would
+	   wait for it to be scheduled again (milliseconds on a busy
+	   machine).  It is joined at the next start, long ended by then. */
 	t->busy = 0;
+	t->unjoined = 1;
 	t->done(t->ctx);
+}
+
+/* The thread of the last work, when it has not been joined. */
+static void
+join(struct task *t)
+{
+	if (t->busy || t->unjoined)
+		pthread_join(t->thread, NULL);
+	t->busy = t->unjoined = 0;
 }
 
 struct task *
@@ -66,7 +86,9 @@ task_start(struct task *t, void *arg)
 {
 	if (t->busy)
 		return -1;
+	join(t);
 	t->arg = arg;
+	t->finished = 0;
 	if (pthread_create(&t->thread, NULL, run, t) != 0)
 		return -1;
 	t->busy = 1;
@@ -84,8 +106,7 @@ task_free(struct task *t)
 {
 	if (t == NULL)
 		return;
-	if (t->busy)
-		pthread_join(t->thread, NULL);
+	join(t);
 	ev_ref(t->loop);
 	ev_async_stop(t->loop, &t->ended);
 	free(t);
