@@ -120,6 +120,12 @@ enc_pkg(struct buf *out, const struct cache_pkg *p, const struct cache_pkg *l)
 	proto_enc_bool(out, l && l->ignored);
 }
 
+char *
+info_key(const struct proto_req *req)
+{
+	return xasprintf("info %s", req->package);
+}
+
 #define INFO_REPOS_MAX	64	/* sync repos one answer lists */
 
 /*
@@ -128,12 +134,6 @@ enc_pkg(struct buf *out, const struct cache_pkg *p, const struct cache_pkg *l)
  * repo/NAME: that repo's; local/NAME, or a NAME only installed: pacman
  * -Qi's.
  */
-char *
-info_key(const struct proto_req *req)
-{
-	return xasprintf("info %s", req->package);
-}
-
 void
 info_answer(struct query *q, const struct proto_req *req, struct buf *out)
 {
