@@ -339,7 +339,8 @@ tput(const char *path, const struct req *mix, size_t nmix, int nclients,
 				if (n > sizeof(buf) || xfer(fd, buf, n, 0) == -1)
 					_exit(1);
 				if (is_error(buf, n)) {
-					error_answer(mix[0].name, buf, n);
+					error_answer(nmix > 1 ? "the mix" :
+					    mix[0].name, buf, n);
 					_exit(1);
 				}
 				done++;
