@@ -763,6 +763,17 @@ handoff_idle(struct ev_loop *loop, ev_idle *w, int revents)
 	(void)revents;
 }
 
+/* c the loop's again, for good (no thread for it, or its thread sent it
+   back): its watcher, stopped when it left, set from its buffers. */
+static void
+conn_stay(struct conn *c)
+{
+	c->stays = 1;
+	ev_io_set(&c->io, c->fd, 0);
+	conn_attach(c);
+	conn_work(c);
+}
+
 /* After the loop came round (those fds out of its set): the threads. */
 static void
 handoff_cb(struct ev_loop *loop, ev_check *w, int revents)
@@ -777,12 +788,8 @@ handoff_cb(struct ev_loop *loop, ev_check *w, int revents)
 		TAILQ_REMOVE(&srv->handoff, c, entry);
 		if (thread_start(c) == 0)
 			continue;
-		/* No thread: the loop's for good. */
 		thread_unreserve(srv);
-		c->stays = 1;
-		ev_io_set(&c->io, c->fd, 0);
-		conn_attach(c);
-		conn_work(c);
+		conn_stay(c);
 	}
 }
 
@@ -801,11 +808,7 @@ inbox_cb(struct ev_loop *loop, ev_async *w, int revents)
 	pthread_mutex_unlock(&srv->inbox_mu);
 	while ((c = TAILQ_FIRST(&got)) != NULL) {
 		TAILQ_REMOVE(&got, c, entry);
-		c->stays = 1;
-		ev_io_init(&c->io, conn_cb, c->fd, 0);
-		c->io.data = c;
-		conn_attach(c);
-		conn_work(c);
+		conn_stay(c);
 	}
 }
 
