@@ -16,6 +16,7 @@
 #include "proto.h"
 
 #define DEPTH_MAX	64	/* hard cap on any limits' depth */
+#define REQ_NODES	32	/* a request's nodes kept on the stack */
 
 const struct proto_limits proto_req_limits = {
 	PROTO_REQ_DEPTH, PROTO_REQ_ITEMS, PROTO_REQ_STRLEN, PROTO_REQ_MAX,
@@ -33,6 +34,7 @@ struct open {
 
 struct dec {
 	struct pv_doc			*doc;
+	struct pv			*first;	/* the caller's nodes, or NULL */
 	const struct proto_limits	*lim;
 	struct open			 stack[DEPTH_MAX];
 	size_t				 depth;
@@ -81,7 +83,14 @@ dec_node(struct dec *d, enum pv_type t)
 	}
 	if (doc->n == doc->cap) {
 		doc->cap = doc->cap == 0 ? 64 : doc->cap * 2;
-		doc->v = xreallocarray(doc->v, doc->cap, sizeof(*doc->v));
+		if (doc->v != NULL && doc->v == d->first) {
+			/* Outgrown the caller's nodes: a copy of them. */
+			doc->v = xreallocarray(NULL, doc->cap,
+			    sizeof(*doc->v));
+			memcpy(doc->v, d->first, doc->n * sizeof(*doc->v));
+		} else
+			doc->v = xreallocarray(doc->v, doc->cap,
+			    sizeof(*doc->v));
 	}
 	idx = (uint32_t)doc->n++;
 	v = &doc->v[idx];
@@ -299,20 +308,33 @@ head_len(uint8_t b)
 	}
 }
 
-int
-proto_parse(const uint8_t *buf, size_t len, const struct proto_limits *lim,
-    struct pv_doc *doc, char *err, size_t errlen)
+/*
+ * proto_parse into the caller's first[0..nfirst) nodes while they are
+ * enough (doc->v == first then: not freed with pv_doc_free), into an
+ * allocated array beyond.  A request is a few nodes: no allocation.
+ */
+static int
+parse(const uint8_t *buf, size_t len, const struct proto_limits *lim,
+    struct pv_doc *doc, struct pv *first, size_t nfirst, char *err,
+    size_t errlen)
 {
 	struct cbor_decoder_result	 r;
 	struct dec			 d;
 	size_t				 off = 0, head;
 
-	memset(doc, 0, sizeof(*doc));
-	memset(&d, 0, sizeof(d));
+	doc->v = first;
+	doc->n = 0;
+	doc->cap = first != NULL ? nfirst : 0;
+	/* Not the stack: each level is set as it opens (1.5 KiB). */
 	d.doc = doc;
+	d.first = first;
 	d.lim = lim;
+	d.depth = 0;
+	d.avail = 0;
+	d.done = 0;
 	d.err = err;
 	d.errlen = errlen;
+	d.failed = 0;
 	if (lim->depth > DEPTH_MAX) {
 		dec_fail(&d, "depth limit too large");
 		return -1;
@@ -341,10 +363,19 @@ proto_parse(const uint8_t *buf, size_t len, const struct proto_limits *lim,
 	if (!d.failed && off != len)
 		dec_fail(&d, "trailing bytes after the item");
 	if (d.failed) {
-		pv_doc_free(doc);
+		if (doc->v != first)
+			free(doc->v);
+		memset(doc, 0, sizeof(*doc));
 		return -1;
 	}
 	return 0;
+}
+
+int
+proto_parse(const uint8_t *buf, size_t len, const struct proto_limits *lim,
+    struct pv_doc *doc, char *err, size_t errlen)
+{
+	return parse(buf, len, lim, doc, NULL, 0, err, errlen);
 }
 
 void
@@ -736,10 +767,12 @@ proto_req_decode(const uint8_t *buf, size_t len,
     const struct proto_limits *lim, struct proto_req *req)
 {
 	struct pv_doc	doc;
+	struct pv	first[REQ_NODES];
 	char		err[96];
 
 	memset(req, 0, sizeof(*req));
-	if (proto_parse(buf, len, lim, &doc, err, sizeof(err)) == -1) {
+	if (parse(buf, len, lim, &doc, first, NELEM(first), err,
+	    sizeof(err)) == -1) {
 		req_fail(req, PROTO_E_PARSE, "parse error: %s", err);
 		return;
 	}
@@ -750,7 +783,8 @@ proto_req_decode(const uint8_t *buf, size_t len,
 		if (id == NULL || id->type != PV_UINT)
 			req->id = 0;
 	}
-	pv_doc_free(&doc);
+	if (doc.v != first)
+		free(doc.v);
 }
 
 void

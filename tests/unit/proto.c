@@ -172,7 +172,19 @@ test_requests(void)
 	proto_enc_array(&b, 64);
 	for (i = 0; i < 64; i++)
 		hdr(&b, 2, i, "ping");
-	ok(decode_buf(&b) == 0 && req.nsub == 64, "batch of 64 is fine");
+	ok(decode_buf(&b) == 0 && req.nsub == 64 && req.sub[0].id == 0 &&
+	    req.sub[31].id == 31 && req.sub[63].id == 63 &&
+	    req.sub[63].op == OP_PING && req.sub[63].err == 0,
+	    "batch of 64 is fine, each request whole (past the stack's "
+	    "nodes)");
+	hdr(&b, 3, 9, "batch");
+	proto_enc_str(&b, "requests");
+	proto_enc_array(&b, 40);
+	for (i = 0; i < 40; i++)
+		hdr(&b, 2, i, "ping");
+	ok(decode(b.data, b.len - 1) == PROTO_E_PARSE && req.id == 0,
+	    "batch of 40 cut short by a byte: a parse error");
+	buf_reset(&b);
 	hdr(&b, 2, 1, "frobnicate");
 	ok(decode_buf(&b) == PROTO_E_OP && req.id == 1, "unknown op: -32601");
 
