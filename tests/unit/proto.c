@@ -39,6 +39,19 @@ hdr(struct buf *b, size_t pairs, uint64_t id, const char *op)
 	proto_enc_str(b, op);
 }
 
+/* {"id": 9, "op": "batch", "requests": [n pings, ids 0 to n - 1]} */
+static void
+batch_of_pings(struct buf *b, size_t n)
+{
+	size_t	i;
+
+	hdr(b, 3, 9, "batch");
+	proto_enc_str(b, "requests");
+	proto_enc_array(b, n);
+	for (i = 0; i < n; i++)
+		hdr(b, 2, i, "ping");
+}
+
 static void
 test_frames(void)
 {
@@ -67,7 +80,6 @@ static void
 test_requests(void)
 {
 	struct buf	b = { 0 };
-	size_t		i;
 
 	hdr(&b, 2, 7, "ping");
 	ok(decode_buf(&b) == 0 && req.op == OP_PING && req.id == 7,
@@ -160,28 +172,16 @@ test_requests(void)
 	proto_enc_str(&b, "package");
 	proto_enc_strn(&b, "a\0b", 3);
 	ok(decode_buf(&b) == PROTO_E_PARAMS, "NUL inside a string: -32602");
-	hdr(&b, 3, 9, "batch");
-	proto_enc_str(&b, "requests");
-	proto_enc_array(&b, 65);
-	for (i = 0; i < 65; i++)
-		hdr(&b, 2, i, "ping");
+	batch_of_pings(&b, 65);
 	ok(decode_buf(&b) == PROTO_E_PARAMS && req.id == 9,
 	    "batch of 65: -32602");
-	hdr(&b, 3, 9, "batch");
-	proto_enc_str(&b, "requests");
-	proto_enc_array(&b, 64);
-	for (i = 0; i < 64; i++)
-		hdr(&b, 2, i, "ping");
+	batch_of_pings(&b, 64);
 	ok(decode_buf(&b) == 0 && req.nsub == 64 && req.sub[0].id == 0 &&
 	    req.sub[31].id == 31 && req.sub[63].id == 63 &&
 	    req.sub[63].op == OP_PING && req.sub[63].err == 0,
 	    "batch of 64 is fine, each request whole (past the stack's "
 	    "nodes)");
-	hdr(&b, 3, 9, "batch");
-	proto_enc_str(&b, "requests");
-	proto_enc_array(&b, 40);
-	for (i = 0; i < 40; i++)
-		hdr(&b, 2, i, "ping");
+	batch_of_pings(&b, 40);
 	ok(decode(b.data, b.len - 1) == PROTO_E_PARSE && req.id == 0,
 	    "batch of 40 cut short by a byte: a parse error");
 	buf_reset(&b);
