@@ -134,20 +134,14 @@ info_key(const struct proto_req *req)
  * repo/NAME: that repo's; local/NAME, or a NAME only installed: pacman
  * -Qi's.
  */
-void
+size_t
 info_answer(struct query *q, const struct proto_req *req, struct buf *out)
 {
 	struct cache_pkg	 sync[INFO_REPOS_MAX], local;
-	char			*repo = NULL, *name, *slash, *key, msg[300];
-	size_t			 at, i, ns = 0;
+	char			*repo = NULL, *name, *slash, msg[300];
+	size_t			 at = 0, i, ns = 0;
 	int			 hl = 0, rc = 0, want_local;
 
-	/* The same package again in this generation: the same bytes. */
-	key = info_key(req);
-	if (snap_result_send(q, key, req->id, out)) {
-		free(key);
-		return;
-	}
 	memset(&local, 0, sizeof(local));
 	/* "repo/name" picks a repo; "local/name" the installed package. */
 	name = req->package;
@@ -190,13 +184,12 @@ info_answer(struct query *q, const struct proto_req *req, struct buf *out)
 		proto_enc_map(out, INFO_KEYS);
 		enc_pkg(out, &sync[i], hl ? &local : NULL);
 	}
-	snap_result_put(q, key, out->data + at, out->len - at);
 done:
-	free(key);
 	free(repo);
 	for (i = 0; i < ns; i++)
 		cache_pkg_free(&sync[i]);
 	cache_pkg_free(&local);
+	return at;
 }
 
 /* List: pacman -Q with its filters */
@@ -233,22 +226,14 @@ info_list_key(const struct proto_req *req)
 	    f->foreign, f->native, f->unrequired, f->upgrades);
 }
 
-void
+size_t
 info_list(struct query *q, const struct proto_req *req, struct buf *out)
 {
 	const struct proto_list	*f = &req->list;
 	struct listing		 l = { f, { 0 }, 0 };
 	struct query_snap	*sn;
-	char			*key;
-	size_t			 at, i;
+	size_t			 at = 0, i;
 
-	/* The same list again in this generation (a status bar asks
-	   every few minutes): the same bytes. */
-	key = info_list_key(req);
-	if (snap_result_send(q, key, req->id, out)) {
-		free(key);
-		return;
-	}
 	/* The installed packages read once a generation (the daemon:
 	   beside its loop, before serving it). */
 	if ((sn = snap_installed(q)) == NULL)
@@ -264,9 +249,7 @@ info_list(struct query *q, const struct proto_req *req, struct buf *out)
 		buf_add(out, l.pkgs.data, l.pkgs.len);
 		proto_enc_str(out, "total");
 		proto_enc_uint(out, l.n);
-		snap_result_put(q, key, out->data + at,
-		    out->len - at);
 	}
 	buf_free(&l.pkgs);
-	free(key);
+	return at;
 }

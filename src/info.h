@@ -8,10 +8,12 @@
 #include "query.h"
 #include "util.h"
 
-/* The keys of their answers kept (snap_result_*).  Caller frees. */
+/* The keys their answers are kept by (query.c).  Caller frees. */
 char	*info_key(const struct proto_req *);
 char	*info_list_key(const struct proto_req *);
-void	info_answer(struct query *, const struct proto_req *, struct buf *);
-void	info_list(struct query *, const struct proto_req *, struct buf *);
+/* The answer appended to out: where its result begins in out (query.c
+   keeps it), or 0 for an error. */
+size_t	 info_answer(struct query *, const struct proto_req *, struct buf *);
+size_t	 info_list(struct query *, const struct proto_req *, struct buf *);
 
 #endif

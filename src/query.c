@@ -165,13 +165,61 @@ refresh_here(struct query *q, uint64_t id, struct buf *out)
 
 /* Dispatch */
 
-static void
-dispatch(struct query *q, const struct proto_req *req, struct buf *out)
+/*
+ * The ops whose answers are kept in a generation (q->kept): the same
+ * request again gets the same bytes (completion asks a prefix at each
+ * keystroke, a status bar the same list every few minutes).  Each op
+ * builds the key and answers; only a result is kept.
+ */
+static const struct keeper {
+	enum proto_op	 op;
+	char		*(*key)(const struct proto_req *);
+	size_t		 (*answer)(struct query *, const struct proto_req *,
+			    struct buf *);
+} keepers[] = {
+	{ OP_SEARCH, search_key, search_answer },
+	{ OP_INFO, info_key, info_answer },
+	{ OP_SUGGEST, suggest_key, suggest_answer },
+	{ OP_LIST, info_list_key, info_list },
+};
+
+static const struct keeper *
+keeper(enum proto_op op)
 {
 	size_t	i;
 
+	for (i = 0; i < NELEM(keepers); i++)
+		if (keepers[i].op == op)
+			return &keepers[i];
+	return NULL;
+}
+
+/* The answer kept for req, else the op's, kept when it is a result. */
+static void
+answer_kept(struct query *q, const struct keeper *k,
+    const struct proto_req *req, struct buf *out)
+{
+	char	*key = k->key(req);
+	size_t	 at;
+
+	if (!snap_result_send(q, key, req->id, out) &&
+	    (at = k->answer(q, req, out)) > 0)
+		snap_result_put(q, key, out->data + at, out->len - at);
+	free(key);
+}
+
+static void
+dispatch(struct query *q, const struct proto_req *req, struct buf *out)
+{
+	const struct keeper	*k;
+	size_t			 i;
+
 	if (req->err != 0) {
 		proto_enc_error(out, req->id, req->err, req->errmsg);
+		return;
+	}
+	if ((k = keeper(req->op)) != NULL) {
+		answer_kept(q, k, req, out);
 		return;
 	}
 	switch (req->op) {
@@ -180,22 +228,15 @@ dispatch(struct query *q, const struct proto_req *req, struct buf *out)
 		proto_enc_str(out, "pong");
 		break;
 	case OP_SEARCH:
-		search_answer(q, req, out);
-		break;
 	case OP_INFO:
-		info_answer(q, req, out);
-		break;
+	case OP_SUGGEST:
+	case OP_LIST:
+		break;		/* answer_kept's */
 	case OP_STATUS:
 		status_answer(q, req, out);
 		break;
-	case OP_SUGGEST:
-		suggest_answer(q, req, out);
-		break;
 	case OP_AUDIT:
 		status_audit(q, req, out);
-		break;
-	case OP_LIST:
-		info_list(q, req, out);
 		break;
 	case OP_OWNS:
 		files_owns(q, req, out);
@@ -300,31 +341,17 @@ frame_end(const struct query *q, const struct proto_req *req,
 int
 query_kept(struct query *q, const struct proto_req *req, struct buf *out)
 {
-	size_t	 off = proto_frame_begin(out);
-	char	*key = NULL;
-	int	 hit;
+	const struct keeper	*k = keeper(req->op);
+	size_t			 off = proto_frame_begin(out);
+	char			*key = NULL;
+	int			 hit;
 
 	if (req->err != 0 || req->op == OP_PING)
 		dispatch(q, req, out);	/* neither reads q */
 	else {
-		switch (req->op) {
-		case OP_SEARCH:
-			/* A costly one is the worker's, kept or not. */
-			if (!search_costly(req))
-				key = search_key(req);
-			break;
-		case OP_INFO:
-			key = info_key(req);
-			break;
-		case OP_SUGGEST:
-			key = suggest_key(req);
-			break;
-		case OP_LIST:
-			key = info_list_key(req);
-			break;
-		default:
-			break;
-		}
+		/* A costly search is the worker's, kept or not. */
+		if (k != NULL && !(req->op == OP_SEARCH && search_costly(req)))
+			key = k->key(req);
 		hit = key != NULL && snap_result_send(q, key, req->id, out);
 		free(key);
 		if (!hit) {

@@ -535,25 +535,20 @@ search_heavy(const struct query *q, const struct proto_req *req)
 	return heavy;
 }
 
-void
+size_t
 search_answer(struct query *q, const struct proto_req *req, struct buf *out)
 {
 	struct query_snap	*sn;
 	struct search		 s;
 	const char		**need;
 	locale_t		 oldloc;
-	char			*w, msg[300], *key;
+	char			*w, msg[300];
 	uint32_t		*cand;
-	size_t			 i, j, limit, shown, at, start, nneed = 0;
+	size_t			 i, j, limit, shown, at, start = 0, nneed = 0;
 	size_t			 ncand;
 	int			 rc;
 
 	limit = req->limit ? req->limit : SEARCH_LIMIT;
-	key = search_key(req);
-	if (snap_result_send(q, key, req->id, out)) {
-		free(key);
-		return;
-	}
 	memset(&s, 0, sizeof(s));
 	s.conf = q->conf;
 	s.relevance = req->sort == SORT_RELEVANCE;
@@ -683,9 +678,7 @@ search_answer(struct query *q, const struct proto_req *req, struct buf *out)
 	}
 	proto_enc_str(out, "total");
 	proto_enc_uint(out, s.total);
-	snap_result_put(q, key, out->data + start, out->len - start);
 done:
-	free(key);
 	uselocale(oldloc);
 	for (i = 0; i < s.nterms; i++) {
 		if (s.terms[i].compiled)
@@ -696,6 +689,7 @@ done:
 	}
 	free(s.m);
 	free(s.terms);
+	return start;
 }
 
 int

@@ -11,10 +11,12 @@
 #include "query.h"
 #include "util.h"
 
-void	 search_answer(struct query *, const struct proto_req *,
+/* The answer appended to out: where its result begins in out (query.c
+ * keeps it), or 0 for an error. */
+size_t	 search_answer(struct query *, const struct proto_req *,
 	    struct buf *);
-/* The key of its answer kept (snap_result_*): every parameter, each
- * term with its length.  Caller frees. */
+/* The key its answer is kept by (query.c): every parameter, each term
+ * with its length.  Caller frees. */
 char	*search_key(const struct proto_req *);
 /* Whether a search's cost is the client's to decide: a term that is a
  * regex, or not ASCII (the daemon's worker answers those). */

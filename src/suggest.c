@@ -283,33 +283,23 @@ suggest_key(const struct proto_req *req)
 	    SUGGEST_LIMIT, req->query);
 }
 
-void
+size_t
 suggest_answer(struct query *q, const struct proto_req *req, struct buf *out)
 {
-	struct cands		 c;
-	size_t			 i, limit, start;
-	char			*key;
+	struct cands	c;
+	size_t		i, start;
 
-	/* The same prefix again in this generation (completion asks it
-	   at every keystroke): the same bytes. */
-	limit = req->limit ? req->limit : SUGGEST_LIMIT;
-	key = suggest_key(req);
-	if (snap_result_send(q, key, req->id, out)) {
-		free(key);
-		return;
-	}
-	if (suggest(q, req->query, limit, 0, &c) == -1) {
+	if (suggest(q, req->query, req->limit ? req->limit : SUGGEST_LIMIT, 0,
+	    &c) == -1) {
 		snap_unreadable(q, req->id, out);
 		cands_free(&c);
-		free(key);
-		return;
+		return 0;
 	}
 	proto_enc_result(out, req->id);
 	start = out->len;
 	proto_enc_array(out, c.n);
 	for (i = 0; i < c.n; i++)
 		proto_enc_str(out, c.v[i].name);
-	snap_result_put(q, key, out->data + start, out->len - start);
 	cands_free(&c);
-	free(key);
+	return start;
 }

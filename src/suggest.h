@@ -8,9 +8,11 @@
 #include "query.h"
 #include "util.h"
 
-/* The key of its answer kept (snap_result_*).  Caller frees. */
+/* The key its answer is kept by (query.c).  Caller frees. */
 char		*suggest_key(const struct proto_req *);
-void		suggest_answer(struct query *, const struct proto_req *,
+/* The answer appended to out: where its result begins in out (query.c
+   keeps it), or 0 for an error. */
+size_t		suggest_answer(struct query *, const struct proto_req *,
 		    struct buf *);
 /*
  * Up to limit names near query (prefix, then edit distance: of whole
