@@ -81,7 +81,26 @@ dial(const char *path)
 	return fd;
 }
 
-/* The baseline: a forked echo server, a process per connection. */
+static pid_t	echo_pid;		/* the echo server, 0 for none */
+static pid_t	echo_owner;		/* the bench that started it */
+static char	echo_sock[108];		/* its socket */
+
+/* The echo server stopped and its socket gone: at exit, however the
+   bench ends (an error answer, a server that hung up, or done); not
+   by a client forked from it that exits. */
+static void
+echo_stop(void)
+{
+	if (echo_pid == 0 || getpid() != echo_owner)
+		return;
+	kill(echo_pid, SIGTERM);
+	waitpid(echo_pid, NULL, 0);
+	unlink(echo_sock);
+	echo_pid = 0;
+}
+
+/* The baseline: a forked echo server, a process per connection; one a
+   bench, stopped when it exits. */
 static pid_t
 echo_server(const char *path)
 {
@@ -101,8 +120,16 @@ echo_server(const char *path)
 		perror("echo");
 		exit(1);
 	}
-	if ((pid = fork()) != 0) {
+	if ((pid = fork()) == -1) {
+		perror("echo: fork");
+		exit(1);
+	}
+	if (pid != 0) {
 		close(ls);
+		echo_pid = pid;
+		echo_owner = getpid();
+		snprintf(echo_sock, sizeof(echo_sock), "%s", path);
+		atexit(echo_stop);
 		return pid;
 	}
 	signal(SIGCHLD, SIG_IGN);
@@ -228,13 +255,28 @@ is_error(const uint8_t *b, uint32_t n)
 	    sizeof(error)) == 0;
 }
 
-/* Say what an error answer said: the caller stops (the figures would
-   be of it). */
-static void
-error_answer(const char *name, const uint8_t *b, uint32_t n)
+/*
+ * One answer read into buf (cap bytes at most): 0, or -1 when the server
+ * hung up or sent more.  An error answer is said on stderr and is 1: the
+ * caller stops (the figures would be of it).  name: what was asked.
+ */
+static int
+answer(int fd, uint8_t *buf, size_t cap, const char *name)
 {
-	fprintf(stderr, "bench: %s: answered with an error, not measured: "
-	    "%.*s\n", name, (int)(n < 200 ? n : 200), (const char *)b);
+	uint32_t	n;
+
+	if (xfer(fd, buf, 4, 0) == -1)
+		return -1;
+	n = (uint32_t)buf[0] << 24 | buf[1] << 16 | buf[2] << 8 | buf[3];
+	if (n > cap || xfer(fd, buf, n, 0) == -1)
+		return -1;
+	if (is_error(buf, n)) {
+		fprintf(stderr, "bench: %s: answered with an error, not "
+		    "measured: %.*s\n", name, (int)(n < 200 ? n : 200),
+		    (const char *)buf);
+		return 1;
+	}
+	return 0;
 }
 
 /* One request, one answer; the answer is read and thrown away (an error
@@ -242,17 +284,13 @@ error_answer(const char *name, const uint8_t *b, uint32_t n)
 static int
 roundtrip(int fd, const struct req *r, uint8_t *buf, size_t cap)
 {
-	uint32_t	n;
+	int	rc;
 
-	if (xfer(fd, (void *)r->b, r->len, 1) == -1 || xfer(fd, buf, 4, 0) == -1)
+	if (xfer(fd, (void *)r->b, r->len, 1) == -1 ||
+	    (rc = answer(fd, buf, cap, r->name)) == -1)
 		return -1;
-	n = (uint32_t)buf[0] << 24 | buf[1] << 16 | buf[2] << 8 | buf[3];
-	if (n > cap || xfer(fd, buf, n, 0) == -1)
-		return -1;
-	if (is_error(buf, n)) {
-		error_answer(r->name, buf, n);
+	if (rc == 1)
 		exit(1);
-	}
 	return 0;
 }
 
@@ -324,7 +362,6 @@ tput(const char *path, const struct req *mix, size_t nmix, int nclients,
 		if ((pids[i] = fork()) == 0) {
 			static uint8_t	buf[16 << 20];
 			uint64_t	t_end, done = 0;
-			uint32_t	n;
 			int		fd = dial(path);
 
 			t_end = now_ns() + (uint64_t)(TPUT_SECS * 1e9);
@@ -332,17 +369,9 @@ tput(const char *path, const struct req *mix, size_t nmix, int nclients,
 				xfer(fd, (void *)mix[k % nmix].b,
 				    mix[k % nmix].len, 1);
 			while (now_ns() < t_end) {
-				if (xfer(fd, buf, 4, 0) == -1)
+				if (answer(fd, buf, sizeof(buf), nmix > 1 ?
+				    "the mix" : mix[0].name) != 0)
 					_exit(1);
-				n = (uint32_t)buf[0] << 24 | buf[1] << 16 |
-				    buf[2] << 8 | buf[3];
-				if (n > sizeof(buf) || xfer(fd, buf, n, 0) == -1)
-					_exit(1);
-				if (is_error(buf, n)) {
-					error_answer(nmix > 1 ? "the mix" :
-					    mix[0].name, buf, n);
-					_exit(1);
-				}
 				done++;
 				j = (int)(done % nmix);
 				xfer(fd, (void *)mix[j].b, mix[j].len, 1);
@@ -435,9 +464,6 @@ scale(const char *sock, pid_t dpid)
 	printf(" %.1f\n", p50);
 	pin(0, -1);
 	pin(dpid, -1);
-	kill(echo, SIGTERM);
-	waitpid(echo, NULL, 0);
-	unlink(echo_path);
 	return 0;
 }
 
@@ -509,16 +535,12 @@ tput_only(const char *sock)
 {
 	struct req	 info, mix[4];
 	char		 echo_path[128];
-	pid_t		 echo;
 
 	snprintf(echo_path, sizeof(echo_path), "%s.echo", sock);
-	echo = echo_server(echo_path);
+	echo_server(echo_path);
 	usleep(100000);
 	mkmix(&info, mix);
 	tput_table(sock, echo_path, &info, mix);
-	kill(echo, SIGTERM);
-	waitpid(echo, NULL, 0);
-	unlink(echo_path);
 	return 0;
 }
 
@@ -545,15 +567,11 @@ main(int argc, char **argv)
 		mkmix(&info, mix);
 		echo_req = mkreq("ping", "ping", NULL, NULL, 0);
 		if (strcmp(argv[5], "echo") == 0) {
-			echo = echo_server(argv[2]);
+			echo_server(argv[2]);
 			usleep(100000);
 		}
 		printf("%.0f\n", tput(argv[2], strcmp(argv[5], "info") != 0 ?
 		    &echo_req : &info, 1, atoi(argv[3]), atoi(argv[4])));
-		if (strcmp(argv[5], "echo") == 0) {
-			kill(echo, SIGTERM);
-			waitpid(echo, NULL, 0);
-		}
 		return 0;
 	}
 	if (argc != 3) {
@@ -622,8 +640,5 @@ main(int argc, char **argv)
 	pin(dpid, -1);
 
 	tput_table(argv[1], echo_path, &info, mix);
-	kill(echo, SIGTERM);
-	waitpid(echo, NULL, 0);
-	unlink(echo_path);
 	return 0;
 }
