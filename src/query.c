@@ -174,7 +174,7 @@ refresh_here(struct query *q, uint64_t id, struct buf *out)
 static const struct keeper {
 	enum proto_op	 op;
 	char		*(*key)(const struct proto_req *);
-	size_t		 (*answer)(struct query *, const struct proto_req *,
+	size_t		 (*op_answer)(struct query *, const struct proto_req *,
 			    struct buf *);
 } keepers[] = {
 	{ OP_SEARCH, search_key, search_answer },
@@ -203,7 +203,7 @@ answer_kept(struct query *q, const struct keeper *k,
 	size_t	 at;
 
 	if (!snap_result_send(q, key, req->id, out) &&
-	    (at = k->answer(q, req, out)) > 0)
+	    (at = k->op_answer(q, req, out)) > 0)
 		snap_result_put(q, key, out->data + at, out->len - at);
 	free(key);
 }
