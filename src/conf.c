@@ -440,6 +440,7 @@ static const struct {
 	    64.0 * 1024 * 1024, 1024.0 * 1024 * 1024 * 1024, 1 },
 	{ "search_loop_rows", S(search_loop_rows), 4096, 0, 1e9, 1 },
 	{ "answer_threads", S(answer_threads), 64, 0, 1024, 1 },
+	{ "answer_spin_us", S(answer_spin_us), 10, 0, 1000, 1 },
 };
 
 #undef S

@@ -65,6 +65,8 @@ struct settings {
 					   loop; more: the search worker */
 	double	answer_threads;		/* connections with a thread of
 					   their own, at most */
+	double	answer_spin_us;		/* a thread's poll of a pipelining
+					   connection before it sleeps */
 };
 
 void	settings_default(struct settings *);

@@ -21,8 +21,9 @@
  * client that keeps it) gets a thread of its own, which reads, answers
  * and writes it with blocking calls, the way a forked echo server does,
  * its deadlines kept as socket timeouts; so many clients are served on as
- * many CPUs.  Only the answering itself is one at a time: the query lock,
- * which the daemon's loop holds whenever it is not waiting for events
+ * many CPUs (while a client pipelines, its thread polls before it sleeps:
+ * thread_read).  Only the answering itself is one at a time: the query
+ * lock, which the daemon's loop holds whenever it is not waiting for events
  * (ev_set_loop_release_cb), so that nothing of the query (its snapshot,
  * cache connection, state) changes under an answer.  A request a thread
  * cannot answer (subscribe, refresh, a search for the worker) sends its
@@ -593,6 +594,36 @@ thread_process(struct conn *c)
 	return rc == -1 ? -1 : r;
 }
 
+/*
+ * Read what c's peer sent, as a blocking read (its deadline SO_RCVTIMEO).
+ * While the peer pipelines, poll for up to lim.spin first: a client with
+ * more requests in flight sends the next within microseconds, and a
+ * sleep and wakeup on both sides costs more than that.  The first poll
+ * that finds nothing ends it, until frames come faster than answers
+ * again: a client that asks one thing at a time never has its thread
+ * spin.
+ */
+static ssize_t
+thread_read(struct conn *c, int *pipelined)
+{
+	uint64_t	until;
+	ssize_t		n;
+
+	buf_reserve(&c->in, READ_CHUNK);
+	if (*pipelined && c->srv->lim.spin > 0) {
+		until = now_usec() + (uint64_t)(c->srv->lim.spin * 1e6);
+		do {
+			n = recv(c->fd, c->in.data + c->in.len, READ_CHUNK,
+			    MSG_DONTWAIT);
+			if (n != -1 || (errno != EAGAIN &&
+			    errno != EWOULDBLOCK))
+				return n;
+		} while (now_usec() < until);
+		*pipelined = 0;
+	}
+	return read(c->fd, c->in.data + c->in.len, READ_CHUNK);
+}
+
 /* The thread is done with c: closed, or sent back to the loop. */
 static void
 thread_end(struct conn *c, int back, const char *why)
@@ -630,13 +661,17 @@ thread_main(void *arg)
 	const char		*why = NULL;
 	ssize_t			 n;
 	size_t			 len;
-	int			 rc;
+	uint64_t		 before;
+	int			 rc, pipelined = 0;
 
 	for (;;) {
+		before = c->answered;
 		if ((rc = thread_process(c)) == -1) {
 			why = "bad frame length";
 			break;
 		}
+		if (c->answered - before > 1)
+			pipelined = 1;	/* frames came faster than answers */
 		if (pending(c) > l->out_max) {
 			why = "output over the limit";
 			break;
@@ -654,8 +689,7 @@ thread_main(void *arg)
 			continue;	/* what waited for room */
 		if (c->eof)
 			break;
-		buf_reserve(&c->in, READ_CHUNK);
-		n = read(c->fd, c->in.data + c->in.len, READ_CHUNK);
+		n = thread_read(c, &pipelined);
 		if (n > 0) {
 			c->in.len += (size_t)n;
 			c->heard = ev_time();

@@ -24,6 +24,8 @@ struct server_limits {
 	double	write_stall;	/* seconds queued output may sit unsent */
 	double	rate;		/* requests per second, token bucket */
 	double	burst;
+	double	spin;		/* seconds a thread polls a pipelining
+				   connection before it sleeps in read */
 };
 
 /* Serve listen_fd (non-blocking) on loop, answering through q. */

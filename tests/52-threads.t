@@ -4,8 +4,10 @@
 # the loop's, in order; subscribe, refresh and a search for the worker
 # send it back to the loop, where it is answered as before; its deadlines
 # still hold; the daemon stops at once with threads reading; with
-# answer_threads = 0 no thread starts.
-import os, shutil, subprocess, sys, tempfile, time
+# answer_threads = 0 no thread starts; a pipelining client's thread that
+# polls before it sleeps (answer_spin_us) reads what it finds as a
+# blocking read does.
+import os, shutil, socket, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wire
@@ -160,6 +162,17 @@ try:
     t0 = time.monotonic()
     ok(closed(s, 5) and time.monotonic() - t0 < 4,
        "half a frame on a thread is closed (frame_gap_timeout)")
+    # The same with its thread polling (two frames came at once).
+    s = d2.connect()
+    call(s, {"id": 0, "op": "ping"})
+    call(s, {"id": 0, "op": "ping"})
+    s.sendall(frame(enc({"id": 2, "op": "ping"})) * 2 +
+              frame(enc({"id": 3, "op": "ping"}))[:5])
+    t0 = time.monotonic()
+    ok(read_msg(s) == {"id": 2, "result": "pong"} and
+       read_msg(s) == {"id": 2, "result": "pong"} and
+       closed(s, 5) and time.monotonic() - t0 < 4,
+       "half a frame after two whole, on a polling thread: closed too")
     ok(settle(d2, base2), "their threads ended")
 
     # SIGTERM with threads blocked reading: out at once, status 0.
@@ -184,6 +197,76 @@ try:
     for i in range(5):
         call(s, {"id": i, "op": "ping"})
     ok(not settle(d3, base3 + 1, 0.5), "answer_threads = 0: no thread")
+    s.close()
+
+    # A pipelining client's thread polls before it sleeps (omg.conf
+    # answer_spin_us, here its longest, 1 ms): what it finds there is read
+    # as a blocking read's.  Two frames at once set it polling; a frame
+    # comes in two parts while it polls (0.2 ms apart), or the second
+    # after it has gone to sleep; then two
+    # frames and the end of the client's writing at once: answered, then
+    # closed.
+    d5 = wire.Daemon(tmp, conf, "p", "answer_spin_us = 1000\n")
+    daemons.append(d5)
+    base5 = threads(d5)
+    s = d5.connect()
+    call(s, {"id": 0, "op": "ping"})
+    call(s, {"id": 0, "op": "ping"})
+    ok(settle(d5, base5 + 1), "polling: on its thread")
+    s.sendall(frame(enc({"id": 60, "op": "ping"})) +
+              frame(enc({"id": 61, "op": "ping"})))
+    ok([read_msg(s), read_msg(s)] == [{"id": 60, "result": "pong"},
+                                      {"id": 61, "result": "pong"}],
+       "two frames at once on a thread: both answered")
+    one = d5.connect()
+    info = call(one, {"id": 62, "op": "info", "package": "glibc"})
+    one.close()
+    whole = frame(enc({"id": 62, "op": "info", "package": "glibc"}))
+    bad = 0
+    try:
+        for cut in range(1, 41):
+            s.sendall(frame(enc({"id": 0, "op": "ping"})) * 2)
+            read_msg(s)
+            read_msg(s)
+            s.sendall(whole[:cut])
+            time.sleep(0.0002)
+            s.sendall(whole[cut:])
+            if read_msg(s) != info:
+                bad += 1
+    except OSError as e:
+        diag("polling: %s" % e)
+        bad = -1
+    ok(bad == 0, "a frame in two parts while its thread polls, cut at "
+       "each of 40 bytes: answered whole (%d not; -1: closed)" % bad)
+    s.sendall(whole[:7])
+    time.sleep(0.2)
+    s.sendall(whole[7:])
+    ok(read_msg(s) == info,
+       "a frame in two parts 0.2 s apart: answered whole")
+    s.sendall(frame(enc({"id": 63, "op": "ping"})) +
+              frame(enc({"id": 64, "op": "ping"})))
+    s.shutdown(socket.SHUT_WR)
+    ok([read_msg(s), read_msg(s)] == [{"id": 63, "result": "pong"},
+                                      {"id": 64, "result": "pong"}] and
+       closed(s, 5) and settle(d5, base5),
+       "two frames and the end of input at once: answered, then closed")
+    s.close()
+    d5.kill()
+
+    # answer_spin_us = 0: a pipelining client's thread sleeps at once.
+    d4 = wire.Daemon(tmp, conf, "n", "answer_spin_us = 0\n")
+    daemons.append(d4)
+    want = []
+    for r in reqs:
+        s = d4.connect()
+        want.append(call(s, r))
+        s.close()
+    s = d4.connect()
+    call(s, {"id": 0, "op": "ping"})
+    call(s, {"id": 0, "op": "ping"})
+    s.sendall(b"".join(frame(enc(r)) for r in reqs))
+    ok([read_msg(s) for _ in reqs] == want,
+       "answer_spin_us = 0: pipelined answers the same, in order")
     s.close()
 finally:
     for x in daemons:
