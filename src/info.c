@@ -194,27 +194,16 @@ done:
 
 /* List: pacman -Q with its filters */
 
-struct listing {
-	const struct proto_list	*f;
-	struct buf		 pkgs;	/* the CBOR of each match */
-	size_t			 n;
-};
-
 /* pacman's filter() (src/pacman/query.c), on what the cache holds. */
-static void
-list_one(struct listing *l, const struct query_snap *sn,
-    const struct snap_installed *p)
+static int
+list_wants(const struct proto_list *f, const struct snap_installed *p)
 {
-	const struct proto_list	*f = l->f;
-
-	if ((f->explicit && p->reason != 0) || (f->deps && p->reason != 1) ||
+	return !((f->explicit && p->reason != 0) ||
+	    (f->deps && p->reason != 1) ||
 	    (f->foreign && !p->foreign) || (f->native && p->foreign) ||
 	    (f->unrequired && (p->required ||
 	    (f->unrequired == 1 && p->optional))) ||
-	    (f->upgrades && !p->update))
-		return;
-	buf_add(&l->pkgs, sn->inst_cbor.data + p->off, p->len);
-	l->n++;
+	    (f->upgrades && !p->update));
 }
 
 char *
@@ -229,27 +218,37 @@ info_list_key(const struct proto_req *req)
 size_t
 info_list(struct query *q, const struct proto_req *req, struct buf *out)
 {
-	const struct proto_list	*f = &req->list;
-	struct listing		 l = { f, { 0 }, 0 };
-	struct query_snap	*sn;
-	size_t			 at = 0, i;
+	const struct proto_list		*f = &req->list;
+	const struct snap_installed	*p;
+	struct query_snap		*sn;
+	size_t				 at, i, n = 0, bytes = 0;
 
 	/* The installed packages read once a generation (the daemon:
 	   beside its loop, before serving it). */
-	if ((sn = snap_installed(q)) == NULL)
+	if ((sn = snap_installed(q)) == NULL) {
 		snap_unreadable(q, req->id, out);
-	else {
-		for (i = 0; i < sn->ninst; i++)
-			list_one(&l, sn, &sn->inst[i]);
-		proto_enc_result(out, req->id);
-		at = out->len;
-		proto_enc_map(out, 2);
-		proto_enc_str(out, "packages");
-		proto_enc_array(out, l.n);
-		buf_add(out, l.pkgs.data, l.pkgs.len);
-		proto_enc_str(out, "total");
-		proto_enc_uint(out, l.n);
+		return 0;
 	}
-	buf_free(&l.pkgs);
+	/* Counted first: the answer (at 100,000 packages, 0.5 MB) is
+	   written once into room reserved once, each entry copied from
+	   the generation's CBOR of it. */
+	for (i = 0; i < sn->ninst; i++)
+		if (list_wants(f, &sn->inst[i])) {
+			n++;
+			bytes += sn->inst[i].len;
+		}
+	proto_enc_result(out, req->id);
+	at = out->len;
+	buf_reserve(out, bytes + 64);
+	proto_enc_map(out, 2);
+	proto_enc_str(out, "packages");
+	proto_enc_array(out, n);
+	for (i = 0; i < sn->ninst; i++) {
+		p = &sn->inst[i];
+		if (list_wants(f, p))
+			buf_add(out, sn->inst_cbor.data + p->off, p->len);
+	}
+	proto_enc_str(out, "total");
+	proto_enc_uint(out, n);
 	return at;
 }
