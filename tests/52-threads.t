@@ -25,6 +25,13 @@ def settle(d, want, wait=5):
         time.sleep(0.01)
     return False
 
+def asked_twice(d):
+    """A connection to d that has asked twice: one for a thread."""
+    s = d.connect()
+    call(s, {"id": 0, "op": "ping"})
+    call(s, {"id": 0, "op": "ping"})
+    return s
+
 tmp = tempfile.mkdtemp(prefix="omg-threads.")
 os.chmod(tmp, 0o700)
 daemons = []
@@ -55,9 +62,7 @@ try:
             for i, q in enumerate(["fire", "lib", "^python$", "zzz"])]
     want.append(call(loop, {"id": 14, "op": "info", "package": "glibc"}))
     loop.close()
-    s = d.connect()
-    call(s, {"id": 0, "op": "ping"})
-    call(s, {"id": 0, "op": "ping"})
+    s = asked_twice(d)
     ok(settle(d, base + 1), "warmed up: on its thread")
     reqs = [{"id": 10 + i, "op": "search", "query": [q]}
             for i, q in enumerate(["fire", "lib", "^python$", "zzz"])]
@@ -86,16 +91,12 @@ try:
     kq = [{"id": 50, "op": "info", "package": "ripgrep"},
           {"id": 51, "op": "search", "query": ["ripgrep"]},
           {"id": 52, "op": "list", "explicit": True}]
-    kc = d.connect()
-    call(kc, {"id": 0, "op": "ping"})
-    call(kc, {"id": 0, "op": "ping"})
+    kc = asked_twice(d)
     before = [call(kc, r) for r in kq + kq]
     ok(before[:3] == before[3:] and
        before[0]["result"].get("installed") is None,
        "on a thread, asked twice: the same answers (ripgrep not installed)")
-    s = d.connect()
-    call(s, {"id": 0, "op": "ping"})
-    call(s, {"id": 0, "op": "ping"})
+    s = asked_twice(d)
     ok(settle(d, base + 2), "a subscriber-to-be on its thread")
     sub = call(s, {"id": 30, "op": "subscribe"})
     ok(sub is not None and sub.get("id") == 30 and "result" in sub,
@@ -130,9 +131,7 @@ try:
     kc.close()
 
     # Refresh on a thread: progress and the answer, from the loop.
-    s = d.connect()
-    call(s, {"id": 0, "op": "ping"})
-    call(s, {"id": 0, "op": "ping"})
+    s = asked_twice(d)
     send(s, {"id": 40, "op": "refresh"})
     last = None
     for _ in range(200):
@@ -148,24 +147,18 @@ try:
                      "frame_gap_timeout = 1\n")
     daemons.append(d2)
     base2 = threads(d2)
-    s = d2.connect()
-    call(s, {"id": 0, "op": "ping"})
-    call(s, {"id": 0, "op": "ping"})
+    s = asked_twice(d2)
     ok(settle(d2, base2 + 1), "idle test: on its thread")
     t0 = time.monotonic()
     ok(closed(s, 5) and time.monotonic() - t0 < 4,
        "an idle connection on a thread is closed (idle_timeout)")
-    s = d2.connect()
-    call(s, {"id": 0, "op": "ping"})
-    call(s, {"id": 0, "op": "ping"})
+    s = asked_twice(d2)
     s.sendall(frame(enc({"id": 1, "op": "ping"}))[:5])
     t0 = time.monotonic()
     ok(closed(s, 5) and time.monotonic() - t0 < 4,
        "half a frame on a thread is closed (frame_gap_timeout)")
     # The same with its thread polling (two frames came at once).
-    s = d2.connect()
-    call(s, {"id": 0, "op": "ping"})
-    call(s, {"id": 0, "op": "ping"})
+    s = asked_twice(d2)
     s.sendall(frame(enc({"id": 2, "op": "ping"})) * 2 +
               frame(enc({"id": 3, "op": "ping"}))[:5])
     t0 = time.monotonic()
@@ -178,9 +171,7 @@ try:
     # SIGTERM with threads blocked reading: out at once, status 0.
     held = []
     for _ in range(4):
-        c = d2.connect()
-        call(c, {"id": 0, "op": "ping"})
-        call(c, {"id": 0, "op": "ping"})
+        c = asked_twice(d2)
         held.append(c)
     ok(settle(d2, base2 + 4), "four clients, four threads")
     t0 = time.monotonic()
@@ -203,15 +194,12 @@ try:
     # answer_spin_us, here its longest, 1 ms): what it finds there is read
     # as a blocking read's.  Two frames at once set it polling; a frame
     # comes in two parts while it polls (0.2 ms apart), or the second
-    # after it has gone to sleep; then two
-    # frames and the end of the client's writing at once: answered, then
-    # closed.
+    # after it has gone to sleep; then two frames and the end of the
+    # client's writing at once: answered, then closed.
     d5 = wire.Daemon(tmp, conf, "p", "answer_spin_us = 1000\n")
     daemons.append(d5)
     base5 = threads(d5)
-    s = d5.connect()
-    call(s, {"id": 0, "op": "ping"})
-    call(s, {"id": 0, "op": "ping"})
+    s = asked_twice(d5)
     ok(settle(d5, base5 + 1), "polling: on its thread")
     s.sendall(frame(enc({"id": 60, "op": "ping"})) +
               frame(enc({"id": 61, "op": "ping"})))
@@ -261,9 +249,7 @@ try:
         s = d4.connect()
         want.append(call(s, r))
         s.close()
-    s = d4.connect()
-    call(s, {"id": 0, "op": "ping"})
-    call(s, {"id": 0, "op": "ping"})
+    s = asked_twice(d4)
     s.sendall(b"".join(frame(enc(r)) for r in reqs))
     ok([read_msg(s) for _ in reqs] == want,
        "answer_spin_us = 0: pipelined answers the same, in order")
