@@ -229,7 +229,7 @@ info_list(struct query *q, const struct proto_req *req, struct buf *out)
 		snap_unreadable(q, req->id, out);
 		return 0;
 	}
-	/* Counted first: the answer (at 100,000 packages, 0.5 MB) is
+	/* Counted first: the answer (at 100,000 packages up to 0.5 MB) is
 	   written once into room reserved once, each entry copied from
 	   the generation's CBOR of it. */
 	for (i = 0; i < sn->ninst; i++)

@@ -601,7 +601,7 @@ thread_process(struct conn *c)
  * sleep and wakeup on both sides costs more than that.  The first poll
  * that finds nothing ends it, until frames come faster than answers
  * again: a client that asks one thing at a time never has its thread
- * spin.
+ * poll.
  */
 static ssize_t
 thread_read(struct conn *c, int *pipelined)
