@@ -441,6 +441,7 @@ static const struct {
 	{ "search_loop_rows", S(search_loop_rows), 4096, 0, 1e9, 1 },
 	{ "answer_threads", S(answer_threads), 64, 0, 1024, 1 },
 	{ "answer_spin_us", S(answer_spin_us), 10, 0, 1000, 1 },
+	{ "list_loop_bytes", S(list_loop_bytes), 64 << 10, 0, 256 << 20, 1 },
 };
 
 #undef S

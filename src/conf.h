@@ -67,6 +67,8 @@ struct settings {
 					   their own, at most */
 	double	answer_spin_us;		/* a thread's poll of a pipelining
 					   connection before it sleeps */
+	double	list_loop_bytes;	/* a list answer the loop may build;
+					   larger: a thread's */
 };
 
 void	settings_default(struct settings *);

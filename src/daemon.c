@@ -223,6 +223,7 @@ load_settings(struct daemon *d, int explicit)
 	d->slim.rate = s.rate;
 	d->slim.burst = s.rate_burst;
 	d->slim.spin = s.answer_spin_us / 1e6;
+	d->slim.list_loop = (size_t)s.list_loop_bytes;
 	d->search_cpu = s.search_cpu_max;
 	d->search_mem = s.search_memory_max;
 	d->query.loop_rows = (size_t)s.search_loop_rows;

@@ -206,39 +206,44 @@ list_wants(const struct proto_list *f, const struct snap_installed *p)
 	    (f->upgrades && !p->update));
 }
 
-char *
-info_list_key(const struct proto_req *req)
+/* The packages f wants of sn's, and their entries' bytes. */
+static size_t
+list_count(const struct query_snap *sn, const struct proto_list *f,
+    size_t *bytes)
 {
-	const struct proto_list	*f = &req->list;
+	size_t	i, n = 0;
 
-	return xasprintf("list %d%d%d%d%d%d", f->explicit, f->deps,
-	    f->foreign, f->native, f->unrequired, f->upgrades);
-}
-
-size_t
-info_list(struct query *q, const struct proto_req *req, struct buf *out)
-{
-	const struct proto_list		*f = &req->list;
-	const struct snap_installed	*p;
-	struct query_snap		*sn;
-	size_t				 at, i, n = 0, bytes = 0;
-
-	/* The installed packages read once a generation (the daemon:
-	   beside its loop, before serving it). */
-	if ((sn = snap_installed(q)) == NULL) {
-		snap_unreadable(q, req->id, out);
-		return 0;
-	}
-	/* Counted first: the answer (at 100,000 packages up to 0.5 MB) is
-	   written once into room reserved once, each entry copied from
-	   the generation's CBOR of it. */
+	*bytes = 0;
 	for (i = 0; i < sn->ninst; i++)
 		if (list_wants(f, &sn->inst[i])) {
 			n++;
-			bytes += sn->inst[i].len;
+			*bytes += sn->inst[i].len;
 		}
+	return n;
+}
+
+size_t
+info_list_bytes(const struct query_snap *sn, const struct proto_req *req)
+{
+	size_t	bytes;
+
+	(void)list_count(sn, &req->list, &bytes);
+	return bytes;
+}
+
+void
+info_list(const struct query_snap *sn, const struct proto_req *req,
+    struct buf *out)
+{
+	const struct proto_list		*f = &req->list;
+	const struct snap_installed	*p;
+	size_t				 i, n, bytes;
+
+	/* Counted first: the answer (at 100,000 packages up to 0.5 MB) is
+	   written once into room reserved once, each entry copied from
+	   the generation's CBOR of it. */
+	n = list_count(sn, f, &bytes);
 	proto_enc_result(out, req->id);
-	at = out->len;
 	buf_reserve(out, bytes + 64);
 	proto_enc_map(out, 2);
 	proto_enc_str(out, "packages");
@@ -250,5 +255,4 @@ info_list(struct query *q, const struct proto_req *req, struct buf *out)
 	}
 	proto_enc_str(out, "total");
 	proto_enc_uint(out, n);
-	return at;
 }

@@ -8,12 +8,19 @@
 #include "query.h"
 #include "util.h"
 
-/* The keys their answers are kept by (query.c).  Caller frees. */
+struct query_snap;
+
+/* The key its answers are kept by (query.c).  Caller frees. */
 char	*info_key(const struct proto_req *);
-char	*info_list_key(const struct proto_req *);
 /* The answer appended to out: where its result begins in out (query.c
    keeps it), or 0 for an error. */
 size_t	 info_answer(struct query *, const struct proto_req *, struct buf *);
-size_t	 info_list(struct query *, const struct proto_req *, struct buf *);
+/* The list op's answer, from the installed packages of sn (snap_installed:
+   read); it reads nothing else, so a holder of sn may ask it unlocked. */
+void	 info_list(const struct query_snap *, const struct proto_req *,
+	    struct buf *);
+/* The bytes of the packages' entries in that answer (the most of it). */
+size_t	 info_list_bytes(const struct query_snap *,
+	    const struct proto_req *);
 
 #endif

@@ -19,7 +19,7 @@
 void
 query_reset(struct query *q)
 {
-	snap_free(q->snap);
+	snap_release(q->snap);
 	q->snap = NULL;
 	kept_clear(q->kept);
 }
@@ -168,8 +168,9 @@ refresh_here(struct query *q, uint64_t id, struct buf *out)
 /*
  * The ops whose answers are kept in a generation (q->kept): the same
  * request again gets the same bytes (completion asks a prefix at each
- * keystroke, a status bar the same list every few minutes).  Each op
- * builds the key and answers; only a result is kept.
+ * keystroke).  Each op builds the key and answers; only a result is
+ * kept.  Not a list: it is copied from the generation's entries, as a
+ * kept answer would be, and is answered beside the query (query_hold).
  */
 static const struct keeper {
 	enum proto_op	 op;
@@ -180,7 +181,6 @@ static const struct keeper {
 	{ OP_SEARCH, search_key, search_answer },
 	{ OP_INFO, info_key, info_answer },
 	{ OP_SUGGEST, suggest_key, suggest_answer },
-	{ OP_LIST, info_list_key, info_list },
 };
 
 static const struct keeper *
@@ -208,30 +208,70 @@ answer_kept(struct query *q, const struct keeper *k,
 	free(key);
 }
 
+static const struct proto_limits *
+limits(const struct query *q)
+{
+	return q->limits != NULL ? q->limits : &proto_req_limits;
+}
+
+/* An error, or a ping's answer: 1 (neither reads the query), else 0. */
+static int
+dispatch_bare(const struct proto_req *req, struct buf *out)
+{
+	if (req->err != 0)
+		proto_enc_error(out, req->id, req->err, req->errmsg);
+	else if (req->op == OP_PING) {
+		proto_enc_result(out, req->id);
+		proto_enc_str(out, "pong");
+	} else
+		return 0;
+	return 1;
+}
+
+/*
+ * A batch's answers, up to the response limit: past it the frame is an
+ * error (frame_end), so the rest is not worked out (a batch of lists
+ * would be tens of MB).
+ */
+static void
+dispatch_batch(const struct query *q, const struct proto_req *req,
+    struct buf *out, void (*one)(void *, const struct proto_req *,
+    struct buf *), void *arg)
+{
+	size_t	i, at = out->len, max = limits(q)->response;
+
+	proto_enc_result(out, req->id);
+	proto_enc_array(out, req->nsub);
+	for (i = 0; i < req->nsub && out->len - at <= max; i++)
+		one(arg, &req->sub[i], out);
+}
+
+static void	dispatch_one(void *, const struct proto_req *, struct buf *);
+
 static void
 dispatch(struct query *q, const struct proto_req *req, struct buf *out)
 {
 	const struct keeper	*k;
-	size_t			 i;
+	struct query_snap	*sn;
 
-	if (req->err != 0) {
-		proto_enc_error(out, req->id, req->err, req->errmsg);
+	if (dispatch_bare(req, out))
 		return;
-	}
 	if ((k = keeper(req->op)) != NULL) {
 		answer_kept(q, k, req, out);
 		return;
 	}
 	switch (req->op) {
 	case OP_PING:
-		proto_enc_result(out, req->id);
-		proto_enc_str(out, "pong");
-		break;
 	case OP_SEARCH:
 	case OP_INFO:
 	case OP_SUGGEST:
+		break;		/* dispatch_bare's, answer_kept's */
 	case OP_LIST:
-		break;		/* answer_kept's */
+		if ((sn = snap_installed(q)) == NULL)
+			snap_unreadable(q, req->id, out);
+		else
+			info_list(sn, req, out);
+		break;
 	case OP_STATUS:
 		status_answer(q, req, out);
 		break;
@@ -252,12 +292,15 @@ dispatch(struct query *q, const struct proto_req *req, struct buf *out)
 		    "omgd.socket starts one)");
 		break;
 	case OP_BATCH:
-		proto_enc_result(out, req->id);
-		proto_enc_array(out, req->nsub);
-		for (i = 0; i < req->nsub; i++)
-			dispatch(q, &req->sub[i], out);
+		dispatch_batch(q, req, out, dispatch_one, q);
 		break;
 	}
+}
+
+static void
+dispatch_one(void *q, const struct proto_req *req, struct buf *out)
+{
+	dispatch(q, req, out);
 }
 
 /*
@@ -311,12 +354,6 @@ query_search_only(const uint8_t *p, size_t len)
 	return s;
 }
 
-static const struct proto_limits *
-limits(const struct query *q)
-{
-	return q->limits != NULL ? q->limits : &proto_req_limits;
-}
-
 void
 query_decode(const struct query *q, const uint8_t *p, size_t len,
     struct proto_req *req)
@@ -346,10 +383,9 @@ query_kept(struct query *q, const struct proto_req *req, struct buf *out)
 	char			*key = NULL;
 	int			 hit;
 
-	if (req->err != 0 || req->op == OP_PING)
-		dispatch(q, req, out);	/* neither reads q */
-	else {
-		/* A costly search is the worker's, kept or not. */
+	/* An error or a ping reads nothing of q's; a costly search is the
+	   worker's, kept or not. */
+	if (!dispatch_bare(req, out)) {
 		if (k != NULL && !(req->op == OP_SEARCH && search_costly(req)))
 			key = k->key(req);
 		hit = key != NULL && snap_result_send(q, key, req->id, out);
@@ -361,6 +397,71 @@ query_kept(struct query *q, const struct proto_req *req, struct buf *out)
 	}
 	frame_end(q, req, out, off);
 	return 1;
+}
+
+/* Lists: answered beside the query, from the generation held */
+
+int
+query_listing(const struct proto_req *req)
+{
+	size_t	i, lists = 0;
+
+	if (req->err != 0)
+		return 0;
+	if (req->op != OP_BATCH)
+		return req->op == OP_LIST;
+	for (i = 0; i < req->nsub; i++) {
+		if (req->sub[i].err != 0)
+			continue;
+		if (req->sub[i].op == OP_LIST)
+			lists++;
+		else if (req->sub[i].op != OP_PING)
+			return 0;
+	}
+	return lists > 0;
+}
+
+size_t
+query_listing_bytes(struct query *q, const struct proto_req *req)
+{
+	struct query_snap	*sn;
+	size_t			 i, bytes = 0;
+
+	if ((sn = snap_installed(q)) == NULL)
+		return 0;
+	if (req->op != OP_BATCH)
+		return info_list_bytes(sn, req);
+	for (i = 0; i < req->nsub; i++)
+		if (req->sub[i].err == 0 && req->sub[i].op == OP_LIST)
+			bytes += info_list_bytes(sn, &req->sub[i]);
+	return bytes;
+}
+
+struct query_snap *
+query_hold(struct query *q)
+{
+	return snap_hold(q);
+}
+
+static void
+answer_held(void *sn, const struct proto_req *req, struct buf *out)
+{
+	if (!dispatch_bare(req, out))
+		info_list(sn, req, out);
+}
+
+void
+query_answer_held(const struct query *q, struct query_snap *sn,
+    const struct proto_req *req, struct buf *out)
+{
+	size_t	off = proto_frame_begin(out);
+
+	if (req->op == OP_BATCH)
+		dispatch_batch(q, req, out, answer_held, sn);
+	else
+		answer_held(sn, req, out);
+	frame_end(q, req, out, off);
+	snap_release(sn);
 }
 
 int

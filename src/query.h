@@ -84,6 +84,21 @@ int	query_answer(struct query *, const struct proto_req *, struct buf *,
  */
 int	query_kept(struct query *, const struct proto_req *, struct buf *);
 /*
+ * Lists, whose answers' size the data decides (up to 0.5 MB a list at
+ * 100,000 packages): query_listing says whether the request is a list,
+ * or a batch of lists and pings; query_listing_bytes, under the query
+ * lock, about how large its answer is (0: the generation cannot be read).
+ * query_hold, under the lock, holds the generation they are answered
+ * from, or NULL when it cannot be read (query_answer then says so);
+ * query_answer_held answers from it, framed into out, without the lock
+ * (beside the generation swap), and lets it go.
+ */
+int	query_listing(const struct proto_req *);
+size_t	query_listing_bytes(struct query *, const struct proto_req *);
+struct query_snap *query_hold(struct query *);
+void	query_answer_held(const struct query *, struct query_snap *,
+	    const struct proto_req *, struct buf *);
+/*
  * Whether the request payload p[0..len) is one whose cost the client
  * decides (a search with a regular expression, or a batch holding one):
  * the daemon's worker answers those, and embedded mode under a budget.

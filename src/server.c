@@ -18,18 +18,20 @@
  * callback: they only make sure it will be written.
  *
  * Answer threads (server_threads): a connection that has asked twice (a
- * client that keeps it) gets a thread of its own, which reads, answers
- * and writes it with blocking calls, the way a forked echo server does,
- * its deadlines kept as socket timeouts; so many clients are served on as
- * many CPUs (while a client pipelines, its thread polls before it sleeps:
- * thread_read).  Only the answering itself is one at a time: the query
- * lock, which the daemon's loop holds whenever it is not waiting for events
- * (ev_set_loop_release_cb), so that nothing of the query (its snapshot,
- * cache connection, state) changes under an answer.  A request a thread
- * cannot answer (subscribe, refresh, a search for the worker) sends its
- * connection back to the loop, unanswered, for good, through a locked
- * inbox and an ev_async.  The daemon's loop must poll with poll(2) (see
- * conn_thread).
+ * client that keeps it), or asked for a list larger than lim.list_loop
+ * (lent: its size is the data's), gets a thread of its own, which reads,
+ * answers and writes it with blocking calls, the way a forked echo server
+ * does, its deadlines kept as socket timeouts; so many clients are served
+ * on as many CPUs (while a client pipelines, its thread polls before it
+ * sleeps: thread_read).  Only the answering itself is one at a time: the
+ * query lock, which the daemon's loop holds whenever it is not waiting
+ * for events (ev_set_loop_release_cb), so that nothing of the query (its
+ * snapshot, cache connection, state) changes under an answer; a list is
+ * copied outside it, from the generation the thread holds.  A request a
+ * thread cannot answer (subscribe, refresh, a search for the worker)
+ * sends its connection back to the loop, unanswered, through a locked
+ * inbox and an ev_async; only a list lends it a thread again.  The
+ * daemon's loop must poll with poll(2) (see conn_thread).
  */
 #include <sys/ioctl.h>
 #include <sys/queue.h>
@@ -85,7 +87,12 @@ struct conn {
 	size_t			 nrefresh;
 	uint64_t		 answered;	/* frames */
 	int			 stays;		/* came back from a thread */
-	uint64_t		 stall;		/* its thread's longest answer */
+	int			 lend;		/* a list waits in the input
+						   for a thread */
+	int			 here;		/* no thread was free: the
+						   loop answers it */
+	uint64_t		 stall;		/* its thread's longest hold
+						   of the query lock */
 };
 
 struct server {
@@ -195,13 +202,35 @@ conn_allowed(struct conn *c, ev_tstamp now)
 	return 1;
 }
 
-static void
-conn_request(struct conn *c, const uint8_t *req, size_t len)
+/* Whether a list asked on the loop may go to a thread first (lent):
+   with threads, unless the loop must follow the connection. */
+static int
+conn_lends(const struct conn *c)
 {
-	struct server	*srv = c->srv;
-	uint64_t	 id;
+	return c->srv->threads_max > 0 && !c->here && !c->subscribed &&
+	    c->nrefresh == 0;
+}
 
-	switch (query_frame(srv->query, req, len, &c->out, &id)) {
+/* Answer the request payload p[0..len): 0, or 1 when it is lent (a list,
+   left in the input for the connection's thread to answer). */
+static int
+conn_request(struct conn *c, const uint8_t *p, size_t len)
+{
+	struct server		*srv = c->srv;
+	struct proto_req	 req;
+	uint64_t		 id;
+	int			 rc;
+
+	query_decode(srv->query, p, len, &req);
+	if (conn_lends(c) && query_listing(&req) &&
+	    query_listing_bytes(srv->query, &req) > srv->lim.list_loop) {
+		proto_req_free(&req);
+		c->lend = 1;
+		return 1;
+	}
+	rc = query_answer(srv->query, &req, &c->out, &id);
+	proto_req_free(&req);
+	switch (rc) {
 	case QUERY_SUBSCRIBE:
 		c->subscribed = 1;
 		query_subscribed(srv->query, id, &c->out);
@@ -210,21 +239,21 @@ conn_request(struct conn *c, const uint8_t *req, size_t len)
 		/* Off the loop; this connection's next frames wait for it,
 		   so its answers keep their order. */
 		if (srv->work_fn == NULL) {
-			query_refuse(srv->query, req, len, PROTO_E_INTERNAL,
+			query_refuse(srv->query, p, len, PROTO_E_INTERNAL,
 			    "no search worker", &c->out);
 			break;
 		}
 		c->waiting = 1;
-		srv->work_fn(srv->work_arg, c->serial, req, len);
+		srv->work_fn(srv->work_arg, c->serial, p, len);
 		break;
 	case QUERY_REFRESH:
 		if (srv->refresh_fn == NULL) {
-			query_refuse(srv->query, req, len, PROTO_E_NODAEMON,
+			query_refuse(srv->query, p, len, PROTO_E_NODAEMON,
 			    "no rebuilder here", &c->out);
 			break;
 		}
 		if (c->nrefresh == REFRESH_MAX) {
-			query_refuse(srv->query, req, len, PROTO_E_PARAMS,
+			query_refuse(srv->query, p, len, PROTO_E_PARAMS,
 			    "too many refreshes waiting on this connection",
 			    &c->out);
 			break;
@@ -233,6 +262,7 @@ conn_request(struct conn *c, const uint8_t *req, size_t len)
 		srv->refresh_fn(srv->refresh_arg);
 		break;
 	}
+	return 0;
 }
 
 /*
@@ -247,18 +277,21 @@ conn_process(struct conn *c)
 	size_t		 off = 0, len;
 	int		 rc = 0;
 
-	while (!c->waiting && pending(c) < srv->lim.out_pause &&
+	while (!c->waiting && !c->lend && pending(c) < srv->lim.out_pause &&
 	    (rc = proto_frame_peek(c->in.data + off, c->in.len - off,
 	    srv->lim.frame, &len)) == 1) {
 		if (c->fresh) {
 			c->fresh = 0;
 			srv->nfresh--;
 		}
-		if (conn_allowed(c, now))
-			conn_request(c, c->in.data + off + 4, len);
-		else
+		if (!conn_allowed(c, now))
 			query_refuse(srv->query, c->in.data + off + 4, len,
 			    PROTO_E_RATE, "rate limited: slow down", &c->out);
+		else if (conn_request(c, c->in.data + off + 4, len) == 1) {
+			c->tokens += 1.0;	/* the thread's to take */
+			break;
+		}
+		c->here = 0;
 		c->answered++;
 		off += 4 + len;
 	}
@@ -333,22 +366,34 @@ conn_update(struct conn *c)
 
 static int	conn_thread(struct conn *);
 
-/* Answer what came, send what is answered, and again what waited. */
+/*
+ * Answer what came, send what is answered, and again what waited.  A
+ * list is lent: once what came before it is sent, its connection goes to
+ * a thread, which answers it; when no thread is free, the loop does.
+ */
 static void
 conn_work(struct conn *c)
 {
-	if (conn_process(c) == -1) {
-		conn_close(c, "bad frame length");
-		return;
-	}
-	if (conn_flush(c, 0) == -1) {
-		conn_close(c, "write error");
-		return;
-	}
-	/* Room again after writing: answer what waited. */
-	if (c->in.len > 0 && conn_process(c) == -1) {
-		conn_close(c, "bad frame length");
-		return;
+	for (;;) {
+		if (conn_process(c) == -1) {
+			conn_close(c, "bad frame length");
+			return;
+		}
+		if (conn_flush(c, 0) == -1) {
+			conn_close(c, "write error");
+			return;
+		}
+		/* Room again after writing: answer what waited. */
+		if (c->in.len > 0 && conn_process(c) == -1) {
+			conn_close(c, "bad frame length");
+			return;
+		}
+		if (!c->lend || pending(c) > 0)
+			break;
+		c->lend = 0;
+		if (conn_thread(c) == 0)
+			return;
+		c->here = 1;
 	}
 	/* A client that keeps its connection, nothing of it waiting on
 	   the loop: a thread of its own from now on. */
@@ -538,6 +583,59 @@ set_blocking(int fd, int on)
 		    fl | O_NONBLOCK);
 }
 
+/* The query lock taken by a thread; how long it held it is the daemon's
+   measure too (status: loop_stall_max_us): the loop waited that long if
+   it woke meanwhile. */
+static uint64_t
+thread_lock(void)
+{
+	pthread_mutex_lock(&query_lock);
+	return now_usec();
+}
+
+static void
+thread_unlock(struct conn *c, uint64_t t0)
+{
+	uint64_t	took = now_usec() - t0;
+
+	if (took > c->srv->query->stall_max_us)
+		c->srv->query->stall_max_us = took;
+	pthread_mutex_unlock(&query_lock);
+	if (took > c->stall)
+		c->stall = took;
+}
+
+/*
+ * Answer req on c's thread: 0, or 1 when it is for the loop (out
+ * untouched).  Outside the lock: the answers that read nothing of the
+ * query's (an error, a ping, one kept), and a list, from the generation
+ * held; only the others are answered one at a time.
+ */
+static int
+thread_answer(struct conn *c, const struct proto_req *req)
+{
+	struct query		*q = c->srv->query;
+	struct query_snap	*held = NULL;
+	uint64_t		 t0, id;
+	int			 rc;
+
+	if (query_kept(q, req, &c->out))
+		return 0;
+	if (query_listing(req)) {
+		t0 = thread_lock();
+		held = query_hold(q);
+		thread_unlock(c, t0);
+	}
+	if (held != NULL) {
+		query_answer_held(q, held, req, &c->out);
+		return 0;
+	}
+	t0 = thread_lock();
+	rc = query_answer(q, req, &c->out, &id);
+	thread_unlock(c, t0);
+	return rc != QUERY_ANSWERED;	/* then out is untouched */
+}
+
 /*
  * The complete frames in the input answered in order, as conn_process
  * does, up to out_pause of output: 1 when one is for the loop (left in
@@ -548,33 +646,20 @@ thread_process(struct conn *c)
 {
 	struct server		*srv = c->srv;
 	struct proto_req	 req;
-	uint64_t		 id, t0 = now_usec(), took;
 	size_t			 off = 0, len;
 	int			 rc, r = 0;
 
 	while (pending(c) < srv->lim.out_pause &&
 	    (rc = proto_frame_peek(c->in.data + off, c->in.len - off,
 	    srv->lim.frame, &len)) == 1) {
-		/* Outside the lock: the refusal, the decoding, and the
-		   answers that read nothing of the query's (a ping, one
-		   kept); only the others are answered one at a time. */
 		if (!conn_allowed(c, ev_time()))
 			query_refuse(srv->query, c->in.data + off + 4, len,
 			    PROTO_E_RATE, "rate limited: slow down", &c->out);
 		else {
 			query_decode(srv->query, c->in.data + off + 4, len,
 			    &req);
-			if (!query_kept(srv->query, &req, &c->out)) {
-				pthread_mutex_lock(&query_lock);
-				if (query_answer(srv->query, &req, &c->out,
-				    &id) != QUERY_ANSWERED) {
-					/* out untouched: the frame goes
-					   as it came */
-					c->tokens += 1.0;
-					r = 1;
-				}
-				pthread_mutex_unlock(&query_lock);
-			}
+			if ((r = thread_answer(c, &req)) == 1)
+				c->tokens += 1.0;	/* the loop's */
 			proto_req_free(&req);
 		}
 		if (r == 1)
@@ -583,14 +668,6 @@ thread_process(struct conn *c)
 		off += 4 + len;
 	}
 	buf_consume(&c->in, off);
-	/* The daemon's measure too (status: loop_stall_max_us). */
-	if ((took = now_usec() - t0) > c->stall) {
-		c->stall = took;
-		pthread_mutex_lock(&query_lock);
-		if (took > srv->query->stall_max_us)
-			srv->query->stall_max_us = took;
-		pthread_mutex_unlock(&query_lock);
-	}
 	return rc == -1 ? -1 : r;
 }
 

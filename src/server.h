@@ -26,6 +26,9 @@ struct server_limits {
 	double	burst;
 	double	spin;		/* seconds a thread polls a pipelining
 				   connection before it sleeps in read */
+	size_t	list_loop;	/* bytes of a list answer the loop builds;
+				   larger: the connection goes to a thread
+				   first */
 };
 
 /* Serve listen_fd (non-blocking) on loop, answering through q. */

@@ -20,12 +20,13 @@ struct row_chunk {
 };
 
 void
-snap_free(struct query_snap *sn)
+snap_release(struct query_snap *sn)
 {
 	struct row_chunk	*rc;
 	size_t			 i;
 
-	if (sn == NULL)
+	if (sn == NULL ||
+	    __atomic_sub_fetch(&sn->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	while ((rc = sn->read) != NULL) {
 		sn->read = rc->next;
@@ -52,8 +53,10 @@ snap_free(struct query_snap *sn)
 struct query_snap *
 snap_get(struct query *q)
 {
-	if (q->snap == NULL)
+	if (q->snap == NULL) {
 		q->snap = xcalloc(1, sizeof(*q->snap));
+		q->snap->refs = 1;
+	}
 	return q->snap;
 }
 
@@ -206,10 +209,24 @@ snap_installed(struct query *q)
 	struct query_snap	*sn = snap_get(q);
 
 	if (!sn->have_inst) {
-		if (cache_each_installed(q->cache, installed_add, sn) == -1)
+		if (cache_each_installed(q->cache, installed_add, sn) == -1) {
+			/* None of it: the next try reads them all again. */
+			sn->ninst = 0;
+			buf_reset(&sn->inst_cbor);
 			return NULL;
+		}
 		sn->have_inst = 1;
 	}
+	return sn;
+}
+
+struct query_snap *
+snap_hold(struct query *q)
+{
+	struct query_snap	*sn;
+
+	if ((sn = snap_installed(q)) != NULL)
+		__atomic_add_fetch(&sn->refs, 1, __ATOMIC_RELAXED);
 	return sn;
 }
 

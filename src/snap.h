@@ -57,6 +57,8 @@ struct query_snap {
 	size_t			 ninst;
 	struct buf		 inst_cbor;	/* each one's list entry */
 	int			 have_inst;
+	unsigned		 refs;		/* q->snap's, and holders'
+						   (atomic) */
 };
 
 struct query_snap	*snap_get(struct query *);
@@ -77,7 +79,15 @@ struct query_snap	*snap_rows(struct query *);
 struct query_snap	*snap_names(struct query *);
 /* With the installed packages (list), or NULL. */
 struct query_snap	*snap_installed(struct query *);
-void			 snap_free(struct query_snap *);
+/*
+ * Under the query lock: a reference to the snapshot with its installed
+ * packages (read if need be), or NULL when they cannot be read.  What a
+ * holder reads of it (inst, inst_cbor) does not change once read, so it
+ * reads it without the lock, while the loop swaps generations.
+ */
+struct query_snap	*snap_hold(struct query *);
+/* Drop a reference (q->snap's, or a holder's): the last frees it. */
+void			 snap_release(struct query_snap *);
 /* An answer already encoded in this generation (q->kept), by key, as
    the result of id appended to out: 1, or 0 (none). */
 int			 snap_result_send(const struct query *, const char *,

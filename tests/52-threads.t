@@ -6,8 +6,11 @@
 # still hold; the daemon stops at once with threads reading; with
 # answer_threads = 0 no thread starts; a pipelining client's thread that
 # polls before it sleeps (answer_spin_us) reads what it finds as a
-# blocking read does.
-import os, shutil, socket, subprocess, sys, tempfile, time
+# blocking read does.  A list (its answer's size the data's) goes to a
+# thread at once, even from a fresh connection: answered there, in order
+# with what came before and after it, beside generation swaps; a batch
+# over the response limit is an error, on a thread and on the loop.
+import os, select, shutil, socket, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wire
@@ -39,7 +42,7 @@ try:
     conf = wire.fixture(tmp)
     if not os.path.isdir("/proc/self/task"):
         wire.skip_all("no /proc/PID/task to count threads with")
-    d = wire.Daemon(tmp, conf, "d")
+    d = wire.Daemon(tmp, conf, "d", "list_loop_bytes = 0\n")
     daemons.append(d)
     base = threads(d)
 
@@ -55,6 +58,117 @@ try:
     ok(settle(d, base + 1), "a connection that keeps asking: its thread")
     s.close()
     ok(settle(d, base), "the client gone: its thread ends")
+
+    # A list larger than list_loop_bytes is lent to a thread at once: one
+    # request, and the connection has a thread (the loop neither builds
+    # nor sends it).  Here every list (0); the fixture's are small.
+    qe = subprocess.run(["pacman", "--config", conf, "-Qe"],
+                        capture_output=True, text=True).stdout.split()
+    s = d.connect()
+    got = call(s, {"id": 5, "op": "list", "explicit": True})
+    pk = got.get("result", {}).get("packages", [])
+    ok(got.get("id") == 5 and
+       sum([[p["name"], p["version"]] for p in pk], []) == qe and qe,
+       "a list from a fresh connection: pacman -Qe's %d" % (len(qe) // 2))
+    ok(settle(d, base + 1), "a list on a fresh connection: lent a thread")
+    s.close()
+    ok(settle(d, base), "the client gone: that thread ends")
+    dl = wire.Daemon(tmp, conf, "l")
+    basel = threads(dl)
+    s = dl.connect()
+    ok(call(s, {"id": 5, "op": "list", "explicit": True}) == got and
+       settle(dl, basel) and not settle(dl, basel + 1, 0.3),
+       "list_loop_bytes = 65536: a list of the fixture's, on the loop")
+    s.close()
+    dl.kill()
+
+    # Pipelined on a fresh connection: what comes before the list is the
+    # loop's, the rest the thread's, all in order; the same answers as a
+    # daemon without threads (answer_threads = 0) gives one at a time.
+    d3 = wire.Daemon(tmp, conf, "z", "answer_threads = 0\n")
+    daemons.append(d3)
+    lq = [{"id": 1, "op": "ping"},
+          {"id": 2, "op": "info", "package": "glibc"},
+          {"id": 3, "op": "list"},
+          {"id": 4, "op": "ping"},
+          {"id": 5, "op": "list", "explicit": True},
+          {"id": 6, "op": "batch", "requests": [
+              {"id": 61, "op": "list", "deps": True},
+              {"id": 62, "op": "ping"},
+              {"id": 63, "op": "list", "unrequired": 2}]},
+          {"id": 7, "op": "search", "query": ["fire"]},
+          {"id": 8, "op": "list", "upgrades": True}]
+    want = []
+    for r in lq:
+        c = d3.connect()
+        want.append(call(c, r))
+        c.close()
+    for label, x in (("lent to a thread", d), ("answer_threads = 0", d3)):
+        s = x.connect()
+        s.sendall(b"".join(frame(enc(r)) for r in lq))
+        got = [read_msg(s) for _ in lq]
+        ok(got == want and all("result" in g for g in want),
+           "pipelined lists, %s: the answers one at a time, in order" %
+           label)
+        if x is d:
+            ok(settle(d, base + 1), "those lists: on a thread")
+        s.close()
+    ok(settle(d, base), "that thread ends")
+    base3 = threads(d3)
+
+    # Generation swaps while threads answer lists from the one they hold
+    # (refresh: a new generation, the old one let go beside them): every
+    # answer whole, the same.
+    full = want[2]["result"]
+    listers = [asked_twice(d) for _ in range(3)]
+    for c in listers:
+        send(c, {"id": 9, "op": "list"})
+    bad = asked = swaps = 0
+    for _ in range(3):
+        r = d.connect(30)
+        send(r, {"id": 70, "op": "refresh"})
+        while True:
+            for c in listers:
+                a = read_msg(c)
+                asked += 1
+                if a is None or a.get("result") != full:
+                    bad += 1
+                send(c, {"id": 9, "op": "list"})
+            if not select.select([r], [], [], 0)[0]:
+                continue
+            m = read_msg(r)
+            if m is None or "result" in m or "error" in m:
+                swaps += m is not None and "result" in m
+                break
+        r.close()
+    for c in listers:
+        if read_msg(c) is None:
+            bad += 1
+        c.close()
+    ok(bad == 0 and swaps == 3, "lists asked across %d swaps: %d answers, "
+       "%d not whole or not the same" % (swaps, asked, bad))
+
+    # A batch of lists over the response limit (4 KiB here): an error
+    # (worked out up to the limit only), then the next is answered; from
+    # the generation held on a thread, and a batch with a search in it on
+    # the loop.
+    d6 = wire.Daemon(tmp, conf, "r", "response_max = 4096\n"
+                     "list_loop_bytes = 0\n")
+    daemons.append(d6)
+    big = {"id": 80, "op": "batch",
+           "requests": [{"id": i, "op": "list"} for i in range(64)]}
+    mixed = {"id": 81, "op": "batch",
+             "requests": [{"id": 0, "op": "search", "query": ["fire"]}] +
+             [{"id": i, "op": "list"} for i in range(1, 64)]}
+    for label, r in (("lists", big), ("a search and lists", mixed)):
+        s = d6.connect()
+        e = call(s, r)
+        ok(e is not None and e.get("id") == r["id"] and
+           "over the size limit" in e.get("error", {}).get("message", "") and
+           call(s, {"id": 82, "op": "ping"}) == {"id": 82, "result": "pong"},
+           "a batch of %s over response_max: an error, then a pong" % label)
+        s.close()
+    d6.kill()
 
     # On a thread: the same answers as on the loop, in order, pipelined.
     loop = d.connect()
@@ -181,9 +295,6 @@ try:
     ok(all(closed(c, 2) for c in held), "their connections were closed")
 
     # answer_threads = 0: everything on the loop, as before.
-    d3 = wire.Daemon(tmp, conf, "z", "answer_threads = 0\n")
-    daemons.append(d3)
-    base3 = threads(d3)
     s = d3.connect()
     for i in range(5):
         call(s, {"id": i, "op": "ping"})

@@ -56,7 +56,8 @@ setup(void)
 {
 	struct sockaddr_un	 sun;
 	struct server_limits	 lim = { 64, 16, 65536, 5, 10, 300,
-				    1 << 20, 8 << 20, 30, 1e9, 1e9, 10e-6 };
+				    1 << 20, 8 << 20, 30, 1e9, 1e9, 10e-6,
+				    65536 };
 	struct conf		*conf = NULL;
 	struct cache		*cache;
 	char			 dir[] = "/tmp/omg-fuzz.XXXXXX", err[256];
