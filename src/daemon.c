@@ -114,6 +114,21 @@ struct reap {
 	struct cache	*cache;
 };
 
+/*
+ * The rebuilder started beside the loop: posix_spawn holds its caller
+ * until the child has exec'd (1-10 ms on a slow VM).  argv and the
+ * progress pipe are the loop's, made before; pid is the thread's.
+ */
+#define EARLY_MAX	8	/* children's ends kept while one starts */
+struct spawning {
+	char		*argv[14];	/* every option, and NULL */
+	char		 fdarg[16];
+	int		 pipe[2];	/* progress, or -1 */
+	pid_t		 pid;		/* -1: errno_ */
+	int		 errno_;
+	int		 force;
+};
+
 /* pacman.conf read again beside the loop, on SIGHUP (task.h). */
 struct reconf {
 	const char	*path;
@@ -149,8 +164,15 @@ struct daemon {
 	ev_timer	 retry;		/* after a failed rebuild */
 	ev_timer	 watchdog;	/* a rebuild that never ends */
 	double		 retry_after;	/* its delay now; 0 after a success */
-	ev_child	 child;
+	ev_child	 child;		/* any child's end (pid 0) */
 	pid_t		 child_pid;
+	struct task	*spawner;	/* starts the rebuilder */
+	struct spawning	 spawning;
+	/* Children that ended while one was starting (its pid not known
+	   yet): libev reaps every child, and would drop its status. */
+	pid_t		 early_pid[EARLY_MAX];
+	int		 early_st[EARLY_MAX];
+	size_t		 nearly;
 	struct task	*load;		/* reads a new generation */
 	struct load	 loading;
 	struct task	*reap;		/* frees the last generation */
@@ -182,7 +204,8 @@ static void	set_state(struct daemon *, const char *);
 static int
 rebuilding(const struct daemon *d)
 {
-	return d->child_pid != 0 || task_busy(d->load);
+	return d->child_pid != 0 || task_busy(d->spawner) ||
+	    task_busy(d->load);
 }
 
 static void
@@ -322,63 +345,81 @@ daemon_rebuild_main(int argc, char **argv)
 	    RB_CHANGED : RB_FAILED;
 }
 
-/* Start the rebuilder; with progress, its steps come on d->progress_fd. */
-static pid_t
-spawn_rebuild(struct daemon *d, int force, int progress)
+/* The rebuilder's argv and, with progress, the pipe its steps come on:
+   0, or -1. */
+static int
+spawn_args(struct daemon *d, struct spawning *sp, int force, int progress)
 {
-	char	*argv[14], fdarg[16];	/* every option below, and NULL */
-	pid_t	 pid;
-	int	 i = 0, p[2] = { -1, -1 };
+	int	i = 0;
 
-	argv[i++] = d->self;
-	argv[i++] = "--rebuild-cache";
-	argv[i++] = "--config";
-	argv[i++] = d->conf_path;
-	argv[i++] = "--cache";
-	argv[i++] = d->cache_path;
+	sp->argv[i++] = d->self;
+	sp->argv[i++] = "--rebuild-cache";
+	sp->argv[i++] = "--config";
+	sp->argv[i++] = d->conf_path;
+	sp->argv[i++] = "--cache";
+	sp->argv[i++] = d->cache_path;
 	if (d->adv_path != NULL) {
-		argv[i++] = "--advisories";
-		argv[i++] = d->adv_path;
+		sp->argv[i++] = "--advisories";
+		sp->argv[i++] = d->adv_path;
 	}
 	if (force)
-		argv[i++] = "--force";
+		sp->argv[i++] = "--force";
 	if (d->heal)
-		argv[i++] = "--check";
+		sp->argv[i++] = "--check";
+	sp->pipe[0] = sp->pipe[1] = -1;
 	if (progress) {
-		if (d->progress_fd != -1) {
-			ev_io_stop(d->loop, &d->progress_io);
-			close(d->progress_fd);
-			d->progress_fd = -1;
-		}
-		if (pipe2(p, O_CLOEXEC) == -1) {
+		if (pipe2(sp->pipe, O_CLOEXEC) == -1) {
 			log_warn("pipe2");
 			return -1;
 		}
-		snprintf(fdarg, sizeof(fdarg), "%d", PROGRESS_FD);
-		argv[i++] = "--progress-fd";
-		argv[i++] = fdarg;
+		snprintf(sp->fdarg, sizeof(sp->fdarg), "%d", PROGRESS_FD);
+		sp->argv[i++] = "--progress-fd";
+		sp->argv[i++] = sp->fdarg;
 	}
-	argv[i] = NULL;
-	/* The pipe's end as fd 3; our other fds (sockets, SQLite's) stay
-	   here; SIGPIPE ends it. */
-	if ((pid = util_spawn(d->self, argv, progress ? p[1] : -1,
-	    PROGRESS_FD, 1)) == -1) {
+	sp->argv[i] = NULL;
+	sp->force = force;
+	return 0;
+}
+
+/* Start it (in the spawner's thread, or here before serving).  The
+   pipe's end as fd 3; our other fds (sockets, SQLite's) stay here;
+   SIGPIPE ends it. */
+static void
+spawn_work(void *arg)
+{
+	struct spawning	*sp = arg;
+
+	sp->pid = util_spawn(sp->argv[0], sp->argv, sp->pipe[1], PROGRESS_FD,
+	    1);
+	sp->errno_ = errno;
+}
+
+/* The loop's part after it: its progress watched; its pid, or -1. */
+static pid_t
+spawned(struct daemon *d, struct spawning *sp)
+{
+	if (sp->pid == -1) {
+		errno = sp->errno_;
 		log_warn("cannot start the rebuilder");
-		if (progress) {
-			close(p[0]);
-			close(p[1]);
+		if (sp->pipe[0] != -1) {
+			close(sp->pipe[0]);
+			close(sp->pipe[1]);
 		}
 		return -1;
 	}
-	if (progress) {
-		close(p[1]);
-		(void)fcntl(p[0], F_SETFL, O_NONBLOCK);
-		d->progress_fd = p[0];
+	if (sp->pipe[0] != -1) {
+		close(sp->pipe[1]);
+		if (d->progress_fd != -1) {
+			ev_io_stop(d->loop, &d->progress_io);
+			close(d->progress_fd);
+		}
+		(void)fcntl(sp->pipe[0], F_SETFL, O_NONBLOCK);
+		d->progress_fd = sp->pipe[0];
 		buf_reset(&d->progress);
-		ev_io_set(&d->progress_io, p[0], EV_READ);
+		ev_io_set(&d->progress_io, d->progress_fd, EV_READ);
 		ev_io_start(d->loop, &d->progress_io);
 	}
-	return pid;
+	return sp->pid;
 }
 
 /* Read the child's progress lines and pass them on to who waits. */
@@ -718,15 +759,11 @@ load_done(void *arg)
 	finish_child(d, l->st);
 }
 
+/* The rebuilder ended with wait status st. */
 static void
-child_cb(struct ev_loop *loop, ev_child *w, int revents)
+child_ended(struct daemon *d, int st)
 {
-	struct daemon		*d = w->data;
-	int			 st = w->rstatus;
-
-	(void)revents;
-	ev_child_stop(loop, w);
-	ev_timer_stop(loop, &d->watchdog);
+	ev_timer_stop(d->loop, &d->watchdog);
 	d->child_pid = 0;
 	progress_read(d);	/* the last lines, up to the end */
 	if (WIFEXITED(st) && WEXITSTATUS(st) == RB_REBUILT) {
@@ -741,6 +778,68 @@ child_cb(struct ev_loop *loop, ev_child *w, int revents)
 		read_as_queries_come(d);
 	}
 	finish_child(d, st);
+}
+
+/* Every child's end (search workers' too): the rebuilder's, or kept
+   while one starts, as it may be that one. */
+static void
+child_cb(struct ev_loop *loop, ev_child *w, int revents)
+{
+	struct daemon	*d = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (d->child_pid != 0 && w->rpid == d->child_pid) {
+		child_ended(d, w->rstatus);
+		return;
+	}
+	if (!task_busy(d->spawner))
+		return;
+	if (d->nearly == EARLY_MAX) {	/* the oldest goes */
+		memmove(d->early_pid, d->early_pid + 1,
+		    (EARLY_MAX - 1) * sizeof(*d->early_pid));
+		memmove(d->early_st, d->early_st + 1,
+		    (EARLY_MAX - 1) * sizeof(*d->early_st));
+		d->nearly--;
+	}
+	d->early_pid[d->nearly] = w->rpid;
+	d->early_st[d->nearly++] = w->rstatus;
+}
+
+/* No rebuilder could be started. */
+static void
+start_failed(struct daemon *d, int force)
+{
+	d->sched = force ? SCHED_IDLE_FORCE : SCHED_IDLE;
+	retry_later(d);
+	set_state(d, "stale");
+	refreshed(d, PROTO_E_INTERNAL, "cannot start a rebuild");
+}
+
+/* On the loop: the rebuilder started (or not); when it already ended,
+   its end. */
+static void
+spawn_done(void *arg)
+{
+	struct daemon	*d = arg;
+	size_t		 i, n = d->nearly;
+	pid_t		 pid;
+
+	d->nearly = 0;
+	pid = spawned(d, &d->spawning);
+	d->spawning.pid = 0;	/* the loop's now */
+	if (pid == -1) {
+		start_failed(d, d->spawning.force);
+		return;
+	}
+	d->child_pid = pid;
+	ev_timer_set(&d->watchdog, REBUILD_MAX, 0.);
+	ev_timer_start(d->loop, &d->watchdog);
+	for (i = 0; i < n; i++)
+		if (d->early_pid[i] == pid) {
+			child_ended(d, d->early_st[i]);
+			return;
+		}
 }
 
 /* The rebuilder ended with wait status st, and what it made is served. */
@@ -845,21 +944,19 @@ start_child(struct daemon *d, int force)
 		log_warnx("db.lck is older than this boot or %d minutes; "
 		    "not waiting for it", STAMP_LOCK_MAXAGE / 60);
 	d->child_t0 = now_usec();
-	d->child_pid = spawn_rebuild(d, force, 1);
-	d->heal = 0;
-	if (d->child_pid == -1) {
-		d->child_pid = 0;
-		d->sched = force ? SCHED_IDLE_FORCE : SCHED_IDLE;
-		retry_later(d);
-		set_state(d, "stale");
-		refreshed(d, PROTO_E_INTERNAL, "cannot start a rebuild");
+	if (spawn_args(d, &d->spawning, force, 1) == -1) {
+		d->heal = 0;
+		start_failed(d, force);
 		return;
 	}
+	d->heal = 0;
 	d->sched = force ? SCHED_FORCE : SCHED_CHECK;
-	ev_child_set(&d->child, d->child_pid, 0);
-	ev_child_start(d->loop, &d->child);
-	ev_timer_set(&d->watchdog, REBUILD_MAX, 0.);
-	ev_timer_start(d->loop, &d->watchdog);
+	d->nearly = 0;
+	/* Beside the loop; spawn_done goes on (here when no thread). */
+	if (task_start(d->spawner, &d->spawning) == 0)
+		return;
+	spawn_work(&d->spawning);
+	spawn_done(d);
 }
 
 /*
@@ -1287,6 +1384,7 @@ static void
 first_build(struct daemon *d)
 {
 	struct cache_info	ci;
+	struct spawning		sp;
 	uint64_t		t0 = now_usec();
 	pid_t			pid;
 	int			st;
@@ -1295,7 +1393,10 @@ first_build(struct daemon *d)
 		cache_info_free(&ci);
 		return;
 	}
-	if ((pid = spawn_rebuild(d, 1, 0)) == -1)
+	if (spawn_args(d, &sp, 1, 0) == -1)
+		fatalx("cannot start the first build");
+	spawn_work(&sp);
+	if ((pid = spawned(d, &sp)) == -1)
 		fatalx("cannot start the first build");
 	while (waitpid(pid, &st, 0) == -1)
 		if (errno != EINTR)
@@ -1411,6 +1512,7 @@ daemon_main(const struct opts *o, int argc, char **argv)
 	d.load = task_new(d.loop, load_work, load_done, &d);
 	d.hup = task_new(d.loop, hup_work, hup_done, &d);
 	d.reap = task_new(d.loop, reap_work, reap_done, &d);
+	d.spawner = task_new(d.loop, spawn_work, spawn_done, &d);
 	d.server = server_new(d.loop, fd, &d.query, &d.slim);
 	server_on_refresh(d.server, refresh_cb, &d);
 	d.worker = worker_new(d.loop, d.self, d.conf_path, d.cache_path,
@@ -1433,6 +1535,7 @@ daemon_main(const struct opts *o, int argc, char **argv)
 	ev_timer_start(d.loop, &d.safety);
 	ev_child_init(&d.child, child_cb, 0, 0);
 	d.child.data = &d;
+	ev_child_start(d.loop, &d.child);
 	ev_prepare_init(&d.prepare, prepare_cb);
 	d.prepare.data = &d;
 	ev_prepare_start(d.loop, &d.prepare);
@@ -1456,6 +1559,14 @@ daemon_main(const struct opts *o, int argc, char **argv)
 	task_free(d.load);	/* a generation being read: let it go */
 	task_free(d.hup);
 	task_free(d.reap);
+	task_free(d.spawner);	/* a rebuilder starting: its pid is ours */
+	if (d.spawning.pid > 0 && d.child_pid == 0) {
+		d.child_pid = d.spawning.pid;
+		if (d.spawning.pipe[0] != -1) {
+			close(d.spawning.pipe[0]);
+			close(d.spawning.pipe[1]);
+		}
+	}
 	query_done(&d.reaping.q);
 	cache_close(d.reaping.cache);
 	conf_free(d.reconf.conf);
