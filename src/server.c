@@ -22,7 +22,7 @@
  * (lent: its size is the data's), gets a thread of its own, which reads,
  * answers and writes it with blocking calls, the way a forked echo server
  * does, its deadlines kept as socket timeouts; so many clients are served
- * on as many CPUs (while a client pipelines, its thread polls before it
+ * on as many CPUs (while a client is hot, its thread polls before it
  * sleeps: thread_read).  Only the answering itself is one at a time: the
  * query lock, which the daemon's loop holds whenever it is not waiting
  * for events (ev_set_loop_release_cb), so that nothing of the query (its
@@ -60,6 +60,8 @@
 #define SETTLED		2	/* frames answered before a connection gets
 				   a thread */
 #define THREAD_STACK	(1u << 20)
+#define HOT_SPINS	3	/* a request within 3 x answer_spin_us of
+				   its answer: the thread polls next time */
 
 /* What the answers of every thread are serialized on (see above). */
 static pthread_mutex_t	query_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -91,6 +93,8 @@ struct conn {
 						   for a thread */
 	int			 here;		/* no thread was free: the
 						   loop answers it */
+	uint64_t		 sent;		/* its thread's last answer
+						   written (now_usec) */
 	uint64_t		 stall;		/* its thread's longest hold
 						   of the query lock */
 };
@@ -673,22 +677,22 @@ thread_process(struct conn *c)
 
 /*
  * Read what c's peer sent, as a blocking read (its deadline SO_RCVTIMEO).
- * While the peer pipelines, poll for up to lim.spin first: a client with
- * more requests in flight sends the next within microseconds, and a
- * sleep and wakeup on both sides costs more than that.  The first poll
- * that finds nothing ends it, until frames come faster than answers
- * again: a client that asks one thing at a time never has its thread
- * poll.
+ * While the peer is hot, poll for up to lim.spin first: a client that
+ * pipelines, or asks again within HOT_SPINS x lim.spin of its answer (a
+ * program in a loop), sends the next within microseconds, and a sleep
+ * and wakeup on both sides costs more than that.  The first poll that
+ * finds nothing ends it, until the client is hot again: one that asks
+ * now and then (a status bar, an editor) never has its thread poll.
  */
 static ssize_t
-thread_read(struct conn *c, int *pipelined)
+thread_read(struct conn *c, int *hot)
 {
-	uint64_t	until;
+	uint64_t	until, spin = (uint64_t)(c->srv->lim.spin * 1e6);
 	ssize_t		n;
 
 	buf_reserve(&c->in, READ_CHUNK);
-	if (*pipelined && c->srv->lim.spin > 0) {
-		until = now_usec() + (uint64_t)(c->srv->lim.spin * 1e6);
+	if (*hot && spin > 0) {
+		until = now_usec() + spin;
 		do {
 			n = recv(c->fd, c->in.data + c->in.len, READ_CHUNK,
 			    MSG_DONTWAIT);
@@ -696,9 +700,12 @@ thread_read(struct conn *c, int *pipelined)
 			    errno != EWOULDBLOCK))
 				return n;
 		} while (now_usec() < until);
-		*pipelined = 0;
+		*hot = 0;
 	}
-	return read(c->fd, c->in.data + c->in.len, READ_CHUNK);
+	n = read(c->fd, c->in.data + c->in.len, READ_CHUNK);
+	if (n > 0 && c->sent != 0 && now_usec() - c->sent <= HOT_SPINS * spin)
+		*hot = 1;
+	return n;
 }
 
 /* The thread is done with c: closed, or sent back to the loop. */
@@ -739,7 +746,7 @@ thread_main(void *arg)
 	ssize_t			 n;
 	size_t			 len;
 	uint64_t		 before;
-	int			 rc, pipelined = 0;
+	int			 rc, hot = 0;
 
 	for (;;) {
 		before = c->answered;
@@ -748,12 +755,14 @@ thread_main(void *arg)
 			break;
 		}
 		if (c->answered - before > 1)
-			pipelined = 1;	/* frames came faster than answers */
+			hot = 1;	/* frames came faster than answers */
 		if (pending(c) > l->out_max) {
 			why = "output over the limit";
 			break;
 		}
-		if (conn_flush(c, 1) == -1) {
+		if (pending(c) > 0 && conn_flush(c, 1) == 0)
+			c->sent = now_usec();
+		else if (pending(c) > 0) {
 			why = "peer stopped reading";
 			break;
 		}
@@ -766,7 +775,7 @@ thread_main(void *arg)
 			continue;	/* what waited for room */
 		if (c->eof)
 			break;
-		n = thread_read(c, &pipelined);
+		n = thread_read(c, &hot);
 		if (n > 0) {
 			c->in.len += (size_t)n;
 			c->heard = ev_time();

@@ -2,14 +2,16 @@
 # Answer threads (omg.conf answer_threads): a connection that has asked
 # twice gets a thread of its own, which ends with it; answers on it are
 # the loop's, in order; subscribe, refresh and a search for the worker
-# send it back to the loop, where it is answered as before; its deadlines
-# still hold; the daemon stops at once with threads reading; with
-# answer_threads = 0 no thread starts; a pipelining client's thread that
-# polls before it sleeps (answer_spin_us) reads what it finds as a
-# blocking read does.  A list (its answer's size the data's) goes to a
-# thread at once, even from a fresh connection: answered there, in order
-# with what came before and after it, beside generation swaps; a batch
-# over the response limit is an error, on a thread and on the loop.
+# send it back to the loop, where it is answered as before; its
+# deadlines still hold; the daemon stops at once with threads reading;
+# with answer_threads = 0 no thread starts; a pipelining client's thread
+# that polls before it sleeps (answer_spin_us) reads what it finds as a
+# blocking read does, and a client asking in a loop has its thread poll
+# (one asking now and then does not).  A list (its answer's size the
+# data's) goes to a thread at once, even from a fresh connection:
+# answered there, in order with what came before and after it, beside
+# generation swaps; a batch over the response limit is an error, on a
+# thread and on the loop.
 import os, select, shutil, socket, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -369,6 +371,35 @@ try:
                                       {"id": 64, "result": "pong"}] and
        closed(s, 5) and settle(d5, base5),
        "two frames and the end of input at once: answered, then closed")
+    s.close()
+    ok(settle(d5, base5), "that thread ended")
+
+    # A client that asks again at once after each answer (a program in a
+    # loop: here within 3 ms, 3 x answer_spin_us) has its thread poll: it
+    # sleeps for few of 200 pings.  One that asks every 10 ms never has
+    # it poll: it sleeps for each of 20.
+    def sleeps(d, tid):
+        with open("/proc/%d/task/%d/status" % (d.proc.pid, tid)) as f:
+            for line in f:
+                if line.startswith("voluntary_ctxt_switches:"):
+                    return int(line.split()[1])
+    def tasks(d):
+        return set(int(t) for t in os.listdir("/proc/%d/task" % d.proc.pid))
+    before = tasks(d5)
+    s = asked_twice(d5)
+    ok(settle(d5, base5 + 1), "a client in a loop: on its thread")
+    tid = max(tasks(d5) - before)
+    n0 = sleeps(d5, tid)
+    for i in range(200):
+        call(s, {"id": i, "op": "ping"})
+    hot = sleeps(d5, tid) - n0
+    n0 = sleeps(d5, tid)
+    for i in range(20):
+        time.sleep(0.01)
+        call(s, {"id": i, "op": "ping"})
+    cold = sleeps(d5, tid) - n0
+    ok(hot < 100 and cold >= 20, "its thread slept %d times for 200 pings "
+       "asked at once, %d for 20 asked 10 ms apart" % (hot, cold))
     s.close()
     d5.kill()
 
