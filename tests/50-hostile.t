@@ -293,6 +293,10 @@ try:
         ok_ = all(b"pong" in (read_frame(c) or b"") for _ in range(3)); c.close()
     ok(ok_, "SHUT_WR after sending: the answers still arrive")
     ok(daemon.poll() is None and ping_ms() is not None, "no SIGPIPE death after 150 abrupt disconnects")
+    # A client gone cancels its searches: a worker busy with one is
+    # ended, and the next regex search starts another (its socket is
+    # among base_fds).
+    s = connect(); s.sendall(search("^fire")); read_frame(s); s.close()
     for _ in range(50):                 # let the daemon see the last EOFs
         if nfds() == base_fds: break
         time.sleep(0.1)
