@@ -95,8 +95,6 @@ struct conn {
 						   loop answers it */
 	uint64_t		 sent;		/* its thread's last answer
 						   written (now_usec) */
-	uint64_t		 stall;		/* its thread's longest hold
-						   of the query lock */
 };
 
 struct server {
@@ -605,8 +603,6 @@ thread_unlock(struct conn *c, uint64_t t0)
 	if (took > c->srv->query->stall_max_us)
 		c->srv->query->stall_max_us = took;
 	pthread_mutex_unlock(&query_lock);
-	if (took > c->stall)
-		c->stall = took;
 }
 
 /*
