@@ -5,6 +5,7 @@
  *   bench --scale DAEMON-SOCKET DAEMON-PID	(one line for the scale rows)
  *   bench --exec N COMMAND [ARG...]	(median wall time of N runs, ms)
  *   bench --tput-row SOCK CLIENTS DEPTH info|ping|echo	(req/s, 1 s)
+ *   bench --loop SOCK ANSWER-FILE	(the loop-stall baseline, below)
  *
  * The baseline is an echo server (forked here) with the same framing,
  * 4-byte length and payload, answering with blocking reads and writes:
@@ -17,7 +18,9 @@
  *    info-only and a mixed load, requests per second.
  */
 #define _GNU_SOURCE
+#include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
@@ -544,6 +547,145 @@ tput_only(const char *sock)
 	return 0;
 }
 
+/*
+ * The loop-stall baseline (stall.py): one thread, an epoll loop that does
+ * nothing but read frames and send, for each, the frame in ANSWER-FILE
+ * (one of omg's answers, bytes as sent).  Its longest iteration, from
+ * epoll_wait's return to its next call, is measured as omg measures its
+ * loop (loop_stall_max_us); a frame of length 0 asks for it (answered
+ * with a frame of its decimal digits).  Run beside omg in the same
+ * phases, it shows what the machine alone adds to a loop that sends.
+ */
+#define LOOP_FDS	64
+
+struct lconn {
+	int		fd;
+	uint8_t		in[65536 + 4];
+	size_t		len;
+};
+
+static void
+lconn_drop(int ep, struct lconn **cs, int i)
+{
+	epoll_ctl(ep, EPOLL_CTL_DEL, cs[i]->fd, NULL);
+	close(cs[i]->fd);
+	free(cs[i]);
+	cs[i] = NULL;
+}
+
+/* Every whole frame in c's input answered; -1 to drop the client. */
+static int
+lconn_answer(struct lconn *c, const uint8_t *ans, size_t alen,
+    uint64_t stall_max)
+{
+	uint8_t		num[4 + 24];
+	uint32_t	n;
+	size_t		off = 0;
+	int		k;
+
+	while (c->len - off >= 4) {
+		n = (uint32_t)c->in[off] << 24 | c->in[off + 1] << 16 |
+		    c->in[off + 2] << 8 | c->in[off + 3];
+		if (n > 65536)
+			return -1;
+		if (c->len - off - 4 < n)
+			break;
+		off += 4 + n;
+		if (n == 0) {
+			k = snprintf((char *)num + 4, sizeof(num) - 4, "%llu",
+			    (unsigned long long)stall_max);
+			num[0] = num[1] = num[2] = 0;
+			num[3] = (uint8_t)k;
+			if (send(c->fd, num, 4 + (size_t)k, MSG_NOSIGNAL) !=
+			    4 + k)
+				return -1;
+		} else if (send(c->fd, ans, alen, MSG_NOSIGNAL) !=
+		    (ssize_t)alen)
+			return -1;	/* a full socket: not this baseline's */
+	}
+	memmove(c->in, c->in + off, c->len - off);
+	c->len -= off;
+	return 0;
+}
+
+static int
+loop_baseline(const char *path, const char *answer_file)
+{
+	struct sockaddr_un	 sun;
+	struct epoll_event	 ev, evs[LOOP_FDS];
+	struct lconn		*cs[LOOP_FDS] = { 0 };
+	struct stat		 st;
+	uint8_t			*ans;
+	uint64_t		 woke, busy, max = 0;
+	ssize_t			 r;
+	int			 ls, ep, fd, n, i, k;
+	FILE			*fp;
+
+	if ((fp = fopen(answer_file, "rb")) == NULL ||
+	    fstat(fileno(fp), &st) == -1 || st.st_size < 4 ||
+	    (ans = malloc((size_t)st.st_size)) == NULL ||
+	    fread(ans, 1, (size_t)st.st_size, fp) != (size_t)st.st_size) {
+		perror(answer_file);
+		return 1;
+	}
+	fclose(fp);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	unlink(path);
+	if ((ls = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0)) == -1 ||
+	    bind(ls, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    listen(ls, 128) == -1 || (ep = epoll_create1(0)) == -1) {
+		perror(path);
+		return 1;
+	}
+	ev.events = EPOLLIN;
+	ev.data.u32 = LOOP_FDS;
+	epoll_ctl(ep, EPOLL_CTL_ADD, ls, &ev);
+	for (;;) {
+		n = epoll_wait(ep, evs, LOOP_FDS, -1);
+		woke = now_ns();
+		for (i = 0; i < n; i++) {
+			k = (int)evs[i].data.u32;
+			if (k == LOOP_FDS) {
+				while ((fd = accept4(ls, NULL, NULL,
+				    SOCK_NONBLOCK)) != -1) {
+					for (k = 0; k < LOOP_FDS && cs[k]; k++)
+						;
+					if (k == LOOP_FDS ||
+					    (cs[k] = calloc(1, sizeof(**cs))) ==
+					    NULL) {
+						close(fd);
+						continue;
+					}
+					cs[k]->fd = fd;
+					ev.events = EPOLLIN;
+					ev.data.u32 = (uint32_t)k;
+					epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+				}
+				continue;
+			}
+			if (cs[k] == NULL)
+				continue;
+			r = read(cs[k]->fd, cs[k]->in + cs[k]->len,
+			    sizeof(cs[k]->in) - cs[k]->len);
+			if (r == -1 && errno == EAGAIN)
+				continue;
+			if (r <= 0) {
+				lconn_drop(ep, cs, k);
+				continue;
+			}
+			cs[k]->len += (size_t)r;
+			if (lconn_answer(cs[k], ans, (size_t)st.st_size,
+			    max) == -1)
+				lconn_drop(ep, cs, k);
+		}
+		busy = (now_ns() - woke) / 1000;
+		if (busy > max)
+			max = busy;
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -561,6 +703,8 @@ main(int argc, char **argv)
 		return scale(argv[2], (pid_t)atol(argv[3]));
 	if (argc == 3 && strcmp(argv[1], "--tput") == 0)
 		return tput_only(argv[2]);
+	if (argc == 4 && strcmp(argv[1], "--loop") == 0)
+		return loop_baseline(argv[2], argv[3]);
 	if (argc == 6 && strcmp(argv[1], "--tput-row") == 0) {
 		/* One row alone, of info or of pings, or of the echo server
 		   (started here on SOCK): for a profiler, or for medians. */

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # make bench, section 8: the loop at scale (issue #14's targets).
-#   stall.py OMG PACMAN_CONF DIR
+#   stall.py OMG PACMAN_CONF DIR [BENCH]
 # A daemon on the given databases (100,000 packages in make bench) and an
 # advisories file of its own; the longest stall of its loop
 # (status: loop_stall_max_us, the most since it started) after each
@@ -9,7 +9,14 @@
 # four clients sending pathological regexes.  And the ping round trip
 # (p50, p99) idle and beside those four clients, from this script: both
 # with the same Python client, so the ratio is what counts.
-import json, multiprocessing, os, subprocess, sys, time
+#
+# With BENCH (tests/bench/bench), the baseline beside each figure: the
+# longest iteration of a bare epoll loop (bench --loop) that answers every
+# frame with the bytes of the daemon's status answer, run through the
+# same phases on the same machine.  A client (a process of its own) asks
+# both loops in turn for a status every 20 ms all through, so each has the
+# same traffic besides the phases' own.
+import json, multiprocessing, os, struct, subprocess, sys, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import wire
@@ -61,6 +68,26 @@ def hostile(sock, stop):
             time.sleep(0.01)
 
 
+def bare_stall(path):
+    """The bare loop's longest iteration so far (a frame of length 0)."""
+    s = connect(path, 30)
+    s.sendall(struct.pack(">I", 0))
+    n = struct.unpack(">I", wire.recv_exact(s, 4))[0]
+    us = int(wire.recv_exact(s, n))
+    s.close()
+    return us
+
+
+def both(sock, bare, stop):
+    """Every 20 ms a status from the daemon, then from the bare loop."""
+    while not stop.wait(0.02):
+        for path in (sock, bare):
+            try:
+                ask(path, {"op": "status"})
+            except (OSError, AssertionError):
+                pass
+
+
 def advisories(path, n):
     avgs = [{"name": "AVG-%d" % i, "packages": ["pkg%d" % i],
              "status": "Fixed", "severity": "Low", "type": "denial of service",
@@ -74,6 +101,9 @@ def advisories(path, n):
 
 def main():
     omg, conf, tmp = sys.argv[1:4]
+    bench = sys.argv[4] if len(sys.argv) > 4 else None
+    bare, bare_proc, poller = tmp + "/bare.sock", None, None
+    quit = multiprocessing.Event()
     sock, adv = tmp + "/stall.sock", tmp + "/stall-adv.json"
     with open(adv, "w") as f:
         f.write("[]")
@@ -89,7 +119,32 @@ def main():
                 break
             except OSError:
                 time.sleep(0.05)
-        rows = [("startup (the first generation read before serving)", stall(sock))]
+        if bench is not None:
+            # The bare loop answers with the daemon's status answer.
+            s = connect(sock, 30)
+            wire.send(s, {"id": 1, "op": "status"})
+            h = wire.recv_exact(s, 4)
+            with open(tmp + "/bare.answer", "wb") as f:
+                f.write(h + wire.recv_exact(s, struct.unpack(">I", h)[0]))
+            s.close()
+            bare_proc = subprocess.Popen([bench, "--loop", bare,
+                                          tmp + "/bare.answer"])
+            for _ in range(200):
+                try:
+                    bare_stall(bare)
+                    break
+                except OSError:
+                    time.sleep(0.01)
+            poller = multiprocessing.Process(target=both,
+                                             args=(sock, bare, quit))
+            poller.start()
+
+        def row(what):
+            rows.append((what, stall(sock),
+                         bare_stall(bare) if bench is not None else None))
+
+        rows = []
+        row("startup (the first generation read before serving)")
         for req in ({"op": "search", "query": "lib"},
                     {"op": "search", "query": "^x.*font"},
                     {"op": "suggest", "query": "fi"},
@@ -97,7 +152,7 @@ def main():
                     {"op": "list", "explicit": True}, {"op": "status"},
                     {"op": "audit"}):
             ask(sock, req)
-        rows.append(("one request of each kind", stall(sock)))
+        row("one request of each kind")
         s = connect(sock, 120)
         wire.send(s, {"id": 1, "op": "refresh"})
         while True:
@@ -109,7 +164,7 @@ def main():
                     {"op": "suggest", "query": "fi"}, {"op": "status"},
                     {"op": "info", "package": names[1]}):
             ask(sock, req)
-        rows.append(("a forced rebuild, then the first requests", stall(sock)))
+        row("a forced rebuild, then the first requests")
         advisories(adv, 9000)
         size = os.path.getsize(adv)
         t0 = time.time()
@@ -120,8 +175,8 @@ def main():
             if time.time() - t0 > 120:
                 break
             time.sleep(0.05)
-        rows.append(("advisories of %.1f MB read again (%.2f s)" %
-                     (size / 1e6, time.time() - t0), stall(sock)))
+        row("advisories of %.1f MB read again (%.2f s)" %
+            (size / 1e6, time.time() - t0))
         idle = pings(sock, PINGS)
         stop = multiprocessing.Event()
         ps = [multiprocessing.Process(target=hostile, args=(sock, stop))
@@ -133,10 +188,12 @@ def main():
         stop.set()
         for p in ps:
             p.join(30)
-        rows.append(("4 clients sending %s" % BACKTRACK, stall(sock)))
-        print("%-56s %10s" % ("loop stall max so far (100,000 packages)", "us"))
-        for what, us in rows:
-            print("%-56s %10d" % ("  after " + what, us))
+        row("4 clients sending %s" % BACKTRACK)
+        print("%-56s %10s %10s" % ("loop stall max so far (100,000 packages)",
+                                   "omg us", "bare us"))
+        for what, us, bus in rows:
+            print("%-56s %10d %10s" % ("  after " + what, us,
+                                       "-" if bus is None else bus))
         print("%-56s %10s %10s" % ("ping round trip (Python client, %d)" % PINGS,
                                    "p50 us", "p99 us"))
         print("%-56s %10.1f %10.1f" % ("  idle", idle[0], idle[1]))
@@ -144,6 +201,12 @@ def main():
                                        busy[0], busy[1]))
         print("%-56s %10.2f" % ("    p99 ratio (target <= 3)", busy[1] / idle[1]))
     finally:
+        quit.set()
+        if poller is not None:
+            poller.join(30)
+        if bare_proc is not None:
+            bare_proc.terminate()
+            bare_proc.wait(30)
         d.terminate()
         d.wait(30)
 
