@@ -170,8 +170,10 @@ struct daemon {
 	struct spawning	 spawning;
 	/* Children that ended while one was starting (its pid not known
 	   yet): libev reaps every child, and would drop its status. */
-	pid_t		 early_pid[EARLY_MAX];
-	int		 early_st[EARLY_MAX];
+	struct {
+		pid_t	 pid;
+		int	 st;		/* its wait status */
+	}		 early[EARLY_MAX];
 	size_t		 nearly;
 	struct task	*load;		/* reads a new generation */
 	struct load	 loading;
@@ -796,14 +798,12 @@ child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	if (!task_busy(d->spawner))
 		return;
 	if (d->nearly == EARLY_MAX) {	/* the oldest goes */
-		memmove(d->early_pid, d->early_pid + 1,
-		    (EARLY_MAX - 1) * sizeof(*d->early_pid));
-		memmove(d->early_st, d->early_st + 1,
-		    (EARLY_MAX - 1) * sizeof(*d->early_st));
+		memmove(d->early, d->early + 1,
+		    (EARLY_MAX - 1) * sizeof(*d->early));
 		d->nearly--;
 	}
-	d->early_pid[d->nearly] = w->rpid;
-	d->early_st[d->nearly++] = w->rstatus;
+	d->early[d->nearly].pid = w->rpid;
+	d->early[d->nearly++].st = w->rstatus;
 }
 
 /* No rebuilder could be started. */
@@ -836,8 +836,8 @@ spawn_done(void *arg)
 	ev_timer_set(&d->watchdog, REBUILD_MAX, 0.);
 	ev_timer_start(d->loop, &d->watchdog);
 	for (i = 0; i < n; i++)
-		if (d->early_pid[i] == pid) {
-			child_ended(d, d->early_st[i]);
+		if (d->early[i].pid == pid) {
+			child_ended(d, d->early[i].st);
 			return;
 		}
 }
