@@ -3,7 +3,8 @@
  *
  *   bench DAEMON-SOCKET DAEMON-PID
  *   bench --scale DAEMON-SOCKET DAEMON-PID	(one line for the scale rows)
- *   bench --exec N COMMAND [ARG...]	(median wall time of N runs, ms)
+ *   bench --exec N COMMAND [ARG...] [--vs COMMAND [ARG...]]
+ *					(median wall time of N runs, ms)
  *   bench --tput-row SOCK CLIENTS DEPTH info|ping|echo	(req/s, 1 s)
  *   bench --loop SOCK ANSWER-FILE	(the loop-stall baseline, below)
  *
@@ -400,35 +401,61 @@ tput(const char *path, const struct req *mix, size_t nmix, int nclients,
 }
 
 /* Median wall time of n runs of argv, output to /dev/null. */
+/* One run of argv, its output thrown away: the wall time in ns, or 0
+   when it failed (exit 1 is "nothing found"; 10 a rebuild done). */
+static uint64_t
+exec_once(char **argv, int devnull)
+{
+	uint64_t	t0 = now_ns();
+	pid_t		pid;
+	int		st;
+
+	if ((pid = fork()) == 0) {
+		dup2(devnull, 1);
+		dup2(devnull, 2);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	if (pid == -1 || waitpid(pid, &st, 0) == -1 || !WIFEXITED(st) ||
+	    (WEXITSTATUS(st) > 1 && WEXITSTATUS(st) != 10)) {
+		fprintf(stderr, "bench: %s failed\n", argv[0]);
+		return 0;
+	}
+	return now_ns() - t0;
+}
+
+/*
+ * The median wall time of n runs of argv, in ms.  With "--vs CMD..." in
+ * argv, of both commands run in turn (one, the other, n times), so both
+ * medians are of the same minutes of this machine: "A-ms B-ms".
+ */
 static int
 exec_median(int n, char **argv)
 {
-	uint64_t	*t, t0;
-	pid_t		 pid;
-	int		 i, st, devnull;
+	uint64_t	*t[2];
+	char		**cmd[2] = { argv, NULL };
+	int		 i, k, ncmd = 1, devnull;
 
-	if (n < 1 || (t = calloc((size_t)n, sizeof(*t))) == NULL)
+	for (i = 0; argv[i] != NULL; i++)
+		if (strcmp(argv[i], "--vs") == 0 && argv[i + 1] != NULL) {
+			argv[i] = NULL;
+			cmd[1] = argv + i + 1;
+			ncmd = 2;
+			break;
+		}
+	if (n < 1 || (t[0] = calloc((size_t)n, sizeof(**t))) == NULL ||
+	    (t[1] = calloc((size_t)n, sizeof(**t))) == NULL ||
+	    (devnull = open("/dev/null", O_WRONLY)) == -1)
 		return 2;
-	devnull = open("/dev/null", O_WRONLY);
-	for (i = 0; i < n; i++) {
-		t0 = now_ns();
-		if ((pid = fork()) == 0) {
-			dup2(devnull, 1);
-			dup2(devnull, 2);
-			execvp(argv[0], argv);
-			_exit(127);
-		}
-		waitpid(pid, &st, 0);
-		t[i] = now_ns() - t0;
-		/* 1: nothing found; 10: omg --rebuild-cache rebuilt. */
-		if (!WIFEXITED(st) || (WEXITSTATUS(st) > 1 &&
-		    WEXITSTATUS(st) != 10)) {
-			fprintf(stderr, "bench: %s failed\n", argv[0]);
-			return 1;
-		}
+	for (i = 0; i < n; i++)
+		for (k = 0; k < ncmd; k++)
+			if ((t[k][i] = exec_once(cmd[k], devnull)) == 0)
+				return 1;
+	for (k = 0; k < ncmd; k++) {
+		qsort(t[k], (size_t)n, sizeof(**t), cmp_u64);
+		printf(k == 0 ? "%.3f" : " %.3f", t[k][n / 2] / 1e6);
 	}
-	qsort(t, (size_t)n, sizeof(*t), cmp_u64);
-	printf("%.3f\n", t[n / 2] / 1e6);
+	printf("\n");
 	return 0;
 }
 
