@@ -400,7 +400,6 @@ tput(const char *path, const struct req *mix, size_t nmix, int nclients,
 	return total;
 }
 
-/* Median wall time of n runs of argv, output to /dev/null. */
 /* One run of argv, its output thrown away: the wall time in ns, or 0
    when it failed (exit 1 is "nothing found"; 10 a rebuild done). */
 static uint64_t
@@ -577,7 +576,7 @@ tput_only(const char *sock)
 /*
  * The loop-stall baseline (stall.py): one thread, an epoll loop that does
  * nothing but read frames and send, for each, the frame in ANSWER-FILE
- * (one of omg's answers, bytes as sent).  Its longest iteration, from
+ * (one of omg's answers, bytes as sent: stall.py's is a pong).  Its longest iteration, from
  * epoll_wait's return to its next call, is measured as omg measures its
  * loop (loop_stall_max_us); a frame of length 0 asks for it (answered
  * with a frame of its decimal digits).  Run beside omg in the same
