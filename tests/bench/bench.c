@@ -11,7 +11,8 @@
  * The baseline is an echo server (forked here) with the same framing,
  * 4-byte length and payload, answering with blocking reads and writes:
  * what one round trip over a Unix socket costs on this machine.  Every
- * figure for the daemon is printed with its ratio to that baseline.
+ * figure for the daemon is printed with its ratio to that baseline.  The
+ * throughput rows also show a bare epoll loop's (bench --loop) ratio.
  *
  * 1. Round trip per op, one client, one request in flight: p50 and p99,
  *    with client and daemon pinned to one CPU, and unpinned.
@@ -506,10 +507,40 @@ median3(double a, double b, double c)
 	return c;
 }
 
+static int	loop_baseline(const char *, const char *);
+
 /*
- * The throughput table: omg on sock, the echo server beside it.  Each
- * figure is the median of three runs, the echo's, info's and the mix's
- * taken in turn (this machine's pace moves within seconds).
+ * The throughput rows' second baseline: bench --loop (below) on path,
+ * one epoll loop answering every frame with ans (the echo's answer to
+ * it): what a server of one event loop and no threads does here.
+ */
+static pid_t
+loop_server(const char *path, const struct req *ans)
+{
+	char	 file[160];
+	FILE	*fp;
+	pid_t	 pid;
+
+	snprintf(file, sizeof(file), "%s.answer", path);
+	if ((fp = fopen(file, "wb")) == NULL ||
+	    fwrite(ans->b, 1, ans->len, fp) != ans->len || fclose(fp) != 0) {
+		perror(file);
+		exit(1);
+	}
+	if ((pid = fork()) == -1) {
+		perror("fork");
+		exit(1);
+	}
+	if (pid == 0)
+		_exit(loop_baseline(path, file));
+	return pid;
+}
+
+/*
+ * The throughput table: omg on sock, the echo server beside it, and a
+ * bare epoll loop answering as the echo does.  Each figure is the median
+ * of three runs, the echo's, the loop's, info's and the mix's taken in
+ * turn (this machine's pace moves within seconds).
  */
 static void
 tput_table(const char *sock, const char *echo_path, const struct req *info,
@@ -517,17 +548,24 @@ tput_table(const char *sock, const char *echo_path, const struct req *info,
 {
 	static const int clients[] = { 1, 4, 16 }, depths[] = { 1, 16 };
 	struct req	 echo_req = mkreq("echo", "ping", NULL, NULL, 0);
+	char		 loop_path[128], file[160];
+	pid_t		 lp;
 	int		 c, d, k;
 
-	printf("\n%-30s %12s %12s %8s\n", "throughput (median of 3 x 1 s)",
-	    "echo req/s", "omg req/s", "x echo");
+	snprintf(loop_path, sizeof(loop_path), "%s.loop", echo_path);
+	lp = loop_server(loop_path, &echo_req);
+	usleep(100000);
+	printf("\n%-30s %12s %8s %12s %8s\n", "throughput (median of 3 x 1 s)",
+	    "echo req/s", "epoll x", "omg req/s", "x echo");
 	for (c = 0; c < 3; c++)
 		for (d = 0; d < 2; d++) {
-			double	ev, iv, mv, e[3], i[3], m[3];
+			double	ev, lv, iv, mv, e[3], l[3], i[3], m[3];
 			char	label[64];
 
 			for (k = 0; k < 3; k++) {
 				e[k] = tput(echo_path, &echo_req, 1,
+				    clients[c], depths[d]);
+				l[k] = tput(loop_path, &echo_req, 1,
 				    clients[c], depths[d]);
 				i[k] = tput(sock, info, 1, clients[c],
 				    depths[d]);
@@ -535,17 +573,23 @@ tput_table(const char *sock, const char *echo_path, const struct req *info,
 				    depths[d]);
 			}
 			ev = median3(e[0], e[1], e[2]);
+			lv = median3(l[0], l[1], l[2]);
 			iv = median3(i[0], i[1], i[2]);
 			mv = median3(m[0], m[1], m[2]);
 			snprintf(label, sizeof(label), "%2d clients x %2d info",
 			    clients[c], depths[d]);
-			printf("%-30s %12.0f %12.0f %8.2f\n", label, ev, iv,
-			    iv / ev);
+			printf("%-30s %12.0f %8.2f %12.0f %8.2f\n", label, ev,
+			    lv / ev, iv, iv / ev);
 			snprintf(label, sizeof(label), "%2d clients x %2d mixed",
 			    clients[c], depths[d]);
-			printf("%-30s %12s %12.0f %8.2f\n", label, "", mv,
+			printf("%-30s %12s %8s %12.0f %8.2f\n", label, "", "", mv,
 			    mv / ev);
 		}
+	kill(lp, SIGTERM);
+	waitpid(lp, NULL, 0);
+	snprintf(file, sizeof(file), "%s.answer", loop_path);
+	unlink(file);
+	unlink(loop_path);
 }
 
 /* The mix of the throughput rows: info, ping, suggest, a cached search. */
