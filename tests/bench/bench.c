@@ -509,12 +509,26 @@ median3(double a, double b, double c)
 
 static int	loop_baseline(const char *, const char *);
 
+static pid_t	loop_pid;		/* the bare loop, 0 for none */
+static pid_t	loop_owner;		/* the bench that started it */
+
+/* The bare loop stopped, however the bench ends (as the echo's). */
+static void
+loop_stop(void)
+{
+	if (loop_pid == 0 || getpid() != loop_owner)
+		return;
+	kill(loop_pid, SIGTERM);
+	waitpid(loop_pid, NULL, 0);
+	loop_pid = 0;
+}
+
 /*
  * The throughput rows' second baseline: bench --loop (below) on path,
  * one epoll loop answering every frame with ans (the echo's answer to
  * it): what a server of one event loop and no threads does here.
  */
-static pid_t
+static void
 loop_server(const char *path, const struct req *ans)
 {
 	char	 file[160];
@@ -533,7 +547,9 @@ loop_server(const char *path, const struct req *ans)
 	}
 	if (pid == 0)
 		_exit(loop_baseline(path, file));
-	return pid;
+	loop_pid = pid;
+	loop_owner = getpid();
+	atexit(loop_stop);
 }
 
 /*
@@ -549,11 +565,10 @@ tput_table(const char *sock, const char *echo_path, const struct req *info,
 	static const int clients[] = { 1, 4, 16 }, depths[] = { 1, 16 };
 	struct req	 echo_req = mkreq("echo", "ping", NULL, NULL, 0);
 	char		 loop_path[128], file[160];
-	pid_t		 lp;
 	int		 c, d, k;
 
 	snprintf(loop_path, sizeof(loop_path), "%s.loop", echo_path);
-	lp = loop_server(loop_path, &echo_req);
+	loop_server(loop_path, &echo_req);
 	usleep(100000);
 	printf("\n%-30s %12s %8s %12s %8s\n", "throughput (median of 3 x 1 s)",
 	    "echo req/s", "epoll x", "omg req/s", "x echo");
@@ -585,8 +600,7 @@ tput_table(const char *sock, const char *echo_path, const struct req *info,
 			printf("%-30s %12s %8s %12.0f %8.2f\n", label, "", "", mv,
 			    mv / ev);
 		}
-	kill(lp, SIGTERM);
-	waitpid(lp, NULL, 0);
+	loop_stop();
 	snprintf(file, sizeof(file), "%s.answer", loop_path);
 	unlink(file);
 	unlink(loop_path);
