@@ -86,22 +86,59 @@ dial(const char *path)
 	return fd;
 }
 
-static pid_t	echo_pid;		/* the echo server, 0 for none */
-static pid_t	echo_owner;		/* the bench that started it */
-static char	echo_sock[108];		/* its socket */
+/* The baseline servers forked here: the echo server, the bare loop. */
+#define SERVERS		2
+static struct {
+	pid_t	 pid;			/* 0 for none */
+	char	 sock[108];
+} servers[SERVERS];
+static pid_t	servers_owner;		/* the bench that started them */
 
-/* The echo server stopped and its socket gone: at exit, however the
-   bench ends (an error answer, a server that hung up, or done); not
-   by a client forked from it that exits. */
+/* Server pid stopped and its socket gone (at exit: however the bench
+   ends, an error answer, a server that hung up, or done; not by a
+   client forked from it that exits). */
 static void
-echo_stop(void)
+server_stop(pid_t pid)
 {
-	if (echo_pid == 0 || getpid() != echo_owner)
+	int	i;
+
+	if (getpid() != servers_owner)
 		return;
-	kill(echo_pid, SIGTERM);
-	waitpid(echo_pid, NULL, 0);
-	unlink(echo_sock);
-	echo_pid = 0;
+	for (i = 0; i < SERVERS; i++) {
+		if (servers[i].pid == 0 || (pid != 0 && servers[i].pid != pid))
+			continue;
+		kill(servers[i].pid, SIGTERM);
+		waitpid(servers[i].pid, NULL, 0);
+		unlink(servers[i].sock);
+		servers[i].pid = 0;
+	}
+}
+
+static void
+servers_stop(void)
+{
+	server_stop(0);
+}
+
+/* A server forked on sock, stopped at exit if not before. */
+static void
+server_started(pid_t pid, const char *sock)
+{
+	int	i;
+
+	for (i = 0; i < SERVERS && servers[i].pid != 0; i++)
+		;
+	if (i == SERVERS) {
+		fprintf(stderr, "bench: more than %d servers\n", SERVERS);
+		kill(pid, SIGTERM);
+		exit(1);
+	}
+	if (servers_owner == 0) {
+		servers_owner = getpid();
+		atexit(servers_stop);
+	}
+	servers[i].pid = pid;
+	snprintf(servers[i].sock, sizeof(servers[i].sock), "%s", sock);
 }
 
 /* The baseline: a forked echo server, a process per connection; one a
@@ -131,10 +168,7 @@ echo_server(const char *path)
 	}
 	if (pid != 0) {
 		close(ls);
-		echo_pid = pid;
-		echo_owner = getpid();
-		snprintf(echo_sock, sizeof(echo_sock), "%s", path);
-		atexit(echo_stop);
+		server_started(pid, path);
 		return pid;
 	}
 	signal(SIGCHLD, SIG_IGN);
@@ -555,26 +589,12 @@ median3(double a, double b, double c)
 
 static int	loop_baseline(const char *, const char *);
 
-static pid_t	loop_pid;		/* the bare loop, 0 for none */
-static pid_t	loop_owner;		/* the bench that started it */
-
-/* The bare loop stopped, however the bench ends (as the echo's). */
-static void
-loop_stop(void)
-{
-	if (loop_pid == 0 || getpid() != loop_owner)
-		return;
-	kill(loop_pid, SIGTERM);
-	waitpid(loop_pid, NULL, 0);
-	loop_pid = 0;
-}
-
 /*
  * The throughput rows' second baseline: bench --loop (below) on path,
  * one epoll loop answering every frame with ans (the echo's answer to
  * it): what a server of one event loop and no threads does here.
  */
-static void
+static pid_t
 loop_server(const char *path, const struct req *ans)
 {
 	char	 file[160];
@@ -593,9 +613,8 @@ loop_server(const char *path, const struct req *ans)
 	}
 	if (pid == 0)
 		_exit(loop_baseline(path, file));
-	loop_pid = pid;
-	loop_owner = getpid();
-	atexit(loop_stop);
+	server_started(pid, path);
+	return pid;
 }
 
 /*
@@ -611,10 +630,11 @@ tput_table(const char *sock, const char *echo_path, const struct req *info,
 	static const int clients[] = { 1, 4, 16 }, depths[] = { 1, 16 };
 	struct req	 echo_req = mkreq("echo", "ping", NULL, NULL, 0);
 	char		 loop_path[128], file[160];
+	pid_t		 lp;
 	int		 c, d, k;
 
 	snprintf(loop_path, sizeof(loop_path), "%s.loop", echo_path);
-	loop_server(loop_path, &echo_req);
+	lp = loop_server(loop_path, &echo_req);
 	usleep(100000);
 	printf("\n%-30s %12s %8s %12s %8s\n", "throughput (median of 3 x 1 s)",
 	    "echo req/s", "epoll x", "omg req/s", "x echo");
@@ -646,10 +666,9 @@ tput_table(const char *sock, const char *echo_path, const struct req *info,
 			printf("%-30s %12s %8s %12.0f %8.2f\n", label, "", "", mv,
 			    mv / ev);
 		}
-	loop_stop();
+	server_stop(lp);
 	snprintf(file, sizeof(file), "%s.answer", loop_path);
 	unlink(file);
-	unlink(loop_path);
 }
 
 /* The mix of the throughput rows: info, ping, suggest, a cached search. */
@@ -680,7 +699,8 @@ tput_only(const char *sock)
 /*
  * The loop-stall baseline (stall.py): one thread, an epoll loop that does
  * nothing but read frames and send, for each, the frame in ANSWER-FILE
- * (one of omg's answers, bytes as sent: stall.py's is a pong).  Its longest iteration, from
+ * (one of omg's answers, bytes as sent: stall.py's is a pong; the
+ * throughput rows' the echo's).  Its longest iteration, from
  * epoll_wait's return to its next call, is measured as omg measures its
  * loop (loop_stall_max_us); a frame of length 0 asks for it (answered
  * with a frame of its decimal digits).  Run beside omg in the same
