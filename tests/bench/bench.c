@@ -86,6 +86,35 @@ dial(const char *path)
 	return fd;
 }
 
+/* A listening socket on path (flags: SOCK_NONBLOCK or 0); exits when it
+   cannot be made. */
+static int
+listen_on(const char *path, int flags)
+{
+	struct sockaddr_un	sun;
+	int			ls;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	unlink(path);
+	if ((ls = socket(AF_UNIX, SOCK_STREAM | flags, 0)) == -1 ||
+	    bind(ls, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    listen(ls, 128) == -1) {
+		perror(path);
+		exit(1);
+	}
+	return ls;
+}
+
+/* A frame's length: its first 4 bytes, big-endian. */
+static uint32_t
+be32(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	    (uint32_t)b[2] << 8 | b[3];
+}
+
 /* The baseline servers forked here: the echo server, the bare loop. */
 #define SERVERS		2
 static struct {
@@ -146,22 +175,12 @@ server_started(pid_t pid, const char *sock)
 static pid_t
 echo_server(const char *path)
 {
-	struct sockaddr_un	sun;
 	uint8_t			buf[65536 + 4];
 	uint32_t		n;
 	pid_t			pid;
 	int			ls, c;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	unlink(path);
-	if ((ls = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
-	    bind(ls, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    listen(ls, 128) == -1) {
-		perror("echo");
-		exit(1);
-	}
+	ls = listen_on(path, 0);
 	if ((pid = fork()) == -1) {
 		perror("echo: fork");
 		exit(1);
@@ -177,8 +196,7 @@ echo_server(const char *path)
 			continue;
 		if (fork() == 0) {
 			while (xfer(c, buf, 4, 0) == 0) {
-				n = (uint32_t)buf[0] << 24 | buf[1] << 16 |
-				    buf[2] << 8 | buf[3];
+				n = be32(buf);
 				if (n > 65536 || xfer(c, buf + 4, n, 0) == -1 ||
 				    xfer(c, buf, n + 4, 1) == -1)
 					break;
@@ -294,6 +312,18 @@ is_error(const uint8_t *b, uint32_t n)
 	    sizeof(error)) == 0;
 }
 
+/* An error answer b[0..n) said on stderr: 1 (the figures would be of
+   it), else 0.  name: what was asked. */
+static int
+refused(const uint8_t *b, uint32_t n, const char *name)
+{
+	if (!is_error(b, n))
+		return 0;
+	fprintf(stderr, "bench: %s: answered with an error, not measured: "
+	    "%.*s\n", name, (int)(n < 200 ? n : 200), (const char *)b);
+	return 1;
+}
+
 /*
  * One answer read into buf (cap bytes at most): 0, or -1 when the server
  * hung up or sent more.  An error answer is said on stderr and is 1: the
@@ -306,16 +336,10 @@ answer(int fd, uint8_t *buf, size_t cap, const char *name)
 
 	if (xfer(fd, buf, 4, 0) == -1)
 		return -1;
-	n = (uint32_t)buf[0] << 24 | buf[1] << 16 | buf[2] << 8 | buf[3];
+	n = be32(buf);
 	if (n > cap || xfer(fd, buf, n, 0) == -1)
 		return -1;
-	if (is_error(buf, n)) {
-		fprintf(stderr, "bench: %s: answered with an error, not "
-		    "measured: %.*s\n", name, (int)(n < 200 ? n : 200),
-		    (const char *)buf);
-		return 1;
-	}
-	return 0;
+	return refused(buf, n, name);
 }
 
 /* One request, one answer; the answer is read and thrown away (an error
@@ -386,6 +410,14 @@ pin(pid_t pid, int cpu)
 	sched_setaffinity(pid, sizeof(set), &set);
 }
 
+/* Request r framed after out[0..olen): the new length. */
+static size_t
+put_req(uint8_t *out, size_t olen, const struct req *r)
+{
+	memcpy(out + olen, r->b, r->len);
+	return olen + r->len;
+}
+
 /*
  * One throughput client on fd: depth requests in flight, asked from mix
  * in turn, until TPUT_SECS have passed; the answers counted.  It reads
@@ -406,10 +438,8 @@ tput_client(int fd, const struct req *mix, size_t nmix, int depth)
 
 	if ((out = malloc((size_t)depth * sizeof(mix->b))) == NULL)
 		_exit(1);
-	for (; asked < (uint64_t)depth; asked++) {
-		memcpy(out + olen, mix[asked % nmix].b, mix[asked % nmix].len);
-		olen += mix[asked % nmix].len;
-	}
+	for (; asked < (uint64_t)depth; asked++)
+		olen = put_req(out, olen, &mix[asked % nmix]);
 	t_end = now_ns() + (uint64_t)(TPUT_SECS * 1e9);
 	while (now_ns() < t_end) {
 		if (olen > 0 && xfer(fd, out, olen, 1) == -1)
@@ -422,23 +452,15 @@ tput_client(int fd, const struct req *mix, size_t nmix, int depth)
 			_exit(1);
 		have += (size_t)r;
 		for (off = 0; have - off >= 4; off += 4 + n, done++) {
-			n = (uint32_t)buf[off] << 24 | buf[off + 1] << 16 |
-			    buf[off + 2] << 8 | buf[off + 3];
+			n = be32(buf + off);
 			if (n > sizeof(buf) - 4)
 				_exit(1);
 			if (have - off - 4 < n)
 				break;
-			if (is_error(buf + off + 4, n)) {
-				fprintf(stderr, "bench: %s: answered with an "
-				    "error, not measured: %.*s\n", nmix > 1 ?
-				    "the mix" : mix->name, (int)(n < 200 ? n :
-				    200), (const char *)buf + off + 4);
+			if (refused(buf + off + 4, n, nmix > 1 ? "the mix" :
+			    mix->name))
 				_exit(1);
-			}
-			memcpy(out + olen, mix[asked % nmix].b,
-			    mix[asked % nmix].len);
-			olen += mix[asked % nmix].len;
-			asked++;
+			olen = put_req(out, olen, &mix[asked++ % nmix]);
 		}
 		memmove(buf, buf + off, have - off);
 		have -= off;
@@ -734,8 +756,7 @@ lconn_answer(struct lconn *c, const uint8_t *ans, size_t alen,
 	int		k;
 
 	while (c->len - off >= 4) {
-		n = (uint32_t)c->in[off] << 24 | c->in[off + 1] << 16 |
-		    c->in[off + 2] << 8 | c->in[off + 3];
+		n = be32(c->in + off);
 		if (n > 65536)
 			return -1;
 		if (c->len - off - 4 < n)
@@ -761,7 +782,6 @@ lconn_answer(struct lconn *c, const uint8_t *ans, size_t alen,
 static int
 loop_baseline(const char *path, const char *answer_file)
 {
-	struct sockaddr_un	 sun;
 	struct epoll_event	 ev, evs[LOOP_FDS];
 	struct lconn		*cs[LOOP_FDS] = { 0 };
 	struct stat		 st;
@@ -779,14 +799,9 @@ loop_baseline(const char *path, const char *answer_file)
 		return 1;
 	}
 	fclose(fp);
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	unlink(path);
-	if ((ls = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0)) == -1 ||
-	    bind(ls, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    listen(ls, 128) == -1 || (ep = epoll_create1(0)) == -1) {
-		perror(path);
+	ls = listen_on(path, SOCK_NONBLOCK);
+	if ((ep = epoll_create1(0)) == -1) {
+		perror("epoll_create1");
 		return 1;
 	}
 	ev.events = EPOLLIN;

@@ -75,12 +75,17 @@ def hostile(sock, stop):
             time.sleep(0.01)
 
 
+def raw_frame(s):
+    """The next frame's bytes, its 4-byte length first."""
+    h = wire.recv_exact(s, 4)
+    return h + wire.recv_exact(s, struct.unpack(">I", h)[0])
+
+
 def bare_stall(path):
     """The bare loop's longest iteration so far (a frame of length 0)."""
     s = connect(path, 30)
     s.sendall(struct.pack(">I", 0))
-    n = struct.unpack(">I", wire.recv_exact(s, 4))[0]
-    us = int(wire.recv_exact(s, n))
+    us = int(raw_frame(s)[4:])
     s.close()
     return us
 
@@ -130,9 +135,8 @@ def main():
             # The bare loop answers with the daemon's pong.
             s = connect(sock, 30)
             wire.send(s, {"id": 1, "op": "ping"})
-            h = wire.recv_exact(s, 4)
             with open(tmp + "/bare.answer", "wb") as f:
-                f.write(h + wire.recv_exact(s, struct.unpack(">I", h)[0]))
+                f.write(raw_frame(s))
             s.close()
             bare_proc = subprocess.Popen([bench, "--loop", bare,
                                           tmp + "/bare.answer"])
