@@ -33,6 +33,12 @@ query_prepare(struct query *q)
 	return 0;
 }
 
+int
+query_prepare_search(struct query *q)
+{
+	return search_prepare(q);
+}
+
 void
 query_done(struct query *q)
 {

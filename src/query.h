@@ -129,6 +129,8 @@ void	query_event(struct query *, struct buf *);
  * cannot be read.
  */
 int	query_prepare(struct query *);
+/* The search rows and index alone: what the search worker reads. */
+int	query_prepare_search(struct query *);
 /* Forget what was read from the cache: call after every rebuild. */
 void	query_reset(struct query *);
 /* Free everything the query holds, before it goes away. */

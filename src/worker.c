@@ -57,6 +57,9 @@ struct worker {
 	int		 busy;		/* queue[head] is in the worker */
 	ev_tstamp	 started;	/* when it went in */
 	int		 stale;		/* a new generation: replace it */
+	int		 replace;	/* it ended on work (or was stale):
+					   start the next now, not when a
+					   request comes */
 	/* Started beside the loop: posix_spawn holds its caller until the
 	   exec (1-4 ms of a 50 MB daemon). */
 	struct task	*spawner;
@@ -132,6 +135,7 @@ read_cb(struct ev_loop *loop, ev_io *io, int revents)
 			    "expensive: over its CPU or memory budget "
 			    "(omg.conf search_cpu_max, search_memory_max)");
 			pop(w);
+			w->replace = 1;
 		}
 		next(w);
 		return;
@@ -157,8 +161,10 @@ read_cb(struct ev_loop *loop, ev_io *io, int revents)
 		w->done(w->arg, j->serial, w->in.data, len + 4);
 	buf_consume(&w->in, len + 4);
 	pop(w);
-	if (w->stale)
+	if (w->stale) {
 		stop(w);
+		w->replace = 1;
+	}
 	next(w);
 }
 
@@ -178,6 +184,7 @@ watchdog_cb(struct ev_loop *loop, ev_timer *t, int revents)
 		    "is too expensive: over its time budget");
 		pop(w);
 	}
+	w->replace = 1;
 	next(w);
 }
 
@@ -236,6 +243,7 @@ spawn_done(void *arg)
 		/* Started before a new generation (or pacman.conf). */
 		kill(w->sp_pid, SIGKILL);
 		close(w->sp_fd);
+		w->replace = 1;
 		next(w);
 		return;
 	}
@@ -255,13 +263,20 @@ spawn(struct worker *w)
 {
 	w->spawning = 1;
 	w->stale = 0;
+	w->replace = 0;
 	if (task_start(w->spawner, w) == 0)
 		return;
 	spawn_work(w);
 	spawn_done(w);
 }
 
-/* Send the next waiting request, starting a worker if there is none. */
+/*
+ * Send the next waiting request, starting a worker if there is none; or,
+ * with none waiting, start the successor of one that ended on work (or
+ * of a stale one), which reads its generation before any request comes:
+ * at 100,000 packages that read costs 0.15 s, which the next search
+ * would wait for.  A daemon asked no costly search starts none.
+ */
 static void
 next(struct worker *w)
 {
@@ -301,6 +316,8 @@ next(struct worker *w)
 		w->watchdog.repeat = w->cpu_max * WALL_FACTOR + 1.;
 		ev_timer_start(w->loop, &w->watchdog);
 	}
+	if (w->replace && w->pid == 0 && !w->spawning)
+		spawn(w);
 }
 
 struct worker *
@@ -368,6 +385,7 @@ worker_cancel(struct worker *w, uint64_t serial)
 				    "stopping it");
 				stop(w);
 				pop(w);
+				w->replace = 1;
 				next(w);
 			}
 			return;
@@ -389,8 +407,11 @@ worker_restart(struct worker *w)
 	if (w->busy || w->spawning)
 		w->stale = 1;	/* after the answer it is working on, or
 				   when it has started */
-	else
+	else if (w->pid != 0) {
 		stop(w);
+		w->replace = 1;
+		next(w);
+	}
 }
 
 void
@@ -484,6 +505,11 @@ worker_main(int argc, char **argv)
 	q.conf = conf;
 	q.mode = "daemon";		/* its answers are the daemon's */
 	q.cache_path = kpath;
+	/* The generation read before the first request, outside its
+	   budget (a failure here is each request's to answer). */
+	if (query_prepare_search(&q) == -1)
+		log_warnx("search worker: cannot read the search rows of %s",
+		    kpath);
 	while (move_full(WORKER_FD, hdr, 4, 0) == 0) {
 		len = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
 		    (uint32_t)hdr[2] << 8 | hdr[3];

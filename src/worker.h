@@ -36,7 +36,9 @@ void		 worker_submit(struct worker *, uint64_t, const uint8_t *,
 		    size_t);
 /* The client of serial is gone: drop its request, stop it if running. */
 void		 worker_cancel(struct worker *, uint64_t);
-/* A new cache generation: the next request gets a worker that reads it. */
+/* A new cache generation (or pacman.conf): a worker that has run is
+   replaced now, by one that reads it before any request comes; else the
+   next request starts one. */
 void		 worker_restart(struct worker *);
 void		 worker_free(struct worker *);
 
