@@ -17,7 +17,8 @@
  * 1. Round trip per op, one client, one request in flight: p50 and p99,
  *    with client and daemon pinned to one CPU, and unpinned.
  * 2. Throughput: 1, 4 and 16 clients, 1 and 16 requests in flight each,
- *    info-only and a mixed load, requests per second.
+ *    info-only and a mixed load, requests per second: rounds of samples
+ *    of each server in turn, ratios taken within a round (tput_table).
  */
 #define _GNU_SOURCE
 #include <sys/epoll.h>
@@ -40,7 +41,10 @@
 #define RTT_N		4000
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define UNCACHED	100	/* distinct requests: more than omg caches */
-#define TPUT_SECS	1.0
+#define TPUT_SECS	1.0	/* a throughput sample, --tput-row */
+#define ROW_SECS	0.5	/* a sample of the table's rows */
+#define ROW_ROUNDS	7	/* samples of each server per row */
+#define WARM		4	/* round trips before a sample's clock */
 
 static uint64_t
 now_ns(void)
@@ -420,18 +424,22 @@ put_req(uint8_t *out, size_t olen, const struct req *r)
 
 /*
  * One throughput client on fd: depth requests in flight, asked from mix
- * in turn, until TPUT_SECS have passed; the answers counted.  It reads
- * what has come in one read and asks again for every whole answer in one
- * write, so its own system calls are per batch, not per request: with
- * 16 in flight a client reading an answer with two reads was the pace of
- * the row (a CPU's worth of its own time) whichever server it measured.
+ * in turn, for secs; the answers counted.  The clock starts after WARM
+ * round trips' worth of answers, so a server's setup of a connection (the
+ * echo forks, omg starts a thread after two frames) is no part of it: the
+ * rows are of connections being served.  It reads what has come in one
+ * read and asks again for every whole answer in one write, so its own
+ * system calls are per batch, not per request: with 16 in flight a client
+ * reading an answer with two reads was the pace of the row (a CPU's worth
+ * of its own time) whichever server it measured.
  */
 static uint64_t
-tput_client(int fd, const struct req *mix, size_t nmix, int depth)
+tput_client(int fd, const struct req *mix, size_t nmix, int depth,
+    double secs)
 {
 	static uint8_t	 buf[16 << 20];
 	uint8_t		*out;
-	uint64_t	 t_end, done = 0, asked = 0;
+	uint64_t	 t_end = 0, done = 0, asked = 0;
 	size_t		 have = 0, off, olen = 0;
 	uint32_t	 n;
 	ssize_t		 r;
@@ -440,8 +448,7 @@ tput_client(int fd, const struct req *mix, size_t nmix, int depth)
 		_exit(1);
 	for (; asked < (uint64_t)depth; asked++)
 		olen = put_req(out, olen, &mix[asked % nmix]);
-	t_end = now_ns() + (uint64_t)(TPUT_SECS * 1e9);
-	while (now_ns() < t_end) {
+	while (t_end == 0 || now_ns() < t_end) {
 		if (olen > 0 && xfer(fd, out, olen, 1) == -1)
 			_exit(1);
 		olen = 0;
@@ -464,6 +471,10 @@ tput_client(int fd, const struct req *mix, size_t nmix, int depth)
 		}
 		memmove(buf, buf + off, have - off);
 		have -= off;
+		if (t_end == 0 && done >= (uint64_t)WARM * (uint64_t)depth) {
+			done = 0;
+			t_end = now_ns() + (uint64_t)(secs * 1e9);
+		}
 	}
 	free(out);
 	return done;
@@ -472,7 +483,7 @@ tput_client(int fd, const struct req *mix, size_t nmix, int depth)
 /* Throughput: nclients processes, each keeping depth requests in flight. */
 static double
 tput(const char *path, const struct req *mix, size_t nmix, int nclients,
-    int depth)
+    int depth, double secs)
 {
 	int	 pfd[2], i;
 	pid_t	 pids[64];
@@ -482,8 +493,8 @@ tput(const char *path, const struct req *mix, size_t nmix, int nclients,
 		exit(1);
 	for (i = 0; i < nclients; i++) {
 		if ((pids[i] = fork()) == 0) {
-			v = tput_client(dial(path), mix, nmix, depth) /
-			    TPUT_SECS;
+			v = tput_client(dial(path), mix, nmix, depth,
+			    secs) / secs;
 			if (write(pfd[1], &v, sizeof(v)) != sizeof(v))
 				_exit(1);
 			_exit(0);
@@ -599,14 +610,20 @@ scale(const char *sock, pid_t dpid)
 	return 0;
 }
 
-static double
-median3(double a, double b, double c)
+static int
+cmp_double(const void *a, const void *b)
 {
-	if ((a <= b && b <= c) || (c <= b && b <= a))
-		return b;
-	if ((b <= a && a <= c) || (c <= a && a <= b))
-		return a;
-	return c;
+	double	x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The median of v[0..n-1] (n odd), sorting v. */
+static double
+median(double *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return v[n / 2];
 }
 
 static int	loop_baseline(const char *, const char *);
@@ -639,11 +656,25 @@ loop_server(const char *path, const struct req *ans)
 	return pid;
 }
 
+/* "median (lowest-highest)" of the ROW_ROUNDS ratios in r, into b. */
+static const char *
+spread(double *r, char *b, size_t n)
+{
+	double	m = median(r, ROW_ROUNDS);
+
+	snprintf(b, n, "%.2f (%.2f-%.2f)", m, r[0], r[ROW_ROUNDS - 1]);
+	return b;
+}
+
 /*
  * The throughput table: omg on sock, the echo server beside it, and a
- * bare epoll loop answering as the echo does.  Each figure is the median
- * of three runs, the echo's, the loop's, info's and the mix's taken in
- * turn (this machine's pace moves within seconds).
+ * bare epoll loop answering as the echo does.  A row is ROW_ROUNDS rounds
+ * of one sample of each, in turn, every other round in the reverse order
+ * (echo, loop, info, mix; mix, info, loop, echo): this machine's pace
+ * moves within seconds, and a ratio is taken within its round, so a drift
+ * weighs on both sides of it.  Printed: the median of the echo's and of
+ * omg's samples, the median of each round's ratio to the echo, and the
+ * lowest and highest of those ratios (the noise of the row).
  */
 static void
 tput_table(const char *sock, const char *echo_path, const struct req *info,
@@ -653,40 +684,44 @@ tput_table(const char *sock, const char *echo_path, const struct req *info,
 	struct req	 echo_req = mkreq("echo", "ping", NULL, NULL, 0);
 	char		 loop_path[128], file[160];
 	pid_t		 lp;
-	int		 c, d, k;
+	int		 c, d, k, j;
 
 	snprintf(loop_path, sizeof(loop_path), "%s.loop", echo_path);
 	lp = loop_server(loop_path, &echo_req);
 	usleep(100000);
-	printf("\n%-30s %12s %8s %12s %8s\n", "throughput (median of 3 x 1 s)",
-	    "echo req/s", "epoll x", "omg req/s", "x echo");
+	printf("\nthroughput: %d rounds of %.1f s each, in turn; x = the median"
+	    " of the rounds' ratios (lowest-highest)\n", ROW_ROUNDS, ROW_SECS);
+	printf("%-24s %10s %8s %10s %16s\n", "", "echo req/s", "epoll x",
+	    "omg req/s", "x echo");
 	for (c = 0; c < 3; c++)
 		for (d = 0; d < 2; d++) {
-			double	ev, lv, iv, mv, e[3], l[3], i[3], m[3];
-			char	label[64];
+			double	v[4][ROW_ROUNDS], r[3][ROW_ROUNDS];
+			char	label[64], x[32];
 
-			for (k = 0; k < 3; k++) {
-				e[k] = tput(echo_path, &echo_req, 1,
-				    clients[c], depths[d]);
-				l[k] = tput(loop_path, &echo_req, 1,
-				    clients[c], depths[d]);
-				i[k] = tput(sock, info, 1, clients[c],
-				    depths[d]);
-				m[k] = tput(sock, mix, 4, clients[c],
-				    depths[d]);
-			}
-			ev = median3(e[0], e[1], e[2]);
-			lv = median3(l[0], l[1], l[2]);
-			iv = median3(i[0], i[1], i[2]);
-			mv = median3(m[0], m[1], m[2]);
+			for (k = 0; k < ROW_ROUNDS; k++)
+				for (j = 0; j < 4; j++) {
+					int	w = k % 2 == 0 ? j : 3 - j;
+
+					v[w][k] = tput(w == 0 ? echo_path :
+					    w == 1 ? loop_path : sock,
+					    w < 2 ? &echo_req : w == 2 ?
+					    info : mix, w == 3 ? 4 : 1,
+					    clients[c], depths[d], ROW_SECS);
+				}
+			for (k = 0; k < ROW_ROUNDS; k++)
+				for (j = 0; j < 3; j++)
+					r[j][k] = v[j + 1][k] / v[0][k];
 			snprintf(label, sizeof(label), "%2d clients x %2d info",
 			    clients[c], depths[d]);
-			printf("%-30s %12.0f %8.2f %12.0f %8.2f\n", label, ev,
-			    lv / ev, iv, iv / ev);
+			printf("%-24s %10.0f %8.2f %10.0f %16s\n", label,
+			    median(v[0], ROW_ROUNDS), median(r[0], ROW_ROUNDS),
+			    median(v[2], ROW_ROUNDS), spread(r[1], x,
+			    sizeof(x)));
 			snprintf(label, sizeof(label), "%2d clients x %2d mixed",
 			    clients[c], depths[d]);
-			printf("%-30s %12s %8s %12.0f %8.2f\n", label, "", "", mv,
-			    mv / ev);
+			printf("%-24s %10s %8s %10.0f %16s\n", label, "", "",
+			    median(v[3], ROW_ROUNDS), spread(r[2], x,
+			    sizeof(x)));
 		}
 	server_stop(lp);
 	snprintf(file, sizeof(file), "%s.answer", loop_path);
@@ -880,7 +915,8 @@ main(int argc, char **argv)
 			usleep(100000);
 		}
 		printf("%.0f\n", tput(argv[2], strcmp(argv[5], "info") != 0 ?
-		    &echo_req : &info, 1, atoi(argv[3]), atoi(argv[4])));
+		    &echo_req : &info, 1, atoi(argv[3]), atoi(argv[4]),
+		    TPUT_SECS));
 		return 0;
 	}
 	if (argc != 3) {
