@@ -43,6 +43,18 @@ def pinger(sock, stop, out):
             out.append(None)
         time.sleep(0.05)
 
+def rss_grew(pid, base, what):
+    """The daemon's RSS at most 16 MiB over base: none of a search's memory
+    stays in it.  Under valgrind (tests/vg-omg) the process is valgrind's,
+    whose own memory grows by as much with the threads it ran (16-17 MiB
+    here, 44-96 KiB without it): there, leaks are valgrind's to report."""
+    with open("/proc/%d/comm" % pid) as f:
+        if f.read().startswith("memcheck"):
+            wire.skip("%s: RSS under valgrind is valgrind's" % what)
+            return
+    grew = rss_kib(pid) - base
+    ok(grew < 16 * 1024, "%s: %d KiB" % (what, grew))
+
 def workers(cache):
     """The pids of the search workers reading cache."""
     r = subprocess.run(["pgrep", "-f", "search-worker .*--cache " + cache + " "],
@@ -206,8 +218,7 @@ try:
     os.unlink(tmp + "/big.conf")
 
     # Cheap requests were never the worker's: the daemon's memory is its own.
-    grew = rss_kib(daemon.pid) - base
-    ok(grew < 16 * 1024, "daemon RSS grew %d KiB through all of it" % grew)
+    rss_grew(daemon.pid, base, "daemon RSS growth through all of it")
     st = call(s, {"id": 50, "op": "status"})["result"]
     wire.diag("loop_stall_max_us = %d" % st["server"]["loop_stall_max_us"])
     ok(daemon.poll() is None, "the daemon is still running")
@@ -256,8 +267,7 @@ try:
         r = subprocess.run(["pgrep", "-f", "search-worker.*" + tmp + "/c2.db"],
                            stdout=subprocess.PIPE)
         ok(r.returncode == 0, "the searches went to the search worker")
-        grew = rss_kib(daemon2.pid) - base2
-        ok(grew < 16 * 1024, "daemon RSS grew %d KiB" % grew)
+        rss_grew(daemon2.pid, base2, "daemon RSS growth")
         s2.close()
     finally:
         daemon2.terminate()
