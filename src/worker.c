@@ -57,9 +57,6 @@ struct worker {
 	int		 busy;		/* queue[head] is in the worker */
 	ev_tstamp	 started;	/* when it went in */
 	int		 stale;		/* a new generation: replace it */
-	int		 replace;	/* it ended on work (or was stale):
-					   start the next now, not when a
-					   request comes */
 	/* Started beside the loop: posix_spawn holds its caller until the
 	   exec (1-4 ms of a 50 MB daemon). */
 	struct task	*spawner;
@@ -70,6 +67,7 @@ struct worker {
 };
 
 static void	next(struct worker *);
+static void	renew(struct worker *);
 
 /* Answer a job with an error of the daemon's own, and drop it. */
 static void
@@ -135,9 +133,9 @@ read_cb(struct ev_loop *loop, ev_io *io, int revents)
 			    "expensive: over its CPU or memory budget "
 			    "(omg.conf search_cpu_max, search_memory_max)");
 			pop(w);
-			w->replace = 1;
-		}
-		next(w);
+			renew(w);
+		} else
+			next(w);
 		return;
 	}
 	w->in.len += (size_t)n;
@@ -163,9 +161,9 @@ read_cb(struct ev_loop *loop, ev_io *io, int revents)
 	pop(w);
 	if (w->stale) {
 		stop(w);
-		w->replace = 1;
-	}
-	next(w);
+		renew(w);
+	} else
+		next(w);
 }
 
 static void
@@ -184,8 +182,7 @@ watchdog_cb(struct ev_loop *loop, ev_timer *t, int revents)
 		    "is too expensive: over its time budget");
 		pop(w);
 	}
-	w->replace = 1;
-	next(w);
+	renew(w);
 }
 
 /* In the spawner's thread (or on the loop when no thread starts): the
@@ -243,8 +240,7 @@ spawn_done(void *arg)
 		/* Started before a new generation (or pacman.conf). */
 		kill(w->sp_pid, SIGKILL);
 		close(w->sp_fd);
-		w->replace = 1;
-		next(w);
+		renew(w);
 		return;
 	}
 	w->pid = w->sp_pid;
@@ -263,20 +259,13 @@ spawn(struct worker *w)
 {
 	w->spawning = 1;
 	w->stale = 0;
-	w->replace = 0;
 	if (task_start(w->spawner, w) == 0)
 		return;
 	spawn_work(w);
 	spawn_done(w);
 }
 
-/*
- * Send the next waiting request, starting a worker if there is none; or,
- * with none waiting, start the successor of one that ended on work (or
- * of a stale one), which reads its generation before any request comes:
- * at 100,000 packages that read costs 0.15 s, which the next search
- * would wait for.  A daemon asked no costly search starts none.
- */
+/* Send the next waiting request, starting a worker if there is none. */
 static void
 next(struct worker *w)
 {
@@ -316,7 +305,20 @@ next(struct worker *w)
 		w->watchdog.repeat = w->cpu_max * WALL_FACTOR + 1.;
 		ev_timer_start(w->loop, &w->watchdog);
 	}
-	if (w->replace && w->pid == 0 && !w->spawning)
+}
+
+/*
+ * next(), for a worker that ended on work (or was stale): its successor
+ * starts now even with no request waiting, and reads its generation
+ * before any comes (at 100,000 packages that read costs 0.15 s, which
+ * the next search would wait for).  A daemon asked no costly search
+ * starts none.
+ */
+static void
+renew(struct worker *w)
+{
+	next(w);
+	if (w->pid == 0 && !w->spawning)
 		spawn(w);
 }
 
@@ -385,8 +387,7 @@ worker_cancel(struct worker *w, uint64_t serial)
 				    "stopping it");
 				stop(w);
 				pop(w);
-				w->replace = 1;
-				next(w);
+				renew(w);
 			}
 			return;
 		}
@@ -409,8 +410,7 @@ worker_restart(struct worker *w)
 				   when it has started */
 	else if (w->pid != 0) {
 		stop(w);
-		w->replace = 1;
-		next(w);
+		renew(w);
 	}
 }
 
