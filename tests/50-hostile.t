@@ -58,11 +58,19 @@ def proc(field):
 
 def nfds(): return len(os.listdir("/proc/%d/fd" % daemon.pid))
 
+def rebuilding():
+    """Whether the daemon's rebuilder runs (it checks the cache at start;
+    its progress pipe is open until it ends)."""
+    return subprocess.run(["pgrep", "-P", str(daemon.pid), "-f", "--", "--rebuild-cache"],
+                          stdout=subprocess.DEVNULL).returncode == 0
+
 def settled_fds():
-    """The fd count once the daemon has seen every client go."""
+    """The fd count once the daemon's rebuilder has ended and it has seen
+    every client go."""
     last = -1
-    for _ in range(50):
+    for _ in range(100):
         time.sleep(0.1)
+        if rebuilding(): continue
         now = nfds()
         if now == last: return now
         last = now
