@@ -136,11 +136,7 @@ check "$CONF" "$T/fx.sock" "$T/fx.queries" fx
 # uncached search goes there (at 100,000 packages a common word does;
 # 51-stall.t checks that they do).
 echo "search_loop_rows = 0" > "$T/rows.conf"
-"$OMG" --daemon --socket "$T/rows.sock" --config "$CONF" --cache "$T/rows.db" \
-    --omg-conf "$T/rows.conf" 2>>"$T/rows.log" &
-_pids="$_pids $!"
-i=0
-while [ $i -lt 200 ] && ! [ -S "$T/rows.sock" ]; do sleep 0.05; i=$((i + 1)); done
+start_daemon "$CONF" rows --omg-conf "$T/rows.conf"
 check "$CONF" "$T/rows.sock" "$T/fx.queries" fxw
 
 # Relevance: exact name first, then prefix, then word, then the rest.

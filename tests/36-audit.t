@@ -90,13 +90,7 @@ is "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$T
     "the fixture's advisories affect 6 packages (bash glibc gtk3 zsh vim glib2)"
 
 start_daemon_adv() {
-	"$OMG" --daemon --socket "$T/d.sock" --config "$CONF" --cache "$T/d.db" \
-	    --advisories "$1" 2>> "$T/d.log" &
-	_pids="$_pids $!"
-	i=0
-	until "$OMG" --socket "$T/d.sock" --config /nonexistent ping >/dev/null 2>&1; do
-		i=$((i + 1)); [ $i -lt 200 ] || break; sleep 0.05
-	done
+	start_daemon "$CONF" d --advisories "$1"
 }
 start_daemon_adv "$A"
 D="$OMG --socket $T/d.sock --config /nonexistent"

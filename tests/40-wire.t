@@ -20,9 +20,7 @@ try:
     daemon = subprocess.Popen([OMG, "--daemon", "--socket", SOCK, "--config",
                                tmp + "/fx/pacman.conf", "--cache", tmp + "/c.db"],
                               stderr=open(tmp + "/daemon.log", "w"))
-    for _ in range(200):
-        if os.path.exists(SOCK): break
-        time.sleep(0.05)
+    wire.wait_up(daemon, SOCK, tmp + "/daemon.log")
     ok(os.path.exists(SOCK), "daemon is up")
     ok(os.stat(SOCK).st_mode & 0o777 == 0o600, "socket mode 0600")
 

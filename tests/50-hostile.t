@@ -99,10 +99,7 @@ def start(settings, fdlimit=None):
                                tmp + "/fx/pacman.conf", "--cache", tmp + "/c.db",
                                "--omg-conf", tmp + "/omg.conf", "--verbose"],
                               stderr=open(tmp + "/daemon.log", "a"), preexec_fn=limit)
-    for _ in range(400):
-        if ping_ms() is not None: return
-        time.sleep(0.025)
-    raise SystemExit("Bail out! the daemon did not start")
+    wire.wait_up(daemon, SOCK, tmp + "/daemon.log")
 
 def stop():
     global daemon

@@ -70,13 +70,11 @@ def worker_other_than(cache, old):
     return set()
 
 def start(sock, cache, conf, log):
-    """A daemon on the fixture with omg.conf conf, up when its socket is."""
+    """A daemon on the fixture with omg.conf conf, once it answers a ping."""
     d = subprocess.Popen([OMG, "--daemon", "--socket", sock, "--config",
                           tmp + "/fx/pacman.conf", "--cache", cache,
                           "--omg-conf", conf], stderr=open(log, "w"))
-    for _ in range(200):
-        if os.path.exists(sock): break
-        time.sleep(0.05)
+    wire.wait_up(d, sock, log)
     return d
 
 try:

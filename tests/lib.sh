@@ -146,20 +146,27 @@ edge_repo() {
 	{ cat "$CONF"; printf '[%s]\n' "$1"; } > "$T/$1.conf"
 }
 
-# start_daemon CONF NAME: a daemon on $T/NAME.sock with cache $T/NAME.db
+# start_daemon CONF NAME [ARG...]: a daemon on $T/NAME.sock with cache
+# $T/NAME.db (and the further arguments), once it answers a ping.
 start_daemon() {
-	sock=$T/$2.sock
-	"$OMG" --daemon --socket "$sock" --config "$1" --cache "$T/$2.db" \
-	    2>>"$T/$2.log" &
-	_pids="$_pids $!"
+	_conf=$1 _name=$2
+	shift 2
+	sock=$T/$_name.sock
+	"$OMG" --daemon --socket "$sock" --config "$_conf" \
+	    --cache "$T/$_name.db" "$@" 2>>"$T/$_name.log" &
+	_pid=$!
+	_pids="$_pids $_pid"
 	i=0
 	# Only the daemon can answer: embedded mode has no config to read.
-	while [ $i -lt 200 ]; do
+	# Up to 120 s (it builds its cache before serving: seconds under ASan
+	# on a loaded machine), not a moment longer once it has exited.
+	while [ $i -lt 2400 ] && kill -0 "$_pid" 2>/dev/null; do
 		"$OMG" --socket "$sock" --config /nonexistent ping \
-		    >/dev/null 2>&1 && break
+		    >/dev/null 2>&1 && return 0
 		sleep 0.05
 		i=$((i + 1))
 	done
-	[ -S "$sock" ] || { echo "Bail out! daemon did not start"; \
-	    cat "$T/$2.log"; exit 1; }
+	echo "Bail out! daemon did not start"
+	cat "$T/$_name.log"
+	exit 1
 }

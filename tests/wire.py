@@ -154,6 +154,31 @@ def fixture(tmp):
         skip_all("cannot build the fixture: %s" % r.stderr.decode().strip())
     return tmp + "/fx/pacman.conf"
 
+# How long a daemon may take to answer its first ping: it builds its cache
+# before serving (seconds at 2019's scale under ASan on a loaded machine).
+# Not a measure of anything: a daemon that exits is reported at once.
+START_WAIT = 120
+
+def wait_up(proc, sock, log):
+    """Until the daemon proc answers a ping on sock; a Bail out with its
+    log if it exits first or does not answer within START_WAIT s."""
+    deadline = time.monotonic() + START_WAIT
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            s = connect(sock)
+            up = call(s, {"id": 0, "op": "ping"}) is not None
+            s.close()
+            if up:
+                return
+        except OSError:
+            pass
+        time.sleep(0.025)
+    why = ("exited with status %d" % proc.returncode
+           if proc.poll() is not None else
+           "did not answer a ping in %d s" % START_WAIT)
+    raise SystemExit("Bail out! the daemon did not start (%s):\n%s" %
+                     (why, open(log).read()))
+
 class Daemon:
     """omg --daemon on tmp/NAME.sock, cache tmp/NAME.db, log tmp/NAME.log."""
     def __init__(self, tmp, conf, name="d", settings=None):
@@ -167,17 +192,7 @@ class Daemon:
                 f.write(settings)
             argv += ["--omg-conf", path]
         self.proc = subprocess.Popen(argv, stderr=open(self.log, "a"))
-        for _ in range(400):
-            try:
-                s = connect(self.sock)
-                ok_ = call(s, {"id": 0, "op": "ping"}) is not None
-                s.close()
-                if ok_: return
-            except OSError:
-                pass
-            time.sleep(0.025)
-        raise SystemExit("Bail out! the daemon did not start:\n" +
-                         open(self.log).read())
+        wait_up(self.proc, self.sock, self.log)
 
     def connect(self, timeout=5): return connect(self.sock, timeout)
 
