@@ -21,11 +21,12 @@
 #
 # With --idle-clients, this script and every client it starts run at
 # SCHED_IDLE once the daemon and the bare loop have started (they and
-# their children keep the default policy): the clients then never take
-# a CPU from either loop, which otherwise they do (perf sched: in two
-# runs the loop's time preempted went to these Python clients and the
-# bare loop, 24.0 and 28.3 ms to Python, 0.1 ms to the daemon's own
-# threads and children; its longest stall, 3,369 us, one 3,156 us
+# their children keep the default policy): the clients then do not
+# preempt either loop (a SCHED_IDLE task's share of a CPU beside one at
+# the default is 3 against 1,024), which otherwise they do (perf sched:
+# in two runs the loop's time preempted went to these Python clients
+# and the bare loop, 24.0 and 28.3 ms to Python, 0.1 ms to the daemon's
+# own threads and children; its longest stall, 3,369 us, one 3,156 us
 # preemption by a hostile client).  The stall rows only: the pings'
 # round trips are measured without it.
 import json, multiprocessing, os, struct, subprocess, sys, time
