@@ -173,9 +173,12 @@ def wait_up(proc, sock, log):
         except OSError:
             pass
         time.sleep(0.025)
-    why = ("exited with status %d" % proc.returncode
-           if proc.poll() is not None else
-           "did not answer a ping in %d s" % START_WAIT)
+    if proc.poll() is None:             # not left behind the test
+        proc.kill()
+        proc.wait()
+        why = "did not answer a ping in %d s" % START_WAIT
+    else:
+        why = "exited with status %d" % proc.returncode
     raise SystemExit("Bail out! the daemon did not start (%s):\n%s" %
                      (why, open(log).read()))
 
