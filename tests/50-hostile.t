@@ -61,8 +61,7 @@ def nfds(): return len(os.listdir("/proc/%d/fd" % daemon.pid))
 def rebuilding():
     """Whether the daemon's rebuilder runs (it checks the cache at start;
     its progress pipe is open until it ends)."""
-    return subprocess.run(["pgrep", "-P", str(daemon.pid), "-f", "--", "--rebuild-cache"],
-                          stdout=subprocess.DEVNULL).returncode == 0
+    return bool(wire.children("--rebuild-cache", daemon.pid))
 
 def settled_fds():
     """The fd count once the daemon's rebuilder has ended and it has seen

@@ -57,9 +57,7 @@ def rss_grew(pid, base, what):
 
 def workers(cache):
     """The pids of the search workers reading cache."""
-    r = subprocess.run(["pgrep", "-f", "search-worker .*--cache " + cache + " "],
-                       stdout=subprocess.PIPE, text=True)
-    return set(int(x) for x in r.stdout.split())
+    return wire.children("search-worker .*--cache " + cache + " ")
 
 def worker_other_than(cache, old):
     """A search worker that is none of old, waited for up to 10 s."""

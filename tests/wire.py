@@ -182,6 +182,15 @@ def wait_up(proc, sock, log):
     raise SystemExit("Bail out! the daemon did not start (%s):\n%s" %
                      (why, open(log).read()))
 
+def children(pattern, parent=None):
+    """The pids of the processes whose command line matches pattern (a
+    daemon's rebuilder or search workers), of parent's only if given."""
+    argv = ["pgrep", "-f", "--", pattern]
+    if parent is not None:
+        argv[1:1] = ["-P", str(parent)]
+    r = subprocess.run(argv, stdout=subprocess.PIPE, text=True)
+    return set(int(x) for x in r.stdout.split())
+
 class Daemon:
     """omg --daemon on tmp/NAME.sock, cache tmp/NAME.db, log tmp/NAME.log."""
     def __init__(self, tmp, conf, name="d", settings=None):
